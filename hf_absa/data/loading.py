@@ -1,0 +1,245 @@
+"""Turn any supported APC data source into a ``datasets.DatasetDict`` in the canonical example schema.
+
+Sources: a registered dataset name, a folder, a file (3-line ``$T$`` or ``.inference``), a dict mapping split names
+to files or rows, a list of row dicts, a pandas DataFrame, a ``datasets.Dataset`` (taken as the train split) or a
+``datasets.DatasetDict``. In-memory rows need ``sentence``, ``aspect`` and ``label``; the aspect is located at its
+first occurrence in the sentence unless ``aspect_start`` is given, and a sentence may also carry ``$T$`` in place of
+the aspect. Holding out part of train for validation is the trainer's job, not this module's.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset, DatasetDict, Features, Value
+
+from .readers import (
+    ASPECT_PLACEHOLDER,
+    EXAMPLE_COLUMNS,
+    NEIGHBOUR_COLUMNS,
+    add_neighbour_spans,
+    normalize_label,
+    read_apc_file,
+    read_inference_file,
+)
+from .registry import SPLITS, resolve_dataset_files, split_of_file
+
+_TEXT_COLUMNS = ("sentence", "aspect", "label")
+# Character offsets as int32 and every text column (label included, None = no label) as string.
+APC_FEATURES = Features({
+    column: Value("string") if column in _TEXT_COLUMNS else Value("int32") for column in EXAMPLE_COLUMNS
+})
+
+REQUIRED_COLUMNS = ("sentence", "aspect", "label")
+_SPLIT_ALIASES = {"train": "train", "training": "train", "validation": "validation", "valid": "validation",
+                  "val": "validation", "dev": "validation", "test": "test", "testing": "test"}
+
+
+def read_examples_file(path: str | os.PathLike) -> list[dict]:
+    """Canonical examples of one file: ``.inference`` files in the marked format, others in the 3-line format."""
+    path = Path(path)
+    return read_inference_file(path) if path.name.lower().endswith(".inference") else read_apc_file(path)
+
+
+def load_apc_dataset(data: Any, data_dir: str | os.PathLike | None = None) -> DatasetDict:
+    """Load APC data from any supported source into a ``DatasetDict`` with fixed ``APC_FEATURES``.
+
+    Splits present in the source among ``train``, ``validation`` (also called valid/dev/val) and ``test`` appear in
+    that order. ``data_dir`` is the root searched for registered dataset names (see
+    ``registry.resolve_dataset_files``).
+    """
+    examples = _examples_by_split(data, data_dir)
+    return DatasetDict({
+        split: Dataset.from_list(examples[split], features=APC_FEATURES) for split in SPLITS if split in examples
+    })
+
+
+def build_label_mapping(dataset_dict: Mapping[str, Any]) -> list[str]:
+    """The train split's labels, sorted as strings (Negative, Neutral, Positive); unlabelled rows ignored.
+
+    A label found in another split but not in train raises ``ValueError`` naming the split and the label, since the
+    model could never predict it.
+    """
+    if "train" not in dataset_dict:
+        raise ValueError(f"no 'train' split to take the labels from (splits: {', '.join(dataset_dict) or 'none'})")
+    labels = sorted({label for label in dataset_dict["train"]["label"] if label is not None})
+    if not labels:
+        raise ValueError("the 'train' split has no labelled example; expected a label on every training example")
+    known = set(labels)
+    for split, dataset in dataset_dict.items():
+        unknown = sorted({label for label in dataset["label"] if label is not None} - known)
+        if unknown:
+            raise ValueError(f"split '{split}' has label(s) {', '.join(map(repr, unknown))} that the 'train' split "
+                             f"lacks; expected only the train labels {', '.join(labels)}")
+    return labels
+
+
+def _split_name(name: Any) -> str:
+    split = _SPLIT_ALIASES.get(str(name).strip().lower())
+    if split is None:
+        raise ValueError(f"unknown split name {name!r}; expected train, validation (or valid/dev/val) or test")
+    return split
+
+
+def _is_path(value: Any) -> bool:
+    return isinstance(value, (str, os.PathLike))
+
+
+def _is_dataframe(value: Any) -> bool:
+    return type(value).__module__.startswith("pandas") and hasattr(value, "to_dict") and hasattr(value, "columns")
+
+
+def _examples_by_split(data: Any, data_dir: str | os.PathLike | None) -> dict[str, list[dict]]:
+    if isinstance(data, DatasetDict):
+        return _merge((_split_name(split), _examples_from_rows(dataset, f"split '{split}'"))
+                      for split, dataset in data.items())
+    if isinstance(data, Dataset) or _is_dataframe(data):
+        return {"train": _examples_from_rows(data, "the train data")}
+    if _is_path(data):
+        return _examples_from_files(resolve_dataset_files(data, data_dir))
+    if isinstance(data, Mapping):
+        if any(str(key).strip().lower() in _SPLIT_ALIASES for key in data):
+            return _merge((_split_name(split), _examples_of_split_value(value, _split_name(split)))
+                          for split, value in data.items())
+        if "sentence" in data:
+            return {"train": _examples_from_rows(_columns_to_rows(data), "the train data")}
+        raise ValueError(f"a dict must map split names (train, validation, test) to files or rows, or hold the "
+                         f"columns {', '.join(REQUIRED_COLUMNS)}; got the keys {', '.join(map(repr, data))}")
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        if data and all(_is_path(item) for item in data):
+            return _merge((split_of_file(path) or "train", read_examples_file(path)) for path in data)
+        return {"train": _examples_from_rows(data, "the train data")}
+    raise TypeError(f"cannot load APC data from {type(data).__name__}; expected a dataset name, a folder or file "
+                    "path, a dict of splits, a list of row dicts, a pandas DataFrame, a Dataset or a DatasetDict")
+
+
+def _merge(parts: Iterable[tuple[str, list[dict]]]) -> dict[str, list[dict]]:
+    merged: dict[str, list[dict]] = {}
+    for split, examples in parts:
+        merged.setdefault(split, []).extend(examples)
+    return merged
+
+
+def _examples_from_files(files: Mapping[str, Sequence[Path]]) -> dict[str, list[dict]]:
+    return _merge((split, read_examples_file(path)) for split, paths in files.items() for path in paths)
+
+
+def _examples_of_split_value(value: Any, split: str) -> list[dict]:
+    """One split's examples from a file path, a list of file paths, or in-memory rows."""
+    if _is_path(value):
+        return read_examples_file(value)
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and value and all(map(_is_path, value)):
+        return [example for path in value for example in read_examples_file(path)]
+    if isinstance(value, Mapping) and "sentence" in value:
+        value = _columns_to_rows(value)
+    return _examples_from_rows(value, f"split '{split}'")
+
+
+def _columns_to_rows(columns: Mapping[str, Sequence]) -> list[dict]:
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"the columns have different lengths ({lengths}); expected one value per row in each")
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*(columns[name] for name in names))]
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _rows(data: Any) -> list[dict]:
+    if _is_dataframe(data):
+        return data.to_dict("records")
+    if isinstance(data, Dataset):
+        return data.to_list()
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        for index, row in enumerate(data):
+            if not isinstance(row, Mapping):
+                raise TypeError(f"row {index} is a {type(row).__name__}; expected a dict with the columns "
+                                f"{', '.join(REQUIRED_COLUMNS)}")
+        return list(data)
+    raise TypeError(f"cannot read rows from {type(data).__name__}; expected a list of dicts, a pandas DataFrame "
+                    "or a Dataset")
+
+
+def _examples_from_rows(data: Any, where: str) -> list[dict]:
+    """Canonical examples from in-memory rows; neighbour spans kept if every row has them, else computed."""
+    rows = _rows(data)
+    if not rows:
+        raise ValueError(f"{where} has no rows; expected at least one example")
+    examples = [_example_from_row(row, index, where) for index, row in enumerate(rows)]
+    # rows already in the canonical schema (e.g. a loaded Dataset, maybe shuffled) keep their neighbours
+    if all(row["sentence"] == example["sentence"] and all(_is_integer(row.get(column)) for column in NEIGHBOUR_COLUMNS)
+           for row, example in zip(rows, examples)):
+        for example, row in zip(examples, rows):
+            example.update({column: int(row[column]) for column in NEIGHBOUR_COLUMNS})
+        return examples
+    return add_neighbour_spans(examples)
+
+
+def _example_from_row(row: Mapping, index: int, where: str) -> dict:
+    def fail(problem: str, expected: str) -> ValueError:
+        return ValueError(f"row {index} of {where}: {problem}; expected {expected}")
+
+    for column in REQUIRED_COLUMNS:
+        if column not in row:
+            raise fail(f"column '{column}' is missing", f"the columns {', '.join(REQUIRED_COLUMNS)} in every row")
+    raw_sentence, raw_aspect = row["sentence"], row["aspect"]
+    if not isinstance(raw_sentence, str) or not raw_sentence.strip():
+        raise fail(f"column 'sentence' is {raw_sentence!r}", "a non-empty string")
+    if not isinstance(raw_aspect, str) or not raw_aspect.strip():
+        raise fail(f"column 'aspect' is {raw_aspect!r}", "a non-empty string")
+    try:
+        label = normalize_label(row["label"])
+    except TypeError as error:
+        raise fail(f"column 'label' is {row['label']!r}", "a string, -1/0/1, or None for no label") from error
+
+    aspect = raw_aspect.strip()
+    given_start = row.get("aspect_start")
+    if not _is_missing(given_start):
+        if not _is_integer(given_start) and not (isinstance(given_start, float) and given_start.is_integer()):
+            raise fail(f"column 'aspect_start' is {given_start!r}", "an integer character offset")
+        start = int(given_start) + len(raw_aspect) - len(raw_aspect.lstrip())
+        given_end = row.get("aspect_end")
+        if not _is_missing(given_end) and int(given_end) != int(given_start) + len(raw_aspect):
+            raise fail(f"column 'aspect_end' is {given_end}, but aspect_start {given_start} plus the aspect's length "
+                       f"{len(raw_aspect)} is {int(given_start) + len(raw_aspect)}", "aspect_end = aspect_start + "
+                       "len(aspect)")
+        if raw_sentence[start : start + len(aspect)] != aspect:
+            raise fail(f"column 'aspect_start' is {given_start}, but sentence[{start}:{start + len(aspect)}] is "
+                       f"{raw_sentence[start : start + len(aspect)]!r}, not the aspect {aspect!r}",
+                       "the character offset of the aspect in the sentence")
+        sentence = raw_sentence
+    else:
+        placeholders = raw_sentence.count(ASPECT_PLACEHOLDER)
+        if placeholders > 1:
+            raise fail("column 'sentence' contains '$T$' more than once", "'$T$' at most once, where the aspect is")
+        if placeholders == 1:
+            start = raw_sentence.index(ASPECT_PLACEHOLDER)
+            sentence = raw_sentence[:start] + aspect + raw_sentence[start + len(ASPECT_PLACEHOLDER) :]
+        else:
+            start = raw_sentence.find(aspect)
+            if start < 0:
+                raise fail(f"the aspect {aspect!r} (column 'aspect') does not occur in column 'sentence' "
+                           f"({raw_sentence!r})", "the aspect verbatim in the sentence, '$T$' in its place, or "
+                           "an 'aspect_start' column")
+            sentence = raw_sentence
+    shift = len(sentence) - len(sentence.lstrip())
+    return {
+        "sentence": sentence.strip(),
+        "aspect": aspect,
+        "aspect_start": start - shift,
+        "aspect_end": start - shift + len(aspect),
+        "label": label,
+        **{column: (start - shift) if column.endswith("start") else (start - shift + len(aspect))
+           for column in NEIGHBOUR_COLUMNS},
+    }

@@ -1,0 +1,453 @@
+"""Featurise canonical APC rows for the models: SPC pair encoding plus LCF / LSA columns.
+
+`APCProcessor` is the one place where strings become model inputs, for training, evaluation and
+prediction alike.  It is a plain picklable object whose ``__call__`` is a batched `datasets.Dataset.map`
+function, so the result is cached by `datasets` under a deterministic fingerprint.
+
+Differences from PyABSA (`prepare_input_for_apc`, `get_lca_ids_and_cdm_vec`, `get_cdw_vec`), all on purpose:
+
+* The tokenizer's own pair encoding is used (special tokens are not inserted as text), so RoBERTa's
+  ``<s> A </s></s> B </s>`` works, and the aspect's token span is found through the offset mapping instead of
+  re-tokenising the left context.
+* Truncation is aspect-centred on tokens, not on space-separated words, so it also works for CJK text.
+* Nothing is padded here; `DataCollatorForAPC` pads per batch.
+
+The LCF formulas themselves are PyABSA's: see `local_context_vectors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "APCProcessor",
+    "EXTRA_COLUMNS",
+    "IGNORED_LABEL_ID",
+    "LCF_VECTOR_COLUMNS",
+    "LSA_SPC_COLUMNS",
+    "local_context_vectors",
+]
+
+LCF_VECTOR_COLUMNS = (
+    "lcf_cdm_vec",
+    "lcf_cdw_vec",
+    "left_lcf_cdm_vec",
+    "left_lcf_cdw_vec",
+    "right_lcf_cdm_vec",
+    "right_lcf_cdw_vec",
+)
+LSA_SPC_COLUMNS = (
+    "left_input_ids",
+    "left_attention_mask",
+    "left_token_type_ids",
+    "right_input_ids",
+    "right_attention_mask",
+    "right_token_type_ids",
+)
+# Every column the processor can add to the base ones, in the order it emits them.
+EXTRA_COLUMNS = ("sentence_length",) + LCF_VECTOR_COLUMNS + LSA_SPC_COLUMNS
+# Label id of an example whose `label` is None inside labelled data; CrossEntropyLoss ignores it.
+IGNORED_LABEL_ID = -100
+
+_SPAN_COLUMNS = ("aspect_start", "aspect_end")
+_NEIGHBOUR_SPAN_COLUMNS = {
+    "left": ("left_aspect_start", "left_aspect_end"),
+    "right": ("right_aspect_start", "right_aspect_end"),
+}
+# Re-encoding a shorter window can change the tokens at its edges (a word piece becomes a word start, a
+# byte-level BPE word loses its leading space), so the window is shrunk again if needed; after this many
+# rounds the tokenizer's own truncation finishes the job.
+_MAX_WINDOW_ROUNDS = 8
+
+
+def local_context_vectors(
+    length: int, sentence_length: int, aspect_begin: int, aspect_len: int, srd: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """CDM and CDW vectors (PyABSA `get_lca_ids_and_cdm_vec` / `get_cdw_vec`, without syntax distances).
+
+    The local context window is ``[max(0, aspect_begin - srd), aspect_begin + aspect_len - 1 + srd]``.
+    Positions ``i < sentence_length`` get CDM 1.0 inside the window and 0.0 outside; CDW 1.0 inside and
+    ``1 - distance_to_window / sentence_length`` outside.  Positions from ``sentence_length`` on get 0.0.
+    Returns two float64 arrays of `length` values.
+    """
+    positions = np.arange(length)
+    window_begin = max(0, aspect_begin - srd)
+    window_end = aspect_begin + aspect_len - 1 + srd
+    distance = np.maximum(window_begin - positions, 0) + np.maximum(positions - window_end, 0)
+    in_sentence = positions < sentence_length
+    cdm = np.where(in_sentence & (distance == 0), 1.0, 0.0)
+    cdw = np.where(in_sentence, 1.0 - distance / max(sentence_length, 1), 0.0)
+    return cdm, cdw
+
+
+class _Encoding(NamedTuple):
+    """One example's pair encoding plus what is needed to map sentence characters onto its tokens."""
+
+    input_ids: list[int]
+    attention_mask: list[int] | None
+    token_type_ids: list[int] | None
+    window_text: str
+    window_start: int  # character offset of `window_text` inside the full sentence
+    sentence_positions: np.ndarray  # positions (in input_ids) of the sentence-segment tokens
+    token_starts: np.ndarray  # their character spans, in full-sentence coordinates
+    token_ends: np.ndarray
+
+    def token_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """(first position, number of tokens) of the sentence tokens overlapping chars [start, end), or None."""
+        hits = np.flatnonzero((self.token_starts < end) & (self.token_ends > start))
+        if hits.size == 0:
+            return None
+        return int(self.sentence_positions[hits[0]]), int(hits[-1] - hits[0] + 1)
+
+    def sentence_length(self) -> int:
+        """Length of the leading special tokens + sentence segment + its closing separator."""
+        if self.sentence_positions.size == 0:
+            return min(2, len(self.input_ids))
+        return int(self.sentence_positions[-1]) + 2
+
+
+class APCProcessor:
+    """Batched `Dataset.map` function turning canonical APC rows into model inputs.
+
+    Args:
+        tokenizer: a fast (Rust-backed) tokenizer; the offset mapping is needed to locate aspects.
+        max_seq_len: the longest pair encoding produced; longer ones are truncated around the aspect.
+        srd: semantic-relative distance (PyABSA ``SRD``): half-width of the local context window in tokens.
+        input_names: extra columns to compute beyond the base ones (see `EXTRA_COLUMNS`), typically
+            ``hf_absa.models.required_inputs(apc_model, lsa)``.
+        label2id: label string → class id.  Required when the rows carry labels.
+
+    Output columns: ``input_ids``, ``attention_mask``, ``token_type_ids`` (when the tokenizer uses them),
+    the requested `input_names`, and ``labels`` when the rows have a ``label`` column (None → -100).
+    """
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        max_seq_len: int = 80,
+        srd: int = 3,
+        input_names: Sequence[str] = (),
+        label2id: Mapping[str, int] | None = None,
+    ) -> None:
+        if not getattr(tokenizer, "is_fast", False):
+            raise TypeError(
+                f"APCProcessor needs a fast tokenizer (one with an offset mapping), got "
+                f"{type(tokenizer).__name__}; load it with AutoTokenizer.from_pretrained(..., use_fast=True)."
+            )
+        if isinstance(input_names, str):
+            input_names = (input_names,)
+        unknown = sorted(set(input_names) - set(EXTRA_COLUMNS) - {"input_ids", "attention_mask", "token_type_ids"})
+        if unknown:
+            raise ValueError(f"input_names: unknown column(s) {unknown}; the processor can add {list(EXTRA_COLUMNS)}.")
+        if not isinstance(srd, int) or isinstance(srd, bool) or srd < 0:
+            raise ValueError(f"srd must be an int >= 0, got {srd!r}.")
+        min_len = tokenizer.num_special_tokens_to_add(pair=True) + 2
+        if not isinstance(max_seq_len, int) or isinstance(max_seq_len, bool) or max_seq_len < min_len:
+            raise ValueError(
+                f"max_seq_len must be an int >= {min_len} (the pair's special tokens plus one token of "
+                f"sentence and aspect), got {max_seq_len!r}."
+            )
+        if label2id is not None:
+            bad = {k: v for k, v in label2id.items() if not isinstance(k, str) or not isinstance(v, (int, np.integer))}
+            if bad:
+                raise ValueError(f"label2id must map label strings to int ids; bad entries: {bad}.")
+            # Sorted by id so that equal mappings pickle (and hash for the datasets cache) identically.
+            label2id = {label: int(i) for label, i in sorted(label2id.items(), key=lambda item: item[1])}
+        self.tokenizer = tokenizer
+        self.max_seq_len = max_seq_len
+        self.srd = srd
+        # Canonical order, so equal requests give equal processors (and equal cache fingerprints).
+        self.input_names = tuple(name for name in EXTRA_COLUMNS if name in set(input_names))
+        self.label2id = label2id
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(tokenizer={type(self.tokenizer).__name__}, max_seq_len={self.max_seq_len}, "
+            f"srd={self.srd}, input_names={self.input_names}, label2id={self.label2id})"
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    def __call__(self, batch: Mapping[str, list]) -> dict[str, list]:
+        """Featurise a batch of canonical rows (column name → list of values)."""
+        missing = [name for name in ("sentence", "aspect", *_SPAN_COLUMNS) if name not in batch]
+        if missing:
+            raise ValueError(
+                f"APCProcessor: the rows lack column(s) {missing}; expected the canonical APC schema "
+                f"(sentence, aspect, aspect_start, aspect_end, label, left_/right_aspect_start/_end)."
+            )
+        sentences = list(batch["sentence"])
+        spans = self._spans(batch, sentences, _SPAN_COLUMNS, own=True)
+        neighbour_spans = {
+            side: self._spans(batch, sentences, columns, own=False) if columns[0] in batch else spans
+            for side, columns in _NEIGHBOUR_SPAN_COLUMNS.items()
+        }
+        output: dict[str, list] = {name: [] for name in self._base_columns()}
+        output.update({name: [] for name in self.input_names if not self._is_missing_token_type(name)})
+
+        encodings = self._encode_within_budget(sentences, list(batch["aspect"]), spans)
+        for index, encoding in enumerate(encodings):
+            for name in self._base_columns():
+                output[name].append(getattr(encoding, name))
+            sentence_length = encoding.sentence_length()
+            if "sentence_length" in output:
+                output["sentence_length"].append(sentence_length)
+            if not any(name in output for name in LCF_VECTOR_COLUMNS):
+                continue
+            own_span = self._aspect_token_span(encoding, *spans[index])
+            own_vectors = local_context_vectors(len(encoding.input_ids), sentence_length, *own_span, self.srd)
+            for prefix, vectors in (("", own_vectors), ("left_", None), ("right_", None)):
+                if prefix + "lcf_cdm_vec" not in output and prefix + "lcf_cdw_vec" not in output:
+                    continue
+                if vectors is None:
+                    # A neighbour cut off by truncation (no overlapping token) falls back to the own aspect.
+                    side_span = encoding.token_span(*neighbour_spans[prefix[:-1]][index])
+                    vectors = (
+                        own_vectors
+                        if side_span is None or side_span == own_span
+                        else local_context_vectors(len(encoding.input_ids), sentence_length, *side_span, self.srd)
+                    )
+                for name, vector in zip(("lcf_cdm_vec", "lcf_cdw_vec"), vectors):
+                    if prefix + name in output:
+                        output[prefix + name].append(vector.tolist())
+
+        for side in ("left", "right"):
+            self._add_neighbour_pairs(output, side, sentences, neighbour_spans[side], encodings)
+        if "label" in batch:
+            labels = self._label_ids(batch["label"])
+            if labels is not None:
+                output["labels"] = labels
+        return output
+
+    def apply(
+        self, data: Any, num_proc: int | None = None, desc: str = "Featurising APC examples", batch_size: int = 1000
+    ) -> Any:
+        """Featurise a `datasets.Dataset` or `DatasetDict` with a cached, batched `map`.
+
+        The original columns are removed.  A split whose labels are all None is treated as unlabelled (no
+        ``labels`` column).  Under distributed training call this inside
+        ``training_args.main_process_first()`` so that rank 0 writes the cache first.
+        """
+        from datasets import Dataset, DatasetDict
+
+        if isinstance(data, DatasetDict):
+            return DatasetDict(
+                {
+                    split: self._apply_to_dataset(dataset, num_proc, f"{desc} ({split})", batch_size)
+                    for split, dataset in data.items()
+                }
+            )
+        if isinstance(data, Dataset):
+            return self._apply_to_dataset(data, num_proc, desc, batch_size)
+        raise TypeError(f"APCProcessor.apply expects a datasets.Dataset or DatasetDict, got {type(data).__name__}.")
+
+    # ------------------------------------------------------------------ helpers
+
+    def _apply_to_dataset(self, dataset: Any, num_proc: int | None, desc: str, batch_size: int) -> Any:
+        if "label" in dataset.column_names and all(value is None for value in dataset.unique("label")):
+            dataset = dataset.remove_columns("label")
+        return dataset.map(
+            self,
+            batched=True,
+            batch_size=batch_size,
+            num_proc=num_proc,
+            remove_columns=dataset.column_names,
+            desc=desc,
+        )
+
+    def _base_columns(self) -> tuple[str, ...]:
+        model_inputs = self.tokenizer.model_input_names
+        return ("input_ids",) + tuple(name for name in ("attention_mask", "token_type_ids") if name in model_inputs)
+
+    def _is_missing_token_type(self, name: str) -> bool:
+        return name.endswith("token_type_ids") and "token_type_ids" not in self.tokenizer.model_input_names
+
+    @staticmethod
+    def _spans(
+        batch: Mapping[str, list], sentences: list[str], columns: tuple[str, str], own: bool
+    ) -> list[tuple[int, int]]:
+        """Character spans from two columns, checked against the sentences (own aspect: also against `aspect`)."""
+        spans = []
+        for row, (sentence, start, end) in enumerate(zip(sentences, batch[columns[0]], batch[columns[1]])):
+            if not (isinstance(start, (int, np.integer)) and isinstance(end, (int, np.integer))) or not (
+                0 <= start <= end <= len(sentence)
+            ):
+                raise ValueError(
+                    f"row {row} of the batch: {columns[0]}/{columns[1]} = ({start!r}, {end!r}) is not a character "
+                    f"span of the sentence {sentence!r} (expected ints with 0 <= start <= end <= {len(sentence)})."
+                )
+            if own:
+                aspect = batch["aspect"][row]
+                if not aspect.strip() or sentence[start:end] != aspect:
+                    raise ValueError(
+                        f"row {row} of the batch: sentence[{start}:{end}] = {sentence[start:end]!r} is not the "
+                        f"non-blank aspect {aspect!r} (sentence {sentence!r})."
+                    )
+            spans.append((int(start), int(end)))
+        return spans
+
+    def _encode_pairs(
+        self, windows: list[str], window_starts: list[int], aspects: list[str], truncate: bool
+    ) -> list[_Encoding]:
+        """Pair-encode (sentence window, aspect) in one tokenizer call."""
+        if not windows:
+            return []
+        model_inputs = self.tokenizer.model_input_names
+        truncation = {"truncation": "longest_first", "max_length": self.max_seq_len} if truncate else {}
+        encoded = self.tokenizer(
+            windows,
+            aspects,
+            return_offsets_mapping=True,
+            return_attention_mask="attention_mask" in model_inputs,
+            return_token_type_ids="token_type_ids" in model_inputs,
+            **truncation,
+        )
+        encodings = []
+        for index, (window, window_start) in enumerate(zip(windows, window_starts)):
+            sequence_ids = np.array(encoded.sequence_ids(index), dtype=float)  # None (special token) -> nan
+            positions = np.flatnonzero(sequence_ids == 0)
+            offsets = np.asarray(encoded["offset_mapping"][index], dtype=np.int64).reshape(-1, 2)[positions]
+            offsets += window_start
+            encodings.append(
+                _Encoding(
+                    input_ids=encoded["input_ids"][index],
+                    attention_mask=encoded["attention_mask"][index] if "attention_mask" in encoded else None,
+                    token_type_ids=encoded["token_type_ids"][index] if "token_type_ids" in encoded else None,
+                    window_text=window,
+                    window_start=window_start,
+                    sentence_positions=positions,
+                    token_starts=offsets[:, 0],
+                    token_ends=offsets[:, 1],
+                )
+            )
+        return encodings
+
+    def _encode_within_budget(
+        self, sentences: list[str], aspects: list[str], spans: list[tuple[int, int]]
+    ) -> list[_Encoding]:
+        """Encode every example, shrinking the sentence to an aspect-centred window where it is too long."""
+        encodings: list[_Encoding | None] = [None] * len(sentences)
+        windows = list(sentences)
+        window_starts = [0] * len(sentences)
+        pending = list(range(len(sentences)))
+        hard: list[int] = []  # the tokenizer's own truncation finishes these
+
+        def encode(indices: list[int], truncate: bool) -> list[_Encoding]:
+            return self._encode_pairs(
+                [windows[i] for i in indices],
+                [window_starts[i] for i in indices],
+                [aspects[i] for i in indices],
+                truncate,
+            )
+
+        for _ in range(_MAX_WINDOW_ROUNDS):
+            if not pending:
+                break
+            still_long = []
+            for i, encoding in zip(pending, encode(pending, truncate=False)):
+                overflow = len(encoding.input_ids) - self.max_seq_len
+                if overflow <= 0:
+                    encodings[i] = encoding
+                    continue
+                window = self._shrunk_window(encoding, spans[i], overflow)
+                old_window = (window_starts[i], window_starts[i] + len(windows[i]))
+                while window == old_window:  # edge tokens sharing characters (split bytes): drop one more
+                    overflow += 1
+                    window = self._shrunk_window(encoding, spans[i], overflow)
+                if window is None:
+                    # The aspect alone does not fit: keep only the aspect and let the tokenizer truncate it too.
+                    window = spans[i]
+                    hard.append(i)
+                else:
+                    still_long.append(i)
+                window_starts[i] = window[0]
+                windows[i] = sentences[i][window[0] : window[1]]
+            pending = still_long
+        hard.extend(pending)
+        for i, encoding in zip(hard, encode(hard, truncate=True)):
+            encodings[i] = encoding
+        return encodings  # type: ignore[return-value]
+
+    @staticmethod
+    def _shrunk_window(encoding: _Encoding, span: tuple[int, int], overflow: int) -> tuple[int, int] | None:
+        """Character window keeping the aspect after dropping `overflow` sentence tokens, each from the side
+        that is currently longer (right on ties), far end first; None if the aspect alone is too long."""
+        count = encoding.token_starts.size
+        hits = np.flatnonzero((encoding.token_starts < span[1]) & (encoding.token_ends > span[0]))
+        if hits.size:
+            first, last = int(hits[0]), int(hits[-1])
+        elif count:
+            first = last = min(int(np.searchsorted(encoding.token_starts, span[0])), count - 1)
+        else:
+            return None
+        left, right = first, count - 1 - last
+        if overflow > left + right:
+            return None
+        kept = left + right - overflow
+        # Closed form of "drop from the longer side, right on ties": the left keeps ceil(kept / 2) unless one
+        # side is too short to share the drop.
+        keep_left = min(left, max((kept + 1) // 2, kept - right))
+        keep_right = kept - keep_left
+        start = min(int(encoding.token_starts[first - keep_left]), span[0])
+        end = max(int(encoding.token_ends[last + keep_right]), span[1])
+        return start, end
+
+    @staticmethod
+    def _aspect_token_span(encoding: _Encoding, start: int, end: int) -> tuple[int, int]:
+        """(first position, token count) of the aspect; the nearest sentence token if none overlaps it."""
+        span = encoding.token_span(start, end)
+        if span is not None:
+            return span
+        if encoding.sentence_positions.size == 0:
+            return 0, 1
+        nearest = min(int(np.searchsorted(encoding.token_starts, start)), encoding.sentence_positions.size - 1)
+        return int(encoding.sentence_positions[nearest]), 1
+
+    def _add_neighbour_pairs(
+        self,
+        output: dict[str, list],
+        side: str,
+        sentences: list[str],
+        spans: list[tuple[int, int]],
+        encodings: list[_Encoding],
+    ) -> None:
+        """LSA inputs of bert_spc*: pair encoding of (this example's sentence window, neighbour aspect text)."""
+        names = [f"{side}_{base}" for base in ("input_ids", "attention_mask", "token_type_ids")]
+        if not any(name in output for name in names):
+            return
+        model_inputs = self.tokenizer.model_input_names
+        encoded = self.tokenizer(
+            [encoding.window_text for encoding in encodings],
+            [sentence[start:end] for sentence, (start, end) in zip(sentences, spans)],
+            truncation=True,
+            max_length=self.max_seq_len,
+            return_attention_mask="attention_mask" in model_inputs,
+            return_token_type_ids="token_type_ids" in model_inputs,
+        ) if encodings else {}
+        for name in names:
+            if name in output:
+                output[name] = list(encoded.get(name[len(side) + 1 :], []))
+
+    def _label_ids(self, labels: list) -> list[int] | None:
+        """Class ids of the labels (None → IGNORED_LABEL_ID); None when the batch has no label at all and no
+        label2id was given."""
+        if self.label2id is None:
+            given = sorted({label for label in labels if label is not None})
+            if given:
+                raise ValueError(
+                    f"the rows carry labels {given} but APCProcessor got no label2id; pass label2id "
+                    f"(the model config's mapping) or drop the 'label' column."
+                )
+            return None
+        ids = []
+        for label in labels:
+            if label is None:
+                ids.append(IGNORED_LABEL_ID)
+            elif label in self.label2id:
+                ids.append(self.label2id[label])
+            else:
+                raise ValueError(f"unknown label {label!r}; known labels: {list(self.label2id)}.")
+        return ids

@@ -1,0 +1,377 @@
+"""Readers for the two plain-text APC formats that PyABSA users exchange.
+
+* The 3-line ``$T$`` format (training/test/valid files): the sentence with the aspect replaced by ``$T$``,
+  the aspect, the label -- repeated once per aspect.
+* The marked format (``.inference`` files and ``predict()`` strings): one sentence per line, every aspect wrapped
+  as ``[B-ASP]aspect[E-ASP]``, optionally followed by ``$LABEL$ label1, label2``.
+
+Both produce examples in the canonical schema (see ``EXAMPLE_COLUMNS``): the plain sentence, the aspect, its
+character span, the normalised label, and the character spans of the neighbouring aspects of the same sentence
+(what the LSA models aggregate over).
+
+Bad input raises ``APCDataError`` naming the file and the 1-based line. Two irregularities of the public benchmark
+files are tolerated instead of rejected, because PyABSA reads those files and users expect them to load:
+a sentence line with ``$T$`` more than once is skipped (as PyABSA does), and a sentence line without ``$T$`` gets
+its aspect located in the sentence text (skipped when the aspect does not occur in it). Both are logged with counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+ASPECT_PLACEHOLDER = "$T$"
+LABEL_SEPARATOR = "$LABEL$"
+# v1 of PyABSA separated the reference labels with "!sent!"; still found in old files.
+LEGACY_LABEL_SEPARATOR = "!sent!"
+
+EXAMPLE_COLUMNS = (
+    "sentence",
+    "aspect",
+    "aspect_start",
+    "aspect_end",
+    "label",
+    "left_aspect_start",
+    "left_aspect_end",
+    "right_aspect_start",
+    "right_aspect_end",
+)
+NEIGHBOUR_COLUMNS = EXAMPLE_COLUMNS[5:]
+
+_NUMERIC_LABELS = {"-1": "Negative", "0": "Neutral", "1": "Positive"}
+_POLARITY_WORDS = {"negative": "Negative", "neutral": "Neutral", "positive": "Positive"}
+
+THREE_LINE_FORMAT = "3 lines per example (sentence with $T$, aspect, label) and no blank lines between examples"
+MARKED_FORMAT = (
+    "each aspect wrapped as [B-ASP]aspect[E-ASP], e.g. "
+    "'The [B-ASP]food[E-ASP] was good, but the [B-ASP]service[E-ASP] was slow. $LABEL$ Positive, Negative' "
+    "(the part from $LABEL$ on is optional)"
+)
+
+
+class APCDataError(ValueError):
+    """Malformed APC data; the message reads ``"{path}:{line}: {problem}; expected {expected}"``.
+
+    ``path`` and ``line`` are left out of the message when unknown (e.g. a string passed to ``predict``).
+    """
+
+    def __init__(self, path: str | os.PathLike | None, line: int | None, problem: str, expected: str):
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.problem = problem
+        self.expected = expected
+        if self.path is not None:
+            location = f"{self.path}:{line}: " if line is not None else f"{self.path}: "
+        else:
+            location = f"line {line}: " if line is not None else ""
+        super().__init__(f"{location}{problem}; expected {expected}")
+
+
+def normalize_label(label: Any) -> str | None:
+    """Canonical label string: -1/0/1 -> Negative/Neutral/Positive, polarity words capitalised, others stripped.
+
+    ``None``, NaN and empty strings mean "no label" and give ``None``.
+    """
+    if label is None:
+        return None
+    if isinstance(label, bool):
+        raise TypeError(f"a label must be a string or an integer, got the boolean {label!r}")
+    if isinstance(label, float) or type(label).__name__.startswith("float"):
+        value = float(label)
+        if math.isnan(value):
+            return None
+        # pandas turns an integer label column with a missing value into floats (1.0, -1.0, nan)
+        label = int(value) if value.is_integer() else value
+    text = str(label).strip()
+    if not text:
+        return None
+    if text in _NUMERIC_LABELS:
+        return _NUMERIC_LABELS[text]
+    return _POLARITY_WORDS.get(text.lower(), text)
+
+
+def _read_lines(path: Path) -> list[str]:
+    """File lines without line terminators; UTF-8 with or without BOM, LF or CRLF."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise APCDataError(path, line, f"byte {raw[error.start]:#04x} is not valid UTF-8", "UTF-8 encoded text") from None
+    # str.splitlines would also split on \x85, \u2028 etc., which occur inside real sentences and would shift
+    # every following line out of step; only LF (optionally preceded by CR) ends a line in these files.
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def _non_blank_prefix(lines: list[str]) -> list[str]:
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    return lines[:end]
+
+
+def _find_aspect(sentence: str, aspect: str) -> int:
+    """Start of the first occurrence of ``aspect`` in ``sentence`` (exact, else case-insensitive), or -1."""
+    start = sentence.find(aspect)
+    if start < 0:
+        start = sentence.casefold().find(aspect.casefold())
+        # casefold can change lengths (e.g. German sharp s); only trust a match that maps back exactly
+        if start >= 0 and sentence[start : start + len(aspect)].casefold() != aspect.casefold():
+            start = -1
+    return start
+
+
+def read_apc_file(path: str | os.PathLike) -> list[dict]:
+    """Read a PyABSA 3-line ``$T$`` file into canonical examples (in file order, with neighbour spans).
+
+    Raises ``APCDataError`` naming the file and 1-based line for blank lines inside the file, an empty aspect or
+    label, lines out of step (an aspect or label line containing ``$T$``) and a line count that is not a
+    multiple of 3. Skips, with one logged warning per file, sentences containing ``$T$`` more than once (as
+    PyABSA does) and sentences without ``$T$`` whose aspect does not occur in them.
+    """
+    path = Path(path)
+    lines = _non_blank_prefix(_read_lines(path))
+    if not lines:
+        raise APCDataError(path, 1, "the file has no examples", THREE_LINE_FORMAT)
+
+    slot_names = ("sentence", "aspect", "label")
+    examples: list[dict] = []
+    several_placeholders: list[int] = []
+    aspect_not_found: list[int] = []
+    located_without_placeholder: list[int] = []
+    complete = len(lines) - len(lines) % 3
+    for first in range(0, complete, 3):
+        first_line = first + 1
+        block = [lines[first + offset].strip() for offset in range(3)]
+        for offset, (slot, value) in enumerate(zip(slot_names, block)):
+            if not value:
+                owner = "" if offset == 0 else f" of the example starting at line {first_line}"
+                raise APCDataError(path, first_line + offset, f"blank line where the {slot}{owner} should be",
+                                   f"a non-empty {slot}; the file must have {THREE_LINE_FORMAT}")
+            if offset and ASPECT_PLACEHOLDER in value:
+                raise APCDataError(
+                    path, first_line + offset,
+                    f"the {slot} line of the example starting at line {first_line} contains '$T$', so it looks "
+                    "like a sentence: the lines are out of step (a line is missing or extra before it)",
+                    f"the {slot} of the sentence on line {first_line}; the file must have {THREE_LINE_FORMAT}",
+                )
+        template, aspect, label = block
+        placeholders = template.count(ASPECT_PLACEHOLDER)
+        if placeholders > 1:
+            several_placeholders.append(first_line)
+            continue
+        if placeholders == 1:
+            start = template.index(ASPECT_PLACEHOLDER)
+            sentence = template[:start] + aspect + template[start + len(ASPECT_PLACEHOLDER) :]
+        else:
+            start = _find_aspect(template, aspect)
+            if start < 0:
+                aspect_not_found.append(first_line)
+                continue
+            located_without_placeholder.append(first_line)
+            sentence = template
+            aspect = template[start : start + len(aspect)]  # the sentence's own spelling of a case-insensitive match
+        examples.append(_example(sentence, aspect, start, normalize_label(label)))
+
+    if complete != len(lines):
+        raise APCDataError(
+            path, complete + 1,
+            f"the file ends with an incomplete example ({len(lines)} non-blank lines, not a multiple of 3)",
+            THREE_LINE_FORMAT,
+        )
+    total = complete // 3
+    if several_placeholders:
+        logger.warning(
+            "%s: skipped %d of %d examples whose sentence contains '$T$' more than once (as PyABSA does), "
+            "first at line %d", path, len(several_placeholders), total, several_placeholders[0])
+    if aspect_not_found:
+        logger.warning(
+            "%s: skipped %d of %d examples whose sentence has no '$T$' and does not contain the aspect, "
+            "at lines %s", path, len(aspect_not_found), total, ", ".join(map(str, aspect_not_found[:10])))
+    if located_without_placeholder:
+        logger.info(
+            "%s: %d of %d examples have no '$T$' in their sentence; their aspect was located in the sentence text "
+            "(first at line %d)", path, len(located_without_placeholder), total, located_without_placeholder[0])
+    if not examples:
+        raise APCDataError(path, 1, "no usable example in the file", THREE_LINE_FORMAT)
+    return add_neighbour_spans(examples)
+
+
+def _example(sentence: str, aspect: str, start: int, label: str | None) -> dict:
+    end = start + len(aspect)
+    return {
+        "sentence": sentence,
+        "aspect": aspect,
+        "aspect_start": start,
+        "aspect_end": end,
+        "label": label,
+        "left_aspect_start": start,
+        "left_aspect_end": end,
+        "right_aspect_start": start,
+        "right_aspect_end": end,
+    }
+
+
+def _collapsed(sentence: str) -> str:
+    return " ".join(sentence.split())
+
+
+def _non_space_positions(sentence: str) -> list[int]:
+    return [index for index, char in enumerate(sentence) if not char.isspace()]
+
+
+def _map_span(source: str, start: int, end: int, target: str) -> tuple[int, int]:
+    """Map a span of ``source`` onto ``target``, a sentence equal to it up to whitespace.
+
+    The two sentences have the same sequence of non-space characters, so the k-th non-space character of one is
+    the k-th of the other.
+    """
+    if source == target:
+        return start, end
+    source_positions = _non_space_positions(source)
+    target_positions = _non_space_positions(target)
+    rank = {position: k for k, position in enumerate(source_positions)}
+    first = rank.get(start)
+    last = rank.get(end - 1)
+    if first is None or last is None:  # a span with surrounding spaces; not produced by our readers
+        return start, end
+    return target_positions[first], target_positions[last] + 1
+
+
+def add_neighbour_spans(examples: Sequence[dict]) -> list[dict]:
+    """Copies of ``examples`` with the left/right neighbour aspect spans filled in.
+
+    Consecutive examples whose sentences are equal after collapsing whitespace are aspects of one sentence; the
+    left neighbour of an example is the previous example of its sentence, the right neighbour the next one, and
+    an example at either end of its sentence is its own neighbour (PyABSA ``build_sentiment_window``).
+    Neighbour spans are expressed in each example's own sentence.
+    """
+    result = [dict(example) for example in examples]
+    group_start = 0
+    while group_start < len(result):
+        key = _collapsed(result[group_start]["sentence"])
+        group_end = group_start + 1
+        while group_end < len(result) and _collapsed(result[group_end]["sentence"]) == key:
+            group_end += 1
+        for index in range(group_start, group_end):
+            example = result[index]
+            own = example["sentence"]
+            left = result[index - 1] if index > group_start else example
+            right = result[index + 1] if index + 1 < group_end else example
+            example["left_aspect_start"], example["left_aspect_end"] = _map_span(
+                left["sentence"], left["aspect_start"], left["aspect_end"], own)
+            example["right_aspect_start"], example["right_aspect_end"] = _map_span(
+                right["sentence"], right["aspect_start"], right["aspect_end"], own)
+        group_start = group_end
+    return result
+
+
+_MARKER = re.compile(r"\[B-ASP\]|\[E-ASP\]|\[ASP\]", re.IGNORECASE)
+
+
+def parse_marked_text(text: str, line: int | None = None, path: str | os.PathLike | None = None) -> list[dict]:
+    """Parse one marked sentence into one canonical example per marked aspect.
+
+    ``text`` looks like ``The [B-ASP]food[E-ASP] was good, but the [B-ASP]service[E-ASP] was bad. $LABEL$
+    Positive, Negative``; legacy ``[ASP]aspect[ASP]`` markers and the v1 ``!sent!`` separator are accepted.
+    Reference labels are optional; when given there must be one per aspect, in aspect order. The examples carry
+    the marker-free sentence, character spans, and neighbour spans over the aspects of this text.
+    ``line``/``path`` only locate errors (``APCDataError``).
+    """
+
+    def fail(problem: str, expected: str = MARKED_FORMAT) -> APCDataError:
+        return APCDataError(path, line, problem, expected)
+
+    if not isinstance(text, str):
+        raise TypeError(f"expected the marked text as a string, got {type(text).__name__}")
+    separator = LABEL_SEPARATOR if LABEL_SEPARATOR in text else LEGACY_LABEL_SEPARATOR
+    body, _, label_text = text.partition(separator)
+    if separator in label_text:
+        raise fail(f"'{separator}' occurs more than once",
+                   f"'{separator}' once, followed by the comma-separated labels of the aspects")
+
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    length = 0
+    open_marker: str | None = None
+    open_at = 0
+    open_column = 0
+    position = 0
+    for match in _MARKER.finditer(body):
+        pieces.append(body[position : match.start()])
+        length += match.start() - position
+        position = match.end()
+        marker = match.group().upper()
+        column = match.start() + 1
+        if marker == "[E-ASP]" or (marker == "[ASP]" and open_marker is not None):
+            if open_marker is None:
+                raise fail(f"'{match.group()}' at column {column} closes no aspect (no '[B-ASP]' before it)")
+            if open_marker != ("[B-ASP]" if marker == "[E-ASP]" else "[ASP]"):
+                raise fail(f"'{match.group()}' at column {column} closes an aspect opened with '{open_marker}'")
+            spans.append(_stripped_span(pieces, open_at, length, fail, open_column))
+            open_marker = None
+        else:
+            if open_marker is not None:
+                raise fail(f"nested aspect markers: '{match.group()}' at column {column} inside the aspect "
+                           f"opened at column {open_column}")
+            open_marker, open_at, open_column = marker, length, column
+    if open_marker is not None:
+        raise fail(f"the aspect opened with '{open_marker}' at column {open_column} is never closed")
+    pieces.append(body[position:])
+    if not spans:
+        raise fail("no aspect is marked in the text")
+
+    plain = "".join(pieces)
+    sentence = plain.strip()
+    shift = len(plain) - len(plain.lstrip())
+    labels = _marked_labels(label_text, len(spans), fail) if separator in text else [None] * len(spans)
+    examples = [
+        _example(sentence, sentence[start - shift : end - shift], start - shift, label)
+        for (start, end), label in zip(spans, labels)
+    ]
+    return add_neighbour_spans(examples)
+
+
+def _stripped_span(pieces: list[str], start: int, end: int, fail, column: int) -> tuple[int, int]:
+    """The span of the marked aspect without surrounding whitespace; an empty aspect is an error."""
+    aspect = "".join(pieces)[start:end]
+    if not aspect.strip():
+        raise fail(f"the aspect marked at column {column} is empty")
+    leading = len(aspect) - len(aspect.lstrip())
+    trailing = len(aspect) - len(aspect.rstrip())
+    return start + leading, end - trailing
+
+
+def _marked_labels(label_text: str, aspect_count: int, fail) -> list[str | None]:
+    if not label_text.strip():
+        return [None] * aspect_count
+    labels = [part.strip() for part in label_text.split(",")]
+    expected = f"one label per marked aspect ({aspect_count}), comma-separated in aspect order"
+    if any(not part for part in labels):
+        raise fail("an empty label in the comma-separated list after $LABEL$", expected)
+    if len(labels) != aspect_count:
+        raise fail(f"{len(labels)} label(s) after $LABEL$ for {aspect_count} marked aspect(s)", expected)
+    return [normalize_label(part) for part in labels]
+
+
+def read_inference_file(path: str | os.PathLike) -> list[dict]:
+    """Read a marked-format file (``.inference``): every non-blank line through ``parse_marked_text``.
+
+    Neighbour spans link the aspects of one line only. Errors name the file and the 1-based line.
+    """
+    path = Path(path)
+    examples: list[dict] = []
+    for number, text in enumerate(_read_lines(path), start=1):
+        if text.strip():
+            examples.extend(parse_marked_text(text, line=number, path=path))
+    if not examples:
+        raise APCDataError(path, 1, "the file has no marked sentence", f"one sentence per line, {MARKED_FORMAT}")
+    return examples
+

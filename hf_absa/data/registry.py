@@ -1,0 +1,325 @@
+"""Where PyABSA's named APC datasets live, and finding their train/validation/test files.
+
+Datasets follow the layout of the public ABSADatasets collection: ``<root>/apc_datasets/<id>.<name>/...`` (e.g.
+``apc_datasets/110.SemEval/113.laptop14``), one or more files per split, the split written in the file name
+(``train``, ``test``, ``valid``/``dev``). The root is ``data_dir``, else the ``HF_ABSA_DATA_DIR`` environment
+variable; a copy downloaded earlier into the Hugging Face cache is searched too. A dataset found nowhere is
+downloaded (the whole collection, once) unless Hugging Face offline mode is on, in which case the error says where
+to put the files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import shutil
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+ABSA_DATASETS_URL = "https://github.com/yangheng95/ABSADatasets/archive/refs/heads/v2.0.zip"
+DATA_DIR_ENV = "HF_ABSA_DATA_DIR"
+APC_FOLDER = "apc_datasets"
+SPLITS = ("train", "validation", "test")
+
+# PyABSA's APC dataset names (APCDatasetList) -> folders relative to apc_datasets/. A name with several folders
+# is a union: the files of each split are concatenated.
+_SEMEVAL = "110.SemEval"
+_CHINESE = "102.Chinese"
+_SEMEVAL16 = "120.SemEval2016Task5"
+APC_DATASETS: dict[str, tuple[str, ...]] = {
+    "Laptop14": (f"{_SEMEVAL}/113.laptop14",),
+    "Restaurant14": (f"{_SEMEVAL}/114.restaurant14",),
+    "ARTS_Laptop14": (f"{_SEMEVAL}/111.arts_laptop14",),
+    "ARTS_Restaurant14": (f"{_SEMEVAL}/112.arts_restaurant14",),
+    "Restaurant15": (f"{_SEMEVAL}/115.restaurant15",),
+    "Restaurant16": (f"{_SEMEVAL}/116.restaurant16",),
+    "Twitter": ("101.ACL_Twitter",),
+    "MAMS": ("109.MAMS",),
+    "Television": ("117.Television",),
+    "TShirt": ("118.TShirt",),
+    "Yelp": ("119.Yelp",),
+    "Camera": (f"{_CHINESE}/103.camera",),
+    "Car": (f"{_CHINESE}/104.car",),
+    "MOOC": (f"{_CHINESE}/105.mooc",),
+    "Notebook": (f"{_CHINESE}/106.notebook",),
+    "Phone": (f"{_CHINESE}/107.phone",),
+    "Shampoo": (f"{_CHINESE}/108.shampoo",),
+    "MOOC_En": ("121.MOOC_En",),
+    "Kaggle": ("129.Kaggle",),
+    "Chinese_Zhang": ("130.Chinese_Zhang",),
+    "CustomDataset": ("100.CustomDataset",),
+    "SemEval2016Task5": (_SEMEVAL16,),
+    "Arabic_SemEval2016Task5": (f"{_SEMEVAL16}/122.arabic",),
+    "Dutch_SemEval2016Task5": (f"{_SEMEVAL16}/123.dutch",),
+    "English_SemEval2016Task5": (f"{_SEMEVAL16}/124.english",),
+    "French_SemEval2016Task5": (f"{_SEMEVAL16}/125.french",),
+    "Russian_SemEval2016Task5": (f"{_SEMEVAL16}/126.russian",),
+    "Spanish_SemEval2016Task5": (f"{_SEMEVAL16}/127.spanish",),
+    "Turkish_SemEval2016Task5": (f"{_SEMEVAL16}/128.turkish",),
+}
+_UNIONS = {
+    # Restaurant15 is left out of the SemEval union for train/test leakage (PyABSA issue #53).
+    "SemEval": ("Laptop14", "Restaurant14", "Restaurant16"),
+    "Restaurant": ("Restaurant14", "Restaurant16"),
+    "Binary_Polarity_Chinese": ("Phone", "Camera", "Notebook", "Car"),
+    "Chinese": ("Phone", "Camera", "Notebook", "Car", "MOOC", "Chinese_Zhang"),
+    "English": ("Laptop14", "Restaurant14", "Restaurant16", "Twitter", "MAMS", "Television", "TShirt", "Yelp",
+                "MOOC_En", "Kaggle"),
+    "Multilingual": ("Laptop14", "Restaurant14", "Restaurant16", "Twitter", "MAMS", "Television", "TShirt", "Yelp",
+                     "Phone", "Camera", "Notebook", "Car", "MOOC", "Kaggle", "SemEval2016Task5", "MOOC_En",
+                     "Chinese_Zhang"),
+}
+APC_DATASETS.update({name: sum((APC_DATASETS[part] for part in parts), ()) for name, parts in _UNIONS.items()})
+_EXTRA_ALIASES = {"ACL_Twitter": "Twitter", "Custom": "CustomDataset", "Chinese3way": "MOOC"}
+
+# File names that are never APC data files of a split (PyABSA's filter list plus the marked/ATEPC formats).
+_IGNORED_NAME_PARTS = (".inference", ".atepc", ".ignore", "augment", ".py", ".md", "readme", ".log", "result",
+                       ".zip", ".state_dict", ".model", ".png", "acc_", "f1_", ".backup", ".bak", "license")
+_SPLIT_WORDS = {"train": "train", "test": "test", "valid": "validation", "validation": "validation",
+                "val": "validation", "dev": "validation"}
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A registered dataset that is neither on disk nor downloadable."""
+
+
+def _normalize_name(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _folder_aliases(folder: str) -> list[str]:
+    """``110.SemEval/113.laptop14`` -> ``113.laptop14`` and ``laptop14``."""
+    base = folder.rsplit("/", 1)[-1]
+    return [base, base.split(".", 1)[1]] if re.match(r"^\d+\.", base) else [base]
+
+
+def _build_aliases() -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for name, folders in APC_DATASETS.items():  # folder-derived aliases first, so registered names win
+        if len(folders) == 1:
+            for alias in _folder_aliases(folders[0]):
+                aliases.setdefault(_normalize_name(alias), name)
+    for alias, name in _EXTRA_ALIASES.items():
+        aliases[_normalize_name(alias)] = name
+    for name in APC_DATASETS:
+        aliases[_normalize_name(name)] = name
+    return aliases
+
+
+_ALIASES = _build_aliases()
+
+
+def registered_dataset_name(name: str) -> str | None:
+    """The registry's spelling of ``name`` (a PyABSA name, id folder like ``113.laptop14``, or bare folder name)."""
+    return _ALIASES.get(_normalize_name(name))
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def is_offline() -> bool:
+    """Hugging Face offline mode, read now (not at import) so that it can be switched per call."""
+    return _env_flag("HF_HUB_OFFLINE") or _env_flag("HF_DATASETS_OFFLINE")
+
+
+def default_download_dir() -> Path:
+    """``<HF_HOME>/hf_absa/ABSADatasets``: next to the hub cache, so users find and clear it with the rest."""
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HUB_CACHE).parent / "hf_absa" / "ABSADatasets"
+
+
+def apc_root(root: str | os.PathLike) -> Path | None:
+    """The ``apc_datasets`` folder of ``root``: root itself, ``root/apc_datasets`` or ``root/datasets/apc_datasets``."""
+    root = Path(root).expanduser()
+    for candidate in (root, root / APC_FOLDER, root / "datasets" / APC_FOLDER):
+        if candidate.name.lower() == APC_FOLDER and candidate.is_dir():
+            return candidate
+    return None
+
+
+def _child_dir(parent: Path, name: str) -> Path | None:
+    exact = parent / name
+    if exact.is_dir():
+        return exact
+    matches = sorted(child for child in parent.iterdir() if child.is_dir() and child.name.lower() == name.lower())
+    return matches[0] if matches else None
+
+
+def _find_folder(root: Path, relative: str) -> Path | None:
+    """``root/relative`` matched case-insensitively, else a folder of the same last name anywhere below ``root``."""
+    current: Path | None = root
+    for part in relative.split("/"):
+        current = _child_dir(current, part)
+        if current is None:
+            break
+    if current is not None:
+        return current
+    wanted = relative.rsplit("/", 1)[-1].lower()
+    matches = sorted(path for path in root.rglob("*") if path.is_dir() and path.name.lower() == wanted)
+    return matches[0] if matches else None
+
+
+def split_of_file(path: str | os.PathLike) -> str | None:
+    """``train``/``validation``/``test`` from the file name, or None for a file that is not a split's data file.
+
+    Words of the name are compared (``Laptops_Train.xml.seg`` -> train, ``dev.txt`` -> validation); a name naming
+    two splits is an error.
+    """
+    name = Path(path).name.lower()
+    if name.startswith(".") or any(part in name for part in _IGNORED_NAME_PARTS):
+        return None
+    splits = {_SPLIT_WORDS[word] for word in re.split(r"[^a-z0-9]+", name) if word in _SPLIT_WORDS}
+    if len(splits) > 1:
+        raise ValueError(f"{path}: the file name names several splits ({', '.join(sorted(splits))}); expected "
+                         "exactly one of train, test, valid/dev in the name of each data file")
+    return splits.pop() if splits else None
+
+
+def dataset_files_in_folder(folder: str | os.PathLike) -> dict[str, list[Path]]:
+    """The data files below ``folder`` (recursively) grouped by split, in sorted order; empty splits left out."""
+    folder = Path(folder)
+    files: dict[str, list[Path]] = {split: [] for split in SPLITS}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue  # hidden files and folders (.ipynb_checkpoints, .git) hold copies, not data
+        split = split_of_file(path)
+        if split is not None:
+            files[split].append(path)
+    return {split: paths for split, paths in files.items() if paths}
+
+
+def _search_roots(data_dir: str | os.PathLike | None) -> list[tuple[Path, str]]:
+    """(folder, where it came from) for every root to search, in order."""
+    roots: list[tuple[Path, str]] = []
+    if data_dir is not None:
+        roots.append((Path(data_dir).expanduser(), "data_dir"))
+    elif os.environ.get(DATA_DIR_ENV):
+        roots.append((Path(os.environ[DATA_DIR_ENV]).expanduser(), DATA_DIR_ENV))
+    roots.append((default_download_dir(), "download cache"))
+    return roots
+
+
+def _resolve_in_roots(relative_folders: tuple[str, ...], roots: list[tuple[Path, str]]
+                      ) -> dict[str, list[Path]] | None:
+    """Files of the first root that holds all ``relative_folders`` (their splits concatenated), else None."""
+    for root, _ in roots:
+        folder_root = apc_root(root)
+        if folder_root is None:
+            continue
+        folders = [_find_folder(folder_root, relative) for relative in relative_folders]
+        if all(folder is not None for folder in folders):
+            files: dict[str, list[Path]] = {}
+            for folder in folders:
+                for split, paths in dataset_files_in_folder(folder).items():
+                    files.setdefault(split, []).extend(paths)
+            if files:
+                return {split: files[split] for split in SPLITS if split in files}
+    return None
+
+
+def _fetch_url(url: str, destination: Path) -> None:
+    """Download ``url`` to ``destination`` (kept separate so that tests replace it)."""
+    with urllib.request.urlopen(url, timeout=60) as response, open(destination, "wb") as out:
+        shutil.copyfileobj(response, out)
+
+
+def download_absa_datasets(target: str | os.PathLike | None = None, url: str = ABSA_DATASETS_URL) -> Path:
+    """Download and extract the ABSADatasets archive into ``target`` (default: the HF cache); returns ``target``.
+
+    Does nothing when ``target`` already holds an ``apc_datasets`` folder. Extraction goes to a temporary folder
+    that is renamed at the end, so an interrupted download never leaves a half-filled copy behind.
+    """
+    target = Path(target) if target is not None else default_download_dir()
+    if apc_root(target) is not None:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("Downloading the ABSADatasets collection from %s to %s", url, target)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".absa-download-") as scratch:
+        archive = Path(scratch) / "ABSADatasets.zip"
+        _fetch_url(url, archive)
+        extracted = Path(scratch) / "extracted"
+        with zipfile.ZipFile(archive) as zipped:
+            zipped.extractall(extracted)
+        found = sorted((path for path in extracted.rglob(APC_FOLDER) if path.is_dir()), key=lambda p: len(p.parts))
+        if not found:
+            raise DatasetNotFoundError(f"the archive downloaded from {url} contains no '{APC_FOLDER}' folder")
+        try:
+            found[0].parent.rename(target)
+        except OSError:
+            if apc_root(target) is None:  # not a concurrent download that finished first
+                raise
+    return target
+
+
+def _unknown_name_message(name: str, roots: list[tuple[Path, str]]) -> str:
+    close_aliases = difflib.get_close_matches(_normalize_name(name), list(_ALIASES), n=8, cutoff=0.6)
+    close = list(dict.fromkeys(_ALIASES[alias] for alias in close_aliases))[:5]
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    searched = "; ".join(f"{root} ({origin})" for root, origin in roots)
+    return (f"'{name}' is neither an existing file or folder, nor a registered APC dataset, nor a dataset folder "
+            f"in {searched}.{hint} Registered datasets: {', '.join(sorted(APC_DATASETS))}.")
+
+
+def _not_found_message(name: str, roots: list[tuple[Path, str]], reason: str) -> str:
+    searched = "; ".join(f"{root} ({origin})" for root, origin in roots)
+    first_root = roots[0][0] if roots[0][1] != "download cache" else Path("<your data folder>")
+    places = ", ".join(f"{first_root}/{APC_FOLDER}/{relative}" for relative in APC_DATASETS[name])
+    return (f"APC dataset '{name}' was not found in: {searched}; {reason}. Put its files (names containing train, "
+            f"test or valid/dev) in {places}, or pass data_dir=... / set {DATA_DIR_ENV} to the folder that "
+            f"contains {APC_FOLDER}/.")
+
+
+def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.PathLike | None = None
+                          ) -> dict[str, list[Path]]:
+    """Files of each split (``train``/``validation``/``test``, present ones only) of a dataset name or folder.
+
+    ``name_or_path``: an existing folder (searched recursively) or data file, or a registered PyABSA name
+    (case-insensitive; also ``113.laptop14``/``laptop14``-style folder names). Registered datasets are looked up
+    under ``data_dir`` (else ``$HF_ABSA_DATA_DIR``) and an earlier download; if missing they are downloaded unless
+    offline (``HF_HUB_OFFLINE``/``HF_DATASETS_OFFLINE``), which raises ``DatasetNotFoundError`` at once.
+    """
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        files = dataset_files_in_folder(path)
+        if not files:
+            listing = ", ".join(sorted(p.name for p in path.iterdir())[:20]) or "nothing"
+            raise DatasetNotFoundError(f"{path}: no APC data file in this folder (found: {listing}); expected "
+                                       "files with train, test or valid/dev in their names")
+        return files
+    if path.is_file():
+        return {split_of_file(path) or "train": [path]}
+
+    roots = _search_roots(data_dir)
+    name = registered_dataset_name(str(name_or_path))
+    if name is None:
+        # an unregistered dataset folder (e.g. "200.MyReviews") placed in a data root is found by its name too
+        folder_name = str(name_or_path).strip()
+        if folder_name and not any(sep in folder_name for sep in ("/", "\\", "..")):
+            files = _resolve_in_roots((folder_name,), roots)
+            if files is not None:
+                return files
+        raise ValueError(_unknown_name_message(str(name_or_path), roots))
+
+    files = _resolve_in_roots(APC_DATASETS[name], roots)
+    if files is not None:
+        return files
+    if is_offline():
+        raise DatasetNotFoundError(_not_found_message(
+            name, roots, "downloading is disabled because HF_HUB_OFFLINE or HF_DATASETS_OFFLINE is set"))
+    try:
+        download_absa_datasets()
+    except Exception as error:  # any network/archive failure ends in the same actionable message
+        raise DatasetNotFoundError(_not_found_message(
+            name, roots, f"downloading {ABSA_DATASETS_URL} failed ({type(error).__name__}: {error})")) from error
+    files = _resolve_in_roots(APC_DATASETS[name], roots)
+    if files is None:
+        raise DatasetNotFoundError(_not_found_message(name, roots, "the downloaded ABSADatasets copy lacks it too"))
+    return files

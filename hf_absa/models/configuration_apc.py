@@ -1,0 +1,211 @@
+"""`APCConfig`: the configuration of hf_absa's aspect polarity classification (APC) models.
+
+This file is copied next to the weights by `save_pretrained` (remote code), so it imports only
+`transformers` and must never import `hf_absa` (the library version is a hard-coded constant).
+
+It is also the single source of truth for which extra input columns each architecture reads
+(`APC_MODEL_INPUTS`, `LSA_SPC_INPUTS`, `required_inputs`); `hf_absa.models` re-exports them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transformers import AutoConfig, PretrainedConfig
+
+# Kept equal to `hf_absa.__version__` (checked by tests/test_models.py); hard-coded here because this
+# file must load where hf_absa is not installed.
+HF_ABSA_VERSION = "0.1.0"
+
+# Extra input columns (beyond input_ids / attention_mask / token_type_ids) each architecture needs,
+# for every lcf/window setting. See /tmp/spec.md, "Architectures and the input columns each needs".
+APC_MODEL_INPUTS: dict[str, tuple[str, ...]] = {
+    "bert_spc": (),  # + LSA_SPC_INPUTS when config.lsa=True
+    "bert_spc_v2": (),  # same; learnable eta1/eta2 used when lsa=True
+    "lcf_bert": ("lcf_cdm_vec", "lcf_cdw_vec", "sentence_length"),
+    "fast_lcf_bert": ("lcf_cdm_vec", "lcf_cdw_vec"),
+    "fast_lsa_t_v2": (
+        "lcf_cdm_vec",
+        "lcf_cdw_vec",
+        "left_lcf_cdm_vec",
+        "left_lcf_cdw_vec",
+        "right_lcf_cdm_vec",
+        "right_lcf_cdw_vec",
+    ),
+}
+APC_MODELS: tuple[str, ...] = tuple(APC_MODEL_INPUTS)
+LSA_SPC_INPUTS: tuple[str, ...] = (
+    "left_input_ids",
+    "left_attention_mask",
+    "left_token_type_ids",
+    "right_input_ids",
+    "right_attention_mask",
+    "right_token_type_ids",
+)
+SPC_MODELS: tuple[str, ...] = ("bert_spc", "bert_spc_v2")  # the only ones for which `lsa` means anything
+LCF_MODES: tuple[str, ...] = ("cdw", "cdm", "fusion")
+WINDOWS: tuple[str, ...] = ("l", "r", "lr")
+
+
+def _check_apc_model(apc_model: str, lsa: bool) -> None:
+    if apc_model not in APC_MODEL_INPUTS:
+        raise ValueError(f"apc_model={apc_model!r} is not an hf_absa APC architecture; expected one of {APC_MODELS}.")
+    if lsa and apc_model not in SPC_MODELS:
+        raise ValueError(
+            f"lsa=True only applies to {SPC_MODELS} (3 backbone passes over the neighbouring aspects); "
+            f"apc_model={apc_model!r} has its own local-context design. Use lsa=False."
+        )
+
+
+def required_inputs(
+    apc_model: str,
+    lsa: bool = False,
+    *,
+    lcf: str | None = None,
+    window: str | None = None,
+    use_bert_spc: bool = True,
+) -> tuple[str, ...]:
+    """Extra input columns, beyond `input_ids`/`attention_mask`/`token_type_ids`, for `apc_model`.
+
+    With `lcf` and `window` left as None this is what the data processor produces, good for every
+    lcf/window setting (the spec's table, plus `sentence_length` for `fast_lcf_bert` with
+    `use_bert_spc=False`, whose global pass then covers the sentence segment only). With `lcf` and
+    `window` given it is exactly what `APCModelForSequenceClassification.forward` reads for that
+    setting, and therefore refuses to run without (token type ids of the LSA passes stay optional).
+    """
+    _check_apc_model(apc_model, lsa)
+    if lcf is not None and lcf not in LCF_MODES:
+        raise ValueError(f"lcf={lcf!r} is not valid; expected one of {LCF_MODES}.")
+    if window is not None and window not in WINDOWS:
+        raise ValueError(f"window={window!r} is not valid; expected one of {WINDOWS}.")
+
+    if apc_model in SPC_MODELS:
+        if not lsa:
+            return ()
+        if window is None:
+            return LSA_SPC_INPUTS
+        sides = [side for side, letter in (("left", "l"), ("right", "r")) if letter in window]
+        return tuple(f"{side}_{column}" for side in sides for column in ("input_ids", "attention_mask"))
+
+    names = APC_MODEL_INPUTS[apc_model]
+    if apc_model == "fast_lcf_bert" and not use_bert_spc:
+        names = names + ("sentence_length",)
+    if lcf is None:
+        return names
+    kinds = ("cdw", "cdm") if lcf == "fusion" else (lcf,)
+    window_letters = window or "lr"
+    sides = ("",) + tuple(side for side, letter in (("left_", "l"), ("right_", "r")) if letter in window_letters)
+    keep = {f"{side}lcf_{kind}_vec" for side in sides for kind in kinds} | {"sentence_length"}
+    return tuple(name for name in names if name in keep)
+
+
+def label_maps(labels: list[str] | tuple[str, ...]) -> tuple[dict[int, str], dict[str, int]]:
+    """`id2label`, `label2id` for labels given in class-index order (e.g. ["Negative", "Neutral", "Positive"])."""
+    if isinstance(labels, str) or not all(isinstance(label, str) for label in labels):
+        raise ValueError(f"labels must be a list of label names (str), got {labels!r}.")
+    if len(labels) < 2 or len(set(labels)) != len(labels):
+        raise ValueError(f"labels must hold at least 2 distinct names, got {list(labels)!r}.")
+    return dict(enumerate(labels)), {label: index for index, label in enumerate(labels)}
+
+
+class APCConfig(PretrainedConfig):
+    """Configuration of `APCModelForSequenceClassification` (PyABSA's APC hyper-parameters).
+
+    Args:
+        backbone_config: the backbone's config, as a dict (`PretrainedConfig.to_dict()`) or a config object
+            (stored as its dict). Rehydrated locally with `AutoConfig.for_model`, so loading never needs the
+            network. Only None for the bare `APCConfig()` transformers builds internally.
+        apc_model: one of `APC_MODELS`.
+        lcf: local context focus, "cdw" (dynamic weighting), "cdm" (dynamic masking) or "fusion" (both).
+        SRD: semantic-relative distance threshold of the local context window (used by the data processor).
+        window: which neighbouring aspects the LSA models aggregate: "l", "r" or "lr".
+        eta: initial value of the learnable `eta1`/`eta2` (bert_spc_v2 with lsa, fast_lsa_t_v2) or the fixed
+            weight of bert_spc with lsa; -1 means unweighted aggregation (no eta parameters at all).
+        lsa: bert_spc/bert_spc_v2 only: also encode the left/right neighbouring aspects' SPC inputs.
+        use_bert_spc: lcf_bert/fast_lcf_bert: global pass on the sentence-aspect pair (True) or on the
+            sentence segment only (False).
+        dropout: dropout probability of the head.
+        max_seq_len: maximum number of tokens per example (used by the data processor).
+        backbone_name_or_path: where the backbone came from (informational).
+        hf_absa_version: the hf_absa version that created the config.
+        labels: convenience alternative to `id2label`/`label2id`: label names in class-index order.
+    """
+
+    model_type = "hf_absa_apc"
+
+    def __init__(
+        self,
+        backbone_config: dict[str, Any] | PretrainedConfig | None = None,
+        apc_model: str = "bert_spc",
+        lcf: str = "cdw",
+        SRD: int = 3,
+        window: str = "lr",
+        eta: float = 1.0,
+        lsa: bool = False,
+        use_bert_spc: bool = True,
+        dropout: float = 0.5,
+        max_seq_len: int = 80,
+        backbone_name_or_path: str | None = None,
+        hf_absa_version: str = HF_ABSA_VERSION,
+        labels: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        _check_apc_model(apc_model, bool(lsa))
+        if lcf not in LCF_MODES:
+            raise ValueError(f"lcf={lcf!r} is not valid; expected one of {LCF_MODES}.")
+        if window not in WINDOWS:
+            raise ValueError(f"window={window!r} is not valid; expected one of {WINDOWS}.")
+        if isinstance(SRD, bool) or not isinstance(SRD, int) or SRD < 0:
+            raise ValueError(f"SRD must be an int >= 0, got {SRD!r}.")
+        if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not (eta == -1 or eta >= 0):
+            raise ValueError(f"eta must be -1 (unweighted aggregation) or a number >= 0, got {eta!r}.")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be a number with 0 <= dropout < 1, got {dropout!r}.")
+        if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 4:
+            raise ValueError(f"max_seq_len must be an int >= 4, got {max_seq_len!r}.")
+        if isinstance(backbone_config, PretrainedConfig):
+            backbone_config = backbone_config.to_dict()
+        if backbone_config is not None and not (isinstance(backbone_config, dict) and "model_type" in backbone_config):
+            raise ValueError(
+                "backbone_config must be the backbone's config (a PretrainedConfig or its to_dict(), "
+                f"with a 'model_type' key), got {type(backbone_config).__name__}."
+            )
+        if labels is not None:
+            if kwargs.get("id2label") is not None:
+                raise ValueError("Pass either labels=[...] or id2label={...}, not both.")
+            kwargs["id2label"], kwargs["label2id"] = label_maps(labels)
+        kwargs.setdefault("problem_type", "single_label_classification")
+        super().__init__(**kwargs)
+
+        self.backbone_config = backbone_config
+        self.apc_model = apc_model
+        self.lcf = lcf
+        self.SRD = SRD
+        self.window = window
+        self.eta = float(eta)
+        self.lsa = bool(lsa)
+        self.use_bert_spc = bool(use_bert_spc)
+        self.dropout = float(dropout)
+        self.max_seq_len = max_seq_len
+        self.backbone_name_or_path = backbone_name_or_path
+        self.hf_absa_version = hf_absa_version
+
+    def get_backbone_config(self) -> PretrainedConfig:
+        """The backbone's config object, rebuilt from the stored dict (no network, no files)."""
+        if self.backbone_config is None:
+            raise ValueError(
+                "This APCConfig has no backbone_config. Build models with "
+                "APCModelForSequenceClassification.from_pretrained('<backbone id or path>', labels=[...]) "
+                "or APCConfig(backbone_config=AutoConfig.from_pretrained(...).to_dict(), ...)."
+            )
+        fields = dict(self.backbone_config)
+        model_type = fields.pop("model_type")
+        fields.pop("transformers_version", None)
+        return AutoConfig.for_model(model_type, **fields)
+
+    @property
+    def forward_inputs(self) -> tuple[str, ...]:
+        """The extra forward arguments this configuration reads (a missing one is a ValueError in forward)."""
+        return required_inputs(
+            self.apc_model, self.lsa, lcf=self.lcf, window=self.window, use_bert_spc=self.use_bert_spc
+        )

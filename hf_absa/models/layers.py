@@ -1,0 +1,140 @@
+"""Building blocks of the APC heads: PyABSA's `Encoder`, a first-token pooler, and local sentiment aggregation.
+
+Imports only torch (remote-code rule: this file is copied next to the weights by `save_pretrained`).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class SelfAttentionEncoder(nn.Module):
+    """PyABSA's `Encoder(layer_num=1)`: one BERT-style multi-head self-attention (q/k/v projections, no
+    output projection, no residual, no layer norm) followed by tanh.
+
+    Unlike PyABSA, which adds a zero mask and so lets every position attend to padding, padded positions
+    are excluded as keys via `attention_mask`.
+    """
+
+    def __init__(self, hidden_size: int, num_attention_heads: int, attention_dropout: float) -> None:
+        super().__init__()
+        if hidden_size % num_attention_heads != 0:
+            raise ValueError(
+                f"The backbone's hidden size ({hidden_size}) is not a multiple of its number of attention heads "
+                f"({num_attention_heads}), which the APC head's self-attention encoder reuses."
+            )
+        self.num_attention_heads = num_attention_heads
+        self.head_size = hidden_size // num_attention_heads
+        self.attention_dropout = attention_dropout
+        self.query = nn.Linear(hidden_size, hidden_size)
+        self.key = nn.Linear(hidden_size, hidden_size)
+        self.value = nn.Linear(hidden_size, hidden_size)
+
+    def _split_heads(self, states: torch.Tensor) -> torch.Tensor:
+        batch_size, length, _ = states.shape
+        return states.view(batch_size, length, self.num_attention_heads, self.head_size).transpose(1, 2)
+
+    def forward(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """hidden_states (batch, length, hidden); attention_mask (batch, length), True/1 = real token."""
+        batch_size, length, hidden_size = hidden_states.shape
+        key_mask = attention_mask.to(torch.bool)[:, None, None, :]
+        context = F.scaled_dot_product_attention(
+            self._split_heads(self.query(hidden_states)),
+            self._split_heads(self.key(hidden_states)),
+            self._split_heads(self.value(hidden_states)),
+            attn_mask=key_mask,
+            dropout_p=self.attention_dropout if self.training else 0.0,
+        )
+        return torch.tanh(context.transpose(1, 2).reshape(batch_size, length, hidden_size))
+
+
+class FirstTokenPooler(nn.Module):
+    """`BertPooler` semantics (dense + tanh on the first token), for any backbone."""
+
+    def __init__(self, hidden_size: int) -> None:
+        super().__init__()
+        self.dense = nn.Linear(hidden_size, hidden_size)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.dense(hidden_states[:, 0]))
+
+
+def add_eta_parameters(module: nn.Module, window: str, eta: float) -> None:
+    """Give `module` the learnable window weights its aggregation uses: `eta1` (left) if the window has
+    "l", `eta2` (right) if it has "r", both starting at `eta`. None when `eta == -1` (unweighted).
+
+    Only used weights are created, so every parameter receives a gradient (DDP-friendly)."""
+    if eta == -1:
+        return
+    if "l" in window:
+        module.eta1 = nn.Parameter(torch.tensor(float(eta)))
+    if "r" in window:
+        module.eta2 = nn.Parameter(torch.tensor(float(eta)))
+
+
+def combine_windows(
+    centre: torch.Tensor,
+    left: torch.Tensor | None,
+    right: torch.Tensor | None,
+    window: str,
+    window_linear: nn.Linear,
+    left_weight: torch.Tensor | float | None = None,
+    right_weight: torch.Tensor | float | None = None,
+) -> torch.Tensor:
+    """PyABSA's window aggregation: concat (centre, [w_l·left], [w_r·right]) on the feature axis, picking the
+    sides in `window` ("l", "r", "lr"), then `window_linear` (2h→h or 3h→h). A None weight = unweighted."""
+    parts = [centre]
+    if "l" in window:
+        parts.append(left if left_weight is None else left_weight * left)
+    if "r" in window:
+        parts.append(right if right_weight is None else right_weight * right)
+    return window_linear(torch.cat(parts, dim=-1))
+
+
+class LocalSentimentAggregation(nn.Module):
+    """PyABSA's `LSA` block (networks/lsa.py) for one local-context vector kind (cdw or cdm).
+
+    The backbone features are weighted by the aspect's own and its left/right neighbours' local-context
+    vectors, each encoded by its own `SelfAttentionEncoder`, and aggregated by `combine_windows` with the
+    learnable `eta1`/`eta2`. The etas are never re-initialised in forward (PyABSA resets a non-positive eta
+    with `uniform_` there: ranks diverge under DDP); the spc mask of PyABSA is all ones and is omitted.
+    """
+
+    def __init__(
+        self, hidden_size: int, num_attention_heads: int, attention_dropout: float, window: str, eta: float
+    ) -> None:
+        super().__init__()
+        self.window = window
+        self.centre_encoder = SelfAttentionEncoder(hidden_size, num_attention_heads, attention_dropout)
+        if "l" in window:
+            self.left_encoder = SelfAttentionEncoder(hidden_size, num_attention_heads, attention_dropout)
+        if "r" in window:
+            self.right_encoder = SelfAttentionEncoder(hidden_size, num_attention_heads, attention_dropout)
+        self.window_linear = nn.Linear(hidden_size * (1 + len(window)), hidden_size)
+        add_eta_parameters(self, window, eta)
+
+    def forward(
+        self,
+        features: torch.Tensor,
+        attention_mask: torch.Tensor,
+        lcf_vec: torch.Tensor,
+        left_lcf_vec: torch.Tensor | None,
+        right_lcf_vec: torch.Tensor | None,
+    ) -> torch.Tensor:
+        centre = self.centre_encoder(features * lcf_vec.unsqueeze(-1), attention_mask)
+        left = right = None
+        if "l" in self.window:
+            left = self.left_encoder(features * left_lcf_vec.unsqueeze(-1), attention_mask)
+        if "r" in self.window:
+            right = self.right_encoder(features * right_lcf_vec.unsqueeze(-1), attention_mask)
+        return combine_windows(
+            centre,
+            left,
+            right,
+            self.window,
+            self.window_linear,
+            getattr(self, "eta1", None),
+            getattr(self, "eta2", None),
+        )

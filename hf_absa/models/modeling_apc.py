@@ -1,0 +1,421 @@
+"""`APCModelForSequenceClassification`: PyABSA's LCF/LSA aspect polarity classifiers on any `AutoModel` backbone.
+
+Architectures (`config.apc_model`), each ending in dropout → self-attention encoder → first-token pooler →
+linear classifier, as in PyABSA's `__lcf__` models:
+
+* `bert_spc` / `bert_spc_v2`: one backbone pass over the sentence-aspect pair (SPC); with `config.lsa` also the
+  pairs of the left/right neighbouring aspects, combined by window (fixed `eta` / learnable `eta1`, `eta2`).
+* `lcf_bert`: a global pass (pair, or sentence only) and a local pass restricted to the sentence segment, the
+  local features weighted by the local-context vector(s) of `config.lcf`.
+* `fast_lcf_bert`: like `lcf_bert` with one pass (local = global features × local-context vector).
+* `fast_lsa_t_v2`: one pass and local sentiment aggregation blocks (`cdw_lsa` / `cdm_lsa`).
+
+This file is copied next to the weights by `save_pretrained` (remote code): it imports only torch, transformers
+and same-folder modules through single-dot relative imports, never `hf_absa`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import initialization as init
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+from .configuration_apc import SPC_MODELS, APCConfig
+from .layers import (
+    FirstTokenPooler,
+    LocalSentimentAggregation,
+    SelfAttentionEncoder,
+    add_eta_parameters,
+    combine_windows,
+)
+
+# Keyword arguments of `from_pretrained` that locate files; in backbone mode they go to the backbone's loaders.
+_HUB_KWARGS = ("cache_dir", "force_download", "local_files_only", "token", "revision", "subfolder", "proxies")
+
+
+class APCPreTrainedModel(PreTrainedModel):
+    """Base class: config class, backbone attribute name and weight initialisation of the APC heads."""
+
+    config_class = APCConfig
+    base_model_prefix = "backbone"
+    supports_gradient_checkpointing = True
+
+    def _init_weights(self, module: nn.Module) -> None:
+        # Only head modules reach here: the backbone, a PreTrainedModel itself, is initialised by its own class.
+        if isinstance(module, nn.Linear):
+            std = (self.config.backbone_config or {}).get("initializer_range", 0.02)
+            init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        for name in ("eta1", "eta2"):
+            eta = module._parameters.get(name)
+            if eta is not None:
+                init.constant_(eta, self.config.eta)
+
+
+class APCModelForSequenceClassification(APCPreTrainedModel):
+    """Aspect polarity classifier: `self.backbone` (built once from `config.backbone_config`) plus the head of
+    `config.apc_model`. See the module docstring and `forward`.
+
+    `from_pretrained` is dual-mode: an hf_absa checkpoint loads as usual; any other model id/path is taken as
+    the backbone, e.g.
+    `APCModelForSequenceClassification.from_pretrained("microsoft/deberta-v3-base",
+    labels=["Negative", "Neutral", "Positive"], apc_model="fast_lsa_t_v2", lcf="cdw")`.
+    """
+
+    def __init__(self, config: APCConfig) -> None:
+        super().__init__(config)
+        backbone_config = config.get_backbone_config()
+        self.backbone = AutoModel.from_config(backbone_config)
+        # DistilBERT-like backbones have no segment embeddings and no such argument.
+        self._backbone_takes_token_type_ids = "token_type_ids" in inspect.signature(self.backbone.forward).parameters
+
+        hidden_size = backbone_config.hidden_size
+        attention_dropout = next(
+            (
+                getattr(backbone_config, name)
+                for name in ("attention_probs_dropout_prob", "attention_dropout")
+                if isinstance(getattr(backbone_config, name, None), (int, float))
+            ),
+            0.0,
+        )
+        encoder_args = (hidden_size, backbone_config.num_attention_heads, float(attention_dropout))
+        lcf_kinds = ("cdw", "cdm") if config.lcf == "fusion" else (config.lcf,)
+
+        if config.apc_model in SPC_MODELS:
+            if config.lsa:
+                self.window_linear = nn.Linear(hidden_size * (1 + len(config.window)), hidden_size)
+                if config.apc_model == "bert_spc_v2":
+                    add_eta_parameters(self, config.window, config.eta)
+            self.linear = nn.Linear(hidden_size, hidden_size)
+        else:
+            for kind in lcf_kinds:
+                if config.apc_model == "fast_lsa_t_v2":
+                    block = LocalSentimentAggregation(*encoder_args, window=config.window, eta=config.eta)
+                    setattr(self, f"{kind}_lsa", block)
+                else:
+                    setattr(self, f"{kind}_encoder", SelfAttentionEncoder(*encoder_args))
+            if config.lcf == "fusion":
+                self.fusion_linear = nn.Linear(hidden_size * 3, hidden_size)
+            else:
+                self.post_linear = nn.Linear(hidden_size * 2, hidden_size)
+
+        # No head module may share a name with a backbone submodule (e.g. BertModel's `pooler`, `encoder`):
+        # transformers' loader maps a checkpoint key `k` to `backbone.k` whenever the latter exists, which
+        # would swap the two modules' weights on every reload.
+        self.dropout = nn.Dropout(config.dropout)
+        self.post_encoder = SelfAttentionEncoder(*encoder_args)
+        self.head_pooler = FirstTokenPooler(hidden_size)
+        self.classifier = nn.Linear(hidden_size, config.num_labels)
+        self.post_init()
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        pretrained_model_name_or_path: str,
+        *model_args: Any,
+        labels: list[str] | None = None,
+        apc_model: str | None = None,
+        **kwargs: Any,
+    ) -> APCModelForSequenceClassification:
+        """Load an hf_absa checkpoint, or start a new model from a backbone (SpanMarker-style dual mode).
+
+        Backbone mode (the path/id's config is not an hf_absa one): `labels=[...]` (or `id2label=`) is
+        required; `apc_model=` and other `APCConfig` fields (`lcf`, `SRD`, `window`, `eta`, `lsa`,
+        `use_bert_spc`, `dropout`, `max_seq_len`) may be given; the backbone weights come from
+        `AutoModel.from_pretrained(pretrained_model_name_or_path)`, the head is freshly initialised.
+        """
+        hub_kwargs = {name: kwargs[name] for name in _HUB_KWARGS if name in kwargs}
+        config = kwargs.get("config")
+        if isinstance(config, PretrainedConfig):
+            model_type = config.model_type
+        elif config is None:
+            config_dict, _ = PretrainedConfig.get_config_dict(pretrained_model_name_or_path, **hub_kwargs)
+            model_type = config_dict.get("model_type")
+        else:  # a path or id for the config: let transformers resolve it
+            model_type = APCConfig.model_type
+
+        if model_type == APCConfig.model_type:
+            model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
+            _check_checkpoint_matches(model.config, labels, apc_model, pretrained_model_name_or_path)
+            return model
+        if config is not None:
+            raise ValueError(
+                f"config= must be an hf_absa APCConfig, got a {type(config).__name__} (model_type {model_type!r}). "
+                "To start from a backbone, pass its id or path and the APC settings as keyword arguments."
+            )
+        return cls._from_backbone(pretrained_model_name_or_path, labels, apc_model, hub_kwargs, kwargs)
+
+    @classmethod
+    def _from_backbone(
+        cls,
+        backbone_name_or_path: str,
+        labels: list[str] | None,
+        apc_model: str | None,
+        hub_kwargs: dict[str, Any],
+        kwargs: dict[str, Any],
+    ) -> APCModelForSequenceClassification:
+        if labels is None and kwargs.get("id2label") is None:
+            raise ValueError(
+                f"{backbone_name_or_path!r} is not an hf_absa checkpoint, so it is used as the backbone of a new "
+                "model, which needs its label names in class-index order, e.g.\n"
+                f"    APCModelForSequenceClassification.from_pretrained({str(backbone_name_or_path)!r}, "
+                'labels=["Negative", "Neutral", "Positive"], apc_model="fast_lsa_t_v2")'
+            )
+        config_fields = {name: value for name, value in kwargs.items() if name not in _HUB_KWARGS}
+        allowed = set(inspect.signature(APCConfig.__init__).parameters) - {
+            "self",
+            "kwargs",
+            "backbone_config",
+            "labels",
+            "backbone_name_or_path",
+            "hf_absa_version",
+        }
+        allowed |= {"id2label", "label2id", "trust_remote_code"}
+        unknown = sorted(set(config_fields) - allowed)
+        if unknown:
+            raise TypeError(
+                f"from_pretrained got unexpected keyword argument(s) {unknown} for a new model on backbone "
+                f"{backbone_name_or_path!r}; APC settings are {sorted(allowed - {'trust_remote_code'})}, "
+                f"file-location settings are {list(_HUB_KWARGS)}."
+            )
+        if "trust_remote_code" in config_fields:
+            hub_kwargs["trust_remote_code"] = config_fields.pop("trust_remote_code")
+
+        backbone_config = AutoConfig.from_pretrained(backbone_name_or_path, **hub_kwargs)
+        config = APCConfig(
+            backbone_config=backbone_config.to_dict(),
+            apc_model=apc_model or "bert_spc",
+            labels=labels,
+            backbone_name_or_path=str(backbone_name_or_path),
+            **config_fields,
+        )
+        model = cls(config)
+        pretrained_backbone = AutoModel.from_pretrained(backbone_name_or_path, config=backbone_config, **hub_kwargs)
+        model.backbone.load_state_dict(pretrained_backbone.state_dict())
+        model.config.name_or_path = str(backbone_name_or_path)
+        model.eval()  # like every from_pretrained
+        return model
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        lcf_cdm_vec: torch.Tensor | None = None,
+        lcf_cdw_vec: torch.Tensor | None = None,
+        left_lcf_cdm_vec: torch.Tensor | None = None,
+        left_lcf_cdw_vec: torch.Tensor | None = None,
+        right_lcf_cdm_vec: torch.Tensor | None = None,
+        right_lcf_cdw_vec: torch.Tensor | None = None,
+        sentence_length: torch.Tensor | None = None,
+        left_input_ids: torch.Tensor | None = None,
+        left_attention_mask: torch.Tensor | None = None,
+        left_token_type_ids: torch.Tensor | None = None,
+        right_input_ids: torch.Tensor | None = None,
+        right_attention_mask: torch.Tensor | None = None,
+        right_token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        return_dict: bool | None = None,
+    ) -> SequenceClassifierOutput | tuple[torch.Tensor, ...]:
+        """Classify the aspect of each example.
+
+        All per-token arguments are (batch, length) and aligned with `input_ids` (the sentence-aspect pair
+        encoding); `sentence_length` is (batch,). Which extra arguments are needed depends on the config:
+        `config.forward_inputs` (a missing one raises a ValueError naming it). `labels` (batch,) adds the
+        cross-entropy `loss`. Returns `SequenceClassifierOutput(loss, logits)`, or a tuple when
+        `return_dict=False`.
+        """
+        config = self.config
+        given = {
+            "lcf_cdm_vec": lcf_cdm_vec,
+            "lcf_cdw_vec": lcf_cdw_vec,
+            "left_lcf_cdm_vec": left_lcf_cdm_vec,
+            "left_lcf_cdw_vec": left_lcf_cdw_vec,
+            "right_lcf_cdm_vec": right_lcf_cdm_vec,
+            "right_lcf_cdw_vec": right_lcf_cdw_vec,
+            "sentence_length": sentence_length,
+            "left_input_ids": left_input_ids,
+            "left_attention_mask": left_attention_mask,
+            "left_token_type_ids": left_token_type_ids,
+            "right_input_ids": right_input_ids,
+            "right_attention_mask": right_attention_mask,
+            "right_token_type_ids": right_token_type_ids,
+        }
+        self._check_inputs(input_ids, token_type_ids, given)
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+
+        if config.apc_model in SPC_MODELS:
+            features, mask = self._spc_features(input_ids, attention_mask, token_type_ids, given)
+        elif config.apc_model == "fast_lsa_t_v2":
+            features, mask = self._lsa_features(input_ids, attention_mask, token_type_ids, given)
+        else:
+            features, mask = self._lcf_features(input_ids, attention_mask, token_type_ids, given)
+
+        logits = self.classifier(self.head_pooler(self.post_encoder(self.dropout(features), mask)))
+        loss = None
+        if labels is not None:
+            loss = nn.functional.cross_entropy(logits.view(-1, config.num_labels), labels.view(-1).long())
+        if not (return_dict if return_dict is not None else config.return_dict):
+            return (loss, logits) if loss is not None else (logits,)
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+    def _check_inputs(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None, given: dict[str, torch.Tensor | None]
+    ) -> None:
+        config = self.config
+        needed = list(config.forward_inputs)
+        if config.lsa and token_type_ids is not None:  # the side passes must use segment ids like the centre
+            needed += [name.replace("attention_mask", "token_type_ids") for name in needed if "attention_mask" in name]
+        missing = [name for name in needed if given[name] is None]
+        if missing:
+            raise ValueError(
+                f"APC architecture {config.apc_model!r} (lcf={config.lcf!r}, window={config.window!r}, "
+                f"lsa={config.lsa}, use_bert_spc={config.use_bert_spc}) needs the forward argument(s) "
+                f"{', '.join(missing)}, which were not given. hf_absa's data processor produces them "
+                "(columns listed by hf_absa.models.required_inputs)."
+            )
+        for name in needed:
+            if name != "sentence_length" and given[name].shape != input_ids.shape:
+                raise ValueError(
+                    f"{name} has shape {tuple(given[name].shape)} but input_ids has {tuple(input_ids.shape)}; all "
+                    "per-token inputs must be padded to the same length (DataCollatorForAPC does this)."
+                )
+
+    def _encode(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Last hidden states of the backbone."""
+        backbone_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None and self._backbone_takes_token_type_ids:
+            backbone_inputs["token_type_ids"] = token_type_ids
+        return self.backbone(**backbone_inputs)[0]
+
+    def _spc_features(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        given: dict[str, torch.Tensor | None],
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """bert_spc / bert_spc_v2 (PyABSA bert_spc.py, bert_spc_v2.py)."""
+        config = self.config
+        if not config.lsa:
+            return self.linear(self._encode(input_ids, attention_mask, token_type_ids)), attention_mask
+
+        # The centre and neighbour pairs go through the backbone as one batch (same result as 3 passes).
+        sides = [side for side, letter in (("left", "l"), ("right", "r")) if letter in config.window]
+        masks = [attention_mask] + [given[f"{side}_attention_mask"] for side in sides]
+        ids = torch.cat([input_ids] + [given[f"{side}_input_ids"] for side in sides])
+        types = None
+        if token_type_ids is not None:
+            types = torch.cat([token_type_ids] + [given[f"{side}_token_type_ids"] for side in sides])
+        stacked_masks = torch.cat(masks)
+        hidden = self._encode(ids, stacked_masks, types)
+        # Zero each pass's padding so that only real tokens of some pass contribute to the concatenation.
+        hidden = hidden * stacked_masks.unsqueeze(-1).to(hidden.dtype)
+        streams = dict(zip(["centre"] + sides, hidden.chunk(1 + len(sides))))
+
+        if config.apc_model == "bert_spc_v2":
+            weights = (getattr(self, "eta1", None), getattr(self, "eta2", None))
+        elif config.window == "lr" and config.eta >= 0:
+            # PyABSA's fixed weighting: with the default eta=1 the right window is multiplied by 0.
+            weights = (config.eta, 1.0 - config.eta)
+        else:
+            weights = (None, None)
+        features = combine_windows(
+            streams["centre"], streams.get("left"), streams.get("right"), config.window, self.window_linear, *weights
+        )
+        union_mask = torch.stack([mask.to(torch.bool) for mask in masks]).any(dim=0)
+        return self.linear(features), union_mask
+
+    def _lcf_features(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        given: dict[str, torch.Tensor | None],
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """lcf_bert / fast_lcf_bert (PyABSA lcf_bert.py, fast_lcf_bert.py), honouring config.lcf."""
+        config = self.config
+        sentence_mask = None
+        if given["sentence_length"] is not None:
+            positions = torch.arange(input_ids.shape[1], device=input_ids.device)
+            in_sentence = positions < given["sentence_length"].view(-1, 1)
+            sentence_mask = (attention_mask.to(torch.bool) & in_sentence).to(attention_mask.dtype)
+        context_mask = attention_mask if config.use_bert_spc else sentence_mask
+        global_features = self._encode(input_ids, context_mask, token_type_ids)
+        if config.apc_model == "lcf_bert" and config.use_bert_spc:
+            # PyABSA's local pass encodes "[CLS] sentence [SEP]": the same ids with attention kept to the
+            # sentence segment (same positions and segment ids for BERT).
+            local_features, local_mask = self._encode(input_ids, sentence_mask, token_type_ids), sentence_mask
+        else:  # fast_lcf_bert, or lcf_bert whose global pass already is that sentence-only pass
+            local_features, local_mask = global_features, context_mask
+
+        kinds = ("cdw", "cdm") if config.lcf == "fusion" else (config.lcf,)
+        lcf_features = [
+            getattr(self, f"{kind}_encoder")(
+                local_features * given[f"lcf_{kind}_vec"].unsqueeze(-1).to(local_features.dtype), local_mask
+            )
+            for kind in kinds
+        ]
+        if config.lcf == "fusion":
+            features = self.fusion_linear(torch.cat([global_features] + lcf_features, dim=-1))
+        else:
+            features = self.post_linear(torch.cat([lcf_features[0], global_features], dim=-1))
+        return features, context_mask
+
+    def _lsa_features(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        given: dict[str, torch.Tensor | None],
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """fast_lsa_t_v2 (PyABSA fast_lsa_t_v2.py + networks/lsa.py)."""
+        config = self.config
+        global_features = self._encode(input_ids, attention_mask, token_type_ids)
+
+        def vector(name: str) -> torch.Tensor | None:
+            value = given[name]
+            return None if value is None else value.to(global_features.dtype)
+
+        kinds = ("cdw", "cdm") if config.lcf == "fusion" else (config.lcf,)
+        aggregated = [
+            getattr(self, f"{kind}_lsa")(
+                global_features,
+                attention_mask,
+                vector(f"lcf_{kind}_vec"),
+                vector(f"left_lcf_{kind}_vec"),
+                vector(f"right_lcf_{kind}_vec"),
+            )
+            for kind in kinds
+        ]
+        if config.lcf == "fusion":
+            return self.fusion_linear(torch.cat([global_features] + aggregated, dim=-1)), attention_mask
+        return self.post_linear(torch.cat([global_features, aggregated[0]], dim=-1)), attention_mask
+
+
+def _check_checkpoint_matches(
+    config: PretrainedConfig, labels: list[str] | None, apc_model: str | None, name_or_path: str
+) -> None:
+    """A trained head is tied to its labels and architecture: refuse silently changing either."""
+    if labels is not None and list(labels) != [config.id2label[index] for index in sorted(config.id2label)]:
+        raise ValueError(
+            f"{name_or_path!r} is an hf_absa checkpoint with labels {list(config.id2label.values())}; "
+            f"labels={list(labels)!r} does not match. Omit labels= to load it as trained."
+        )
+    if apc_model is not None and apc_model != config.apc_model:
+        raise ValueError(
+            f"{name_or_path!r} is an hf_absa {config.apc_model!r} checkpoint; apc_model={apc_model!r} does not match."
+        )

@@ -1,0 +1,143 @@
+"""Checkpoint export in PyABSA's save modes, as JSON + safetensors only.
+
+==== =====================================================================
+mode what the folder holds
+==== =====================================================================
+0    nothing: the model is not written
+1    ``save_pretrained``: ``model.safetensors`` + ``config.json`` + tokenizer;
+     ``from_pretrained`` loads it once ``hf_absa`` is imported
+2    mode 1 plus the model code (``configuration_apc.py``, ``modeling_apc.py``
+     …) and ``auto_map`` in ``config.json``: loads with
+     ``trust_remote_code=True`` where hf_absa is not installed
+3    mode 1 plus ``fine-tuned-pretrained-model/``: the fine-tuned backbone
+     alone, a stock transformers model + tokenizer (``AutoModel``)
+==== =====================================================================
+
+Writes are staged: files go to a hidden folder next to their destination and
+are moved into place (``os.replace``) only once complete, so a crash while
+saving never leaves a truncated file where a good one was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from transformers.dynamic_module_utils import custom_object_save
+
+BACKBONE_EXPORT_DIR = "fine-tuned-pretrained-model"
+AUTO_MODEL_CLASS = "AutoModelForSequenceClassification"
+
+
+@contextmanager
+def staged_files(destination: str | os.PathLike):
+    """Yield a hidden staging folder; on success move each file into ``destination``.
+
+    Existing files of the same name are replaced one by one with ``os.replace``
+    (atomic per file); on error the staging folder is removed and
+    ``destination`` is left as it was.
+    """
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    staging = destination / f".staging-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        yield staging
+        for item in sorted(staging.iterdir()):
+            target = destination / item.name
+            if item.is_dir():
+                replace_directory(item, target)
+            else:
+                os.replace(item, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def replace_directory(source: Path, target: Path) -> None:
+    """Swap the complete folder ``source`` in for ``target`` (the old one is deleted last)."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{target.name}-{uuid.uuid4().hex[:8]}")
+        os.replace(target, old)
+    os.replace(source, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_model_code(model, folder: str | os.PathLike) -> list[str]:
+    """Copy the model's code into ``folder`` and add ``auto_map`` to its ``config.json``.
+
+    The code files are the module defining the model class plus the modules it
+    imports with single-dot relative imports (transformers'
+    ``custom_object_save``); ``hf_absa.models`` is written to need nothing else.
+    """
+    folder = Path(folder)
+    config = model.config
+    # The auto classes and auto_map are set on the instances only for this write, so later
+    # plain (mode-1) saves of the same model stay code-free.
+    had_auto_map = "auto_map" in config.__dict__
+    previous_auto_map = config.__dict__.get("auto_map")
+    config._auto_class = "AutoConfig"
+    model._auto_class = AUTO_MODEL_CLASS
+    try:
+        written = custom_object_save(config, folder, config=config)
+        written += custom_object_save(model, folder, config=config)
+        auto_map = dict(config.auto_map)
+    finally:
+        del config._auto_class
+        del model._auto_class
+        if had_auto_map:
+            config.auto_map = previous_auto_map
+        else:
+            config.__dict__.pop("auto_map", None)
+    config_path = folder / "config.json"
+    data = json.loads(config_path.read_text(encoding="utf-8"))
+    data["auto_map"] = auto_map
+    config_path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return [str(Path(path).name) for path in written]
+
+
+def backbone_state_dict(model, state_dict: dict | None) -> dict | None:
+    """The backbone's weights, from a gathered ``state_dict`` when given (FSDP/ZeRO-3 safe)."""
+    if state_dict is None:
+        return None
+    prefix = model.base_model_prefix + "."
+    return {key[len(prefix) :]: value for key, value in state_dict.items() if key.startswith(prefix)}
+
+
+def export_backbone(model, tokenizer, folder: str | os.PathLike, state_dict: dict | None = None) -> Path:
+    """Write the fine-tuned backbone alone as a stock transformers model + tokenizer (mode 3)."""
+    folder = Path(folder)
+    backbone = getattr(model, model.base_model_prefix)
+    with staged_files(folder.parent) as staging:
+        target = staging / folder.name
+        backbone.save_pretrained(target, state_dict=backbone_state_dict(model, state_dict))
+        if tokenizer is not None:
+            tokenizer.save_pretrained(target)
+    return folder
+
+
+def export_checkpoint(model, tokenizer, output_dir: str | os.PathLike, mode: int = 1) -> Path | None:
+    """Save ``model`` and ``tokenizer`` to ``output_dir`` in save mode ``mode`` (0-3).
+
+    >>> export_checkpoint(model, tokenizer, "exported", mode=2)  # doctest: +SKIP
+    PosixPath('exported')
+    """
+    if mode not in (0, 1, 2, 3):
+        raise ValueError(f"mode must be 0, 1, 2 or 3, got {mode!r}")
+    if mode == 0:
+        return None
+    output_dir = Path(output_dir)
+    with staged_files(output_dir) as staging:
+        model.save_pretrained(staging)
+        if tokenizer is not None:
+            tokenizer.save_pretrained(staging)
+        if mode == 2:
+            write_model_code(model, staging)
+    if mode == 3:
+        export_backbone(model, tokenizer, output_dir / BACKBONE_EXPORT_DIR)
+    return output_dir

@@ -1,0 +1,111 @@
+"""`APCTrainingArguments`: `TrainingArguments` with APC defaults and PyABSA's knobs.
+
+Overridden defaults (everything else is stock `TrainingArguments`):
+
+- ``learning_rate``: 2e-5 instead of 5e-5 (PyABSA's default)
+- ``per_device_train_batch_size``: 16 instead of 8 (PyABSA's default);
+  ``per_device_eval_batch_size``: 64
+- ``lr_scheduler_type``: ``"cosine"`` with ``warmup_steps=0.1`` (10 % of the steps)
+- ``weight_decay``: 0.01 (decay on weights, none on biases/LayerNorm, none on eta)
+- ``eval_strategy="steps"`` with ``eval_steps=0.1``: ten evaluations per run,
+  whatever the data size (PyABSA evaluates every ``log_step`` steps)
+- ``save_strategy="best"``, ``load_best_model_at_end=True``,
+  ``metric_for_best_model="accuracy"``, ``save_total_limit=1``: a checkpoint
+  is written only when the validation metric improves, and the final model is
+  the best one (PyABSA keeps only its best checkpoint too)
+- ``logging_steps=10``
+
+New fields: ``eta_lr``, ``save_mode``, ``patience``, ``evaluate_begin``,
+``validation_fraction``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from transformers import TrainingArguments
+
+SAVE_MODES = {
+    0: "no model written (metrics only)",
+    1: "safetensors weights + config.json + tokenizer, loadable with from_pretrained",
+    2: "mode 1 plus the model code (auto_map): loads with trust_remote_code=True without hf_absa",
+    3: "mode 1 plus fine-tuned-pretrained-model/: the backbone alone as a stock transformers model",
+}
+
+
+@dataclass
+class APCTrainingArguments(TrainingArguments):
+    """Training arguments for aspect polarity classification.
+
+    Example:
+
+    >>> args = APCTrainingArguments(output_dir="runs/laptop14", eta_lr=0.01, save_mode=2)
+    >>> args.lr_scheduler_type.value, args.warmup_steps
+    ('cosine', 0.1)
+    """
+
+    learning_rate: float = field(default=2e-5, metadata={"help": "Peak learning rate of AdamW."})
+    per_device_train_batch_size: int = field(default=16, metadata={"help": "Training batch size per device."})
+    per_device_eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size per device."})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": "Learning-rate schedule after warmup."})
+    warmup_steps: float = field(
+        default=0.1, metadata={"help": "Warmup steps; a float below 1 is a fraction of all training steps."}
+    )
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not applied to eta)."})
+    eval_strategy: str = field(default="steps", metadata={"help": "When to evaluate: no, steps or epoch."})
+    eval_steps: float | None = field(
+        default=0.1, metadata={"help": "Evaluate every N steps; a float below 1 is a fraction of all steps."}
+    )
+    save_strategy: str = field(
+        default="best", metadata={"help": "When to write checkpoints: no, steps, epoch or best."}
+    )
+    save_total_limit: int | None = field(default=1, metadata={"help": "Checkpoints kept in output_dir."})
+    load_best_model_at_end: bool = field(
+        default=True, metadata={"help": "Reload the best checkpoint (on validation) when training ends."}
+    )
+    metric_for_best_model: str | None = field(
+        default="accuracy", metadata={"help": "Validation metric that selects the best model: accuracy or f1."}
+    )
+    logging_steps: float = field(default=10, metadata={"help": "Log the training loss every N steps."})
+
+    eta_lr: float = field(
+        default=0.01,
+        metadata={
+            "help": "Learning rate of the learnable eta1/eta2 weights (own AdamW group, no weight decay). "
+            "PyABSA v2 declares 0.1 but never applies it (its eta group is empty); v1, where it worked, used 0.01."
+        },
+    )
+    save_mode: int = field(
+        default=1,
+        metadata={"help": "Final export: " + "; ".join(f"{k} = {v}" for k, v in SAVE_MODES.items())},
+    )
+    patience: int | None = field(
+        default=None,
+        metadata={"help": "Stop after this many evaluations without improvement of metric_for_best_model."},
+    )
+    evaluate_begin: float = field(
+        default=0,
+        metadata={"help": "Epoch from which evaluation (and best-model saving) starts, as PyABSA's evaluate_begin."},
+    )
+    validation_fraction: float = field(
+        default=0.1,
+        metadata={
+            "help": "When the data has no validation split, this stratified fraction of train is held out "
+            "to select the best model (the test split is never used for selection)."
+        },
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.save_mode not in SAVE_MODES:
+            raise ValueError(f"save_mode must be one of {sorted(SAVE_MODES)}, got {self.save_mode!r}")
+        if self.eta_lr <= 0:
+            raise ValueError(f"eta_lr must be > 0, got {self.eta_lr}")
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be >= 1 evaluation, got {self.patience}")
+        if self.evaluate_begin < 0:
+            raise ValueError(f"evaluate_begin must be >= 0 epochs, got {self.evaluate_begin}")
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
+        if self.patience is not None and not self.load_best_model_at_end:
+            raise ValueError("patience needs load_best_model_at_end=True (early stopping compares evaluations)")

@@ -1,0 +1,80 @@
+"""Shared offline fixtures: a tiny random BERT and its word-piece tokenizer.
+
+Everything here is built from a config and a small vocabulary, so unit tests
+take seconds and never touch the network.
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATASETS = (REPO_ROOT.parent / "shared" / "datasets").resolve()
+
+_WORDS = (
+    "the a an and but is was were are it its this that very not too so of to in on for with "
+    "battery life screen keyboard food service staff price prices waiter pizza wine menu laptop "
+    "lasts forever dies fast good great bad terrible slow friendly rude cheap expensive "
+    "delicious awful nice excellent poor quality sound speakers design , . ! ? ' - "
+    "i we they love hate like really quite long short hours day night place atmosphere decor "
+    "boot time windows mac os apple keys trackpad display bright dim loud quiet"
+).split()
+
+
+def build_tiny_vocab(directory: Path) -> Path:
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(set(_WORDS))
+    tokens += ["##s", "##ed", "##ing", "##ly", "##er", "##y", "##e", "##a", "##o", "##i"]
+    tokens += list("abcdefghijklmnopqrstuvwxyz0123456789")
+    tokens += ["##" + c for c in "abcdefghijklmnopqrstuvwxyz0123456789"]
+    seen, unique = set(), []
+    for tok in tokens:
+        if tok not in seen:
+            seen.add(tok)
+            unique.append(tok)
+    path = directory / "vocab.txt"
+    path.write_text("\n".join(unique) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone_dir(tmp_path_factory) -> Path:
+    """A folder holding a tiny random BertModel + tokenizer, loadable with from_pretrained."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    directory = tmp_path_factory.mktemp("tiny-bert")
+    vocab = build_tiny_vocab(directory)
+    tokenizer = BertTokenizer(vocab=str(vocab), do_lower_case=True)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=128,
+    )
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer(tiny_backbone_dir):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_backbone_dir)
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    """../shared/datasets, or skip the test when the folder is absent."""
+    if not (SHARED_DATASETS / "apc_datasets").is_dir():
+        pytest.skip("../shared/datasets is not available")
+    return SHARED_DATASETS

@@ -1,0 +1,97 @@
+"""`hf-absa train`: one-line errors with exit code 2, and a complete tiny run."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from apc_fixtures import synthetic_rows, write_apc_file
+from hf_absa.cli import main
+
+
+@pytest.fixture(scope="module")
+def data_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tinyset")
+    write_apc_file(folder / "tiny.train.txt", synthetic_rows(40, seed=1))
+    write_apc_file(folder / "tiny.test.txt", synthetic_rows(16, seed=2))
+    return folder
+
+
+def run_main(argv, capsys):
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code, err, *fragments):
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_unknown_flag(capsys):
+    code, _, err = run_main(["train", "--no_such_flag", "1"], capsys)
+    assert_one_line_error(code, err, "--no_such_flag")
+
+
+def test_unknown_command(capsys):
+    code, _, err = run_main(["fly"], capsys)
+    assert_one_line_error(code, err, "unknown command 'fly'")
+
+
+def test_bad_architecture(capsys, data_folder, tiny_backbone_dir, tmp_path):
+    code, _, err = run_main(
+        ["train", "--dataset", str(data_folder), "--backbone", str(tiny_backbone_dir), "--model", "lstm",
+         "--output_dir", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "--model", "lstm")
+
+
+def test_bad_training_argument_value(capsys, data_folder, tmp_path):
+    code, _, err = run_main(["train", "--dataset", str(data_folder), "--save_mode", "7",
+                             "--output_dir", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "save_mode")
+
+
+def test_missing_dataset(capsys, tiny_backbone_dir, tmp_path):
+    code, _, err = run_main(["train", "--dataset", str(tmp_path / "nowhere"), "--backbone", str(tiny_backbone_dir),
+                             "--output_dir", str(tmp_path / "o")], capsys)
+    assert_one_line_error(code, err, "nowhere")
+
+
+def test_malformed_data_names_file_and_line(capsys, tiny_backbone_dir, tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    # Line 5 is where an aspect line should be, but the file went out of step (a label line is missing).
+    (folder / "broken.train.txt").write_text(
+        "the $T$ is good\nbattery\nPositive\nthe $T$ is bad\nscreen\nthe $T$ is fine\nprice\nNeutral\nx\n"
+    )
+    code, _, err = run_main(["train", "--dataset", str(folder), "--backbone", str(tiny_backbone_dir),
+                             "--output_dir", str(tmp_path / "o")], capsys)
+    assert_one_line_error(code, err, "broken.train.txt:")
+
+
+def test_train_writes_all_results(data_folder, tiny_backbone_dir, tmp_path):
+    out = tmp_path / "run"
+    command = [
+        sys.executable, "-m", "hf_absa", "train", "--dataset", str(data_folder),
+        "--backbone", str(tiny_backbone_dir), "--model", "fast_lcf_bert", "--max_seq_len", "32",
+        "--num_train_epochs", "2", "--per_device_train_batch_size", "8", "--learning_rate", "1e-3",
+        "--use_cpu", "--output_dir", str(out), "--save_mode", "1",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads((out / "all_results.json").read_text())
+    for key in ("test_accuracy", "test_f1", "train_samples_per_second", "eval_accuracy"):
+        assert key in results, key
+    assert 0.0 <= results["test_accuracy"] <= 1.0
+    assert "test_accuracy" in result.stdout
+    assert (out / "model.safetensors").is_file()
+    config = json.loads((out / "config.json").read_text())
+    assert config["apc_model"] == "fast_lcf_bert" and config["max_seq_len"] == 32
+    assert config["id2label"] == {"0": "Negative", "1": "Neutral", "2": "Positive"}

@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+from transformers import EvalPrediction
+
+from hf_absa.metrics import APCMetrics, compute_apc_metrics
+
+
+def test_accuracy_and_macro_f1_by_hand():
+    # references: N N P P U ; predictions: N P P P U  (N=0, U=1 neutral, P=2)
+    refs = [0, 0, 2, 2, 1]
+    preds = [0, 2, 2, 2, 1]
+    metrics = compute_apc_metrics(preds, refs, ["Negative", "Neutral", "Positive"])
+    assert metrics["accuracy"] == pytest.approx(4 / 5)
+    # F1 per class: Negative p=1 r=.5 -> 2/3; Neutral 1; Positive p=2/3 r=1 -> 0.8
+    assert metrics["f1_Negative"] == pytest.approx(2 / 3)
+    assert metrics["f1_Neutral"] == pytest.approx(1.0)
+    assert metrics["f1_Positive"] == pytest.approx(0.8)
+    assert metrics["f1"] == pytest.approx((2 / 3 + 1 + 0.8) / 3)
+
+
+def test_macro_f1_counts_classes_absent_from_the_split():
+    metrics = compute_apc_metrics([0, 0], [0, 0], ["Negative", "Neutral", "Positive"])
+    assert metrics["accuracy"] == 1.0
+    # PyABSA averages over every label of the model: absent classes count as 0.
+    assert metrics["f1"] == pytest.approx(1 / 3)
+
+
+def test_detailed_report_is_plain_json_types():
+    metrics = compute_apc_metrics([0, 1, 1], [0, 1, 0], ["neg", "pos"], detailed=True)
+    assert metrics["confusion_matrix"] == [[1, 1], [0, 1]]
+    assert metrics["per_class"]["neg"] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3), "support": 2}
+    assert type(metrics["per_class"]["pos"]["support"]) is int
+
+
+def test_length_mismatch_is_an_error():
+    with pytest.raises(ValueError, match="differ in length"):
+        compute_apc_metrics([0, 1], [0], ["a", "b"])
+
+
+def test_trainer_metrics_callable_uses_argmax_of_logits_and_label_names():
+    metrics = APCMetrics({0: "Negative", 1: "Positive"})
+    logits = np.array([[2.0, -1.0], [0.0, 1.0], [3.0, 0.0]])
+    out = metrics(EvalPrediction(predictions=logits, label_ids=np.array([0, 1, 1])))
+    assert out["accuracy"] == pytest.approx(2 / 3)
+    assert set(out) == {"accuracy", "f1", "f1_Negative", "f1_Positive"}

@@ -1,0 +1,129 @@
+"""APCTrainer: eta optimizer group, warmup-cosine schedule, selection, early stopping, saving."""
+
+import math
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from apc_fixtures import build_features, build_model, synthetic_rows
+from hf_absa.training import APCTrainer, APCTrainingArguments
+from hf_absa.training.trainer import ETA_PARAMETER_PATTERN
+
+LABELS = ["Negative", "Neutral", "Positive"]
+
+
+@pytest.fixture(scope="module")
+def features(tiny_tokenizer):
+    return build_features(tiny_tokenizer, synthetic_rows(60), "fast_lsa_t_v2", LABELS)
+
+
+def make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features, **overrides):
+    torch.manual_seed(0)
+    model = build_model(tiny_backbone_dir, "fast_lsa_t_v2", lcf="fusion")
+    values = dict(
+        output_dir=str(tmp_path / "out"),
+        num_train_epochs=2,
+        per_device_train_batch_size=8,
+        learning_rate=1e-3,
+        eta_lr=0.05,
+        weight_decay=0.01,
+        use_cpu=True,
+        disable_tqdm=True,
+        seed=0,
+    )
+    values.update(overrides)
+    args = APCTrainingArguments(**values)
+    return APCTrainer(model=model, args=args, train_dataset=features["train"], processing_class=tiny_tokenizer)
+
+
+def test_eta_parameters_get_their_own_group_without_decay(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    trainer = make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features)
+    optimizer = trainer.create_optimizer()
+    named = dict(trainer.model.named_parameters())
+    eta_names = {n for n in named if ETA_PARAMETER_PATTERN.search(n)}
+    # fusion = two LSA blocks, each with eta1 and eta2
+    assert len(eta_names) == 4
+    by_id = {id(p): n for n, p in named.items()}
+    groups = [{by_id[id(p)] for p in g["params"]} for g in optimizer.param_groups]
+    eta_groups = [g for g, pg in zip(groups, optimizer.param_groups) if g & eta_names]
+    assert len(eta_groups) == 1 and eta_groups[0] == eta_names
+    eta_group = next(pg for g, pg in zip(groups, optimizer.param_groups) if g == eta_names)
+    assert eta_group["lr"] == 0.05 and eta_group["weight_decay"] == 0.0
+    decay_group = next(pg for pg in optimizer.param_groups if pg["weight_decay"] == 0.01)
+    decay_names = {by_id[id(p)] for p in decay_group["params"]}
+    assert not any("bias" in n or "LayerNorm" in n for n in decay_names)
+    assert any(n.endswith("dense.weight") for n in decay_names)
+    # Every trainable parameter exactly once.
+    flat = [n for g in groups for n in g]
+    assert sorted(flat) == sorted(n for n, p in named.items() if p.requires_grad)
+
+
+def test_warmup_cosine_applies_to_every_group(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    trainer = make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features, warmup_steps=0.1)
+    trainer.create_optimizer_and_scheduler(num_training_steps=20)
+    optimizer, scheduler = trainer.optimizer, trainer.lr_scheduler
+    base = [group["initial_lr"] for group in optimizer.param_groups]
+    curve = []
+    for _ in range(20):
+        curve.append([group["lr"] for group in optimizer.param_groups])
+        optimizer.step()
+        scheduler.step()
+    # 2 warmup steps: 0, half, then peak; cosine down to ~0 at the end.
+    for step, lrs in enumerate(curve):
+        if step < 2:
+            factor = step / 2
+        else:
+            progress = (step - 2) / 18
+            factor = 0.5 * (1 + math.cos(math.pi * progress))
+        for lr, peak in zip(lrs, base):
+            assert lr == pytest.approx(peak * factor, rel=1e-6, abs=1e-12)
+    assert max(base) == 0.05  # the eta group keeps its own peak
+
+
+def test_training_selects_on_held_out_train_and_loads_the_best(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    trainer = make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features, validation_fraction=0.2)
+    assert len(trainer.eval_dataset) == 12 and len(trainer.train_dataset) == 48
+    trainer.train()
+    evaluations = [log for log in trainer.state.log_history if "eval_accuracy" in log]
+    assert len(evaluations) >= 5
+    best = trainer.state.best_model_checkpoint
+    assert best is not None
+    assert trainer.state.best_metric == max(log["eval_accuracy"] for log in evaluations)
+    saved = load_file(f"{best}/model.safetensors")
+    live = trainer.model.state_dict()
+    assert all(torch.equal(saved[k], live[k]) for k in saved)
+    # no pickled training arguments in checkpoints
+    assert not list((tmp_path / "out").rglob("training_args.bin"))
+    assert (tmp_path / "out").joinpath(best.split("/")[-1], "training_args.json").is_file()
+
+
+def test_patience_stops_after_evaluations_without_improvement(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    # lr 0: the metric can never improve, so training stops after 1 + patience evaluations.
+    trainer = make_trainer(
+        tmp_path, tiny_backbone_dir, tiny_tokenizer, features, learning_rate=0.0, eta_lr=1e-9,
+        patience=2, eval_steps=1, num_train_epochs=3,
+    )
+    trainer.train()
+    evaluations = [log for log in trainer.state.log_history if "eval_accuracy" in log]
+    assert len(evaluations) == 3
+    assert trainer.state.global_step == 3 < trainer.state.max_steps
+
+
+def test_evaluate_begin_skips_early_evaluations(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    trainer = make_trainer(
+        tmp_path, tiny_backbone_dir, tiny_tokenizer, features, evaluate_begin=1, eval_steps=2
+    )
+    trainer.train()
+    epochs = [log["epoch"] for log in trainer.state.log_history if "eval_accuracy" in log]
+    assert epochs and min(epochs) >= 1
+
+
+def test_plain_training_arguments_are_upgraded(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    from transformers import TrainingArguments
+
+    model = build_model(tiny_backbone_dir, "bert_spc")
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, learning_rate=3e-4)
+    trainer = APCTrainer(model=model, args=args, train_dataset=features["train"], processing_class=tiny_tokenizer)
+    assert isinstance(trainer.args, APCTrainingArguments)
+    assert trainer.args.learning_rate == 3e-4 and trainer.args.eta_lr == 0.01
