@@ -16,7 +16,7 @@ from transformers import AutoTokenizer
 from .data.collator import DataCollatorForAPC
 from .data.processing import APCProcessor
 from .data.readers import parse_marked_text
-from .models import APCModelForSequenceClassification, required_inputs
+from .models import APCModelForSequenceClassification
 
 
 class SentimentClassifier:
@@ -49,7 +49,9 @@ class SentimentClassifier:
         texts = [text] if isinstance(text, str) else list(text)
         per_text = [parse_marked_text(t) for t in texts]
         examples = [example for group in per_text for example in group]
-        features = self.processor({key: [ex[key] for ex in examples] for key in examples[0]})
+        # Reference labels stay with the examples; the model only needs the text columns.
+        columns = [key for key in examples[0] if key != "label"]
+        features = self.processor({key: [ex[key] for ex in examples] for key in columns})
         rows = [{key: values[i] for key, values in features.items()} for i in range(len(examples))]
         id2label = self.model.config.id2label
         probabilities = []

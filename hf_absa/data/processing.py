@@ -255,8 +255,30 @@ class APCProcessor:
             batch_size=batch_size,
             num_proc=num_proc,
             remove_columns=dataset.column_names,
+            features=self._output_features(dataset),
             desc=desc,
         )
+
+    def _output_features(self, dataset: Any) -> Any:
+        """Compact Arrow types for the output columns: float32 vectors, int32 ids, int8 masks."""
+        from datasets import Features, List, Value
+
+        if len(dataset) == 0:
+            return None
+        columns = self(dataset[:1]).keys()
+        types = {}
+        for column in columns:
+            if column.endswith("_vec"):
+                types[column] = List(Value("float32"))
+            elif column.endswith("input_ids"):
+                types[column] = List(Value("int32"))
+            elif column.endswith(("attention_mask", "token_type_ids")):
+                types[column] = List(Value("int8"))
+            elif column == "labels":
+                types[column] = Value("int64")
+            else:
+                types[column] = Value("int32")
+        return Features(types)
 
     def _base_columns(self) -> tuple[str, ...]:
         model_inputs = self.tokenizer.model_input_names

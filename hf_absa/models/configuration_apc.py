@@ -17,8 +17,8 @@ from transformers import AutoConfig, PretrainedConfig
 # file must load where hf_absa is not installed.
 HF_ABSA_VERSION = "0.1.0"
 
-# Extra input columns (beyond input_ids / attention_mask / token_type_ids) each architecture needs,
-# for every lcf/window setting. See /tmp/spec.md, "Architectures and the input columns each needs".
+# Extra input columns (beyond input_ids / attention_mask / token_type_ids) each architecture can read
+# under some lcf/window setting (PyABSA declares the same as each model class's `inputs` list).
 APC_MODEL_INPUTS: dict[str, tuple[str, ...]] = {
     "bert_spc": (),  # + LSA_SPC_INPUTS when config.lsa=True
     "bert_spc_v2": (),  # same; learnable eta1/eta2 used when lsa=True
@@ -175,6 +175,9 @@ class APCConfig(PretrainedConfig):
                 raise ValueError("Pass either labels=[...] or id2label={...}, not both.")
             kwargs["id2label"], kwargs["label2id"] = label_maps(labels)
         kwargs.setdefault("problem_type", "single_label_classification")
+        if backbone_config is not None and kwargs.get("pad_token_id") is None:
+            # The pad id is the backbone's; stating it here keeps Trainer from "aligning" it with a warning.
+            kwargs["pad_token_id"] = backbone_config.get("pad_token_id")
         super().__init__(**kwargs)
 
         self.backbone_config = backbone_config

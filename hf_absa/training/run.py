@@ -17,7 +17,7 @@ from transformers import AutoTokenizer
 
 from ..data.loading import build_label_mapping, load_apc_dataset
 from ..data.processing import APCProcessor
-from ..models import APC_MODELS, APCModelForSequenceClassification, required_inputs
+from ..models import APC_MODELS, APCModelForSequenceClassification
 from .trainer import APCTrainer
 from .training_args import APCTrainingArguments
 

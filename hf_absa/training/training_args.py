@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import torch
 from transformers import TrainingArguments
 
 SAVE_MODES = {
@@ -96,6 +97,9 @@ class APCTrainingArguments(TrainingArguments):
     )
 
     def __post_init__(self):
+        if not torch.cuda.is_available():
+            # Pinned memory only helps host-to-GPU copies; without a GPU torch warns on every dataloader.
+            self.dataloader_pin_memory = False
         super().__post_init__()
         if self.save_mode not in SAVE_MODES:
             raise ValueError(f"save_mode must be one of {sorted(SAVE_MODES)}, got {self.save_mode!r}")
