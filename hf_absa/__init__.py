@@ -16,13 +16,17 @@ from .data import (  # noqa: E402
     APCProcessor,
     DataCollatorForAPC,
     build_label_mapping,
+    iter_apc_file,
+    iter_inference_file,
     load_apc_dataset,
     parse_marked_text,
     read_apc_file,
     read_inference_file,
 )
-from .inference import SentimentClassifier  # noqa: E402
+from .hub import push_to_hub  # noqa: E402
+from .inference import SentimentClassifier, predict_file  # noqa: E402
 from .metrics import compute_apc_metrics  # noqa: E402
+from .training.model_card import APCModelCardData  # noqa: E402
 from .models import (  # noqa: E402
     APC_MODELS,
     APCConfig,
@@ -36,6 +40,7 @@ __all__ = [
     "APC_MODELS",
     "APCConfig",
     "APCDataError",
+    "APCModelCardData",
     "APCModelForSequenceClassification",
     "APCPreTrainedModel",
     "APCProcessor",
@@ -46,8 +51,12 @@ __all__ = [
     "build_label_mapping",
     "compute_apc_metrics",
     "export_checkpoint",
+    "iter_apc_file",
+    "iter_inference_file",
     "load_apc_dataset",
     "parse_marked_text",
+    "predict_file",
+    "push_to_hub",
     "read_apc_file",
     "read_inference_file",
     "required_inputs",

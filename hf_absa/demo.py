@@ -23,7 +23,7 @@ DEMO_DEFAULTS = {
 
 def run_demo(argv: Sequence[str]) -> int:
     from .cli import default_output_dir, parse_train_args, print_results
-    from .inference import SentimentClassifier
+    from .inference import SentimentClassifier, format_prediction
     from .training.run import bundled_minilm_path, train_apc
 
     if bundled_minilm_path() is None and "--backbone" not in argv:
@@ -40,8 +40,6 @@ def run_demo(argv: Sequence[str]) -> int:
     print_results(metrics, training_args.output_dir)
     classifier = SentimentClassifier(trainer.model, trainer.processing_class)
     prediction = classifier.predict(DEMO_SENTENCE)
-    print(f"\nPrediction for: {DEMO_SENTENCE}")
-    for aspect in prediction["aspects"]:
-        print(f"  {aspect['aspect']:<14} {aspect['label']:<9} (confidence {aspect['confidence']:.2f})")
+    print(f"\nPrediction for: {DEMO_SENTENCE}\n{format_prediction(prediction)}")
     print("\n" + json.dumps(prediction, indent=2))
     return 0

@@ -59,3 +59,13 @@ def build_model(backbone_dir, apc_model: str = "fast_lsa_t_v2", labels=("Negativ
     return APCModelForSequenceClassification.from_pretrained(
         str(backbone_dir), labels=list(labels), apc_model=apc_model, **kwargs
     )
+
+
+def write_apc_dataset_folder(folder, n_train: int = 48, n_valid: int = 16, n_test: int = 16, seed: int = 0):
+    """A data folder with ``tiny.{train,valid,test}.apc.txt`` 3-line files, for ``hf-absa train --dataset``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = synthetic_rows(n_train + n_valid + n_test, seed=seed)
+    splits = {"train": rows[:n_train], "valid": rows[n_train : n_train + n_valid], "test": rows[n_train + n_valid :]}
+    for split, split_rows in splits.items():
+        write_apc_file(folder / f"tiny.{split}.apc.txt", split_rows)
+    return folder

@@ -11,6 +11,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# The tiny test models do microsecond-sized matrix products, where a second OpenMP thread only adds
+# synchronisation; on a busy machine its spin-waits made a 3,000-line prediction test 30x slower. Set before torch
+# is imported (torch reads it once), and inherited by the command-line subprocesses the tests start.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 
@@ -78,3 +82,26 @@ def shared_datasets() -> Path:
     if not (SHARED_DATASETS / "apc_datasets").is_dir():
         pytest.skip("../shared/datasets is not available")
     return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def tiny_apc_checkpoint(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory) -> Path:
+    """A saved fast_lsa_t_v2 checkpoint (save mode 1) on the tiny BERT, for the prediction tests.
+
+    The random head weights are scaled up so that predictions are confident and differ between inputs; with the
+    initial near-zero logits every label would be a near tie.
+    """
+    import torch
+
+    from apc_fixtures import build_model
+    from hf_absa.training import export_checkpoint
+
+    torch.manual_seed(0)
+    model = build_model(tiny_backbone_dir, "fast_lsa_t_v2", max_seq_len=40)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if not name.startswith("backbone.") and parameter.dim() == 2:
+                parameter.mul_(100.0)
+    folder = tmp_path_factory.mktemp("apc-checkpoint")
+    export_checkpoint(model, tiny_tokenizer, folder, mode=1)
+    return folder

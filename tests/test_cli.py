@@ -95,3 +95,21 @@ def test_train_writes_all_results(data_folder, tiny_backbone_dir, tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert config["apc_model"] == "fast_lcf_bert" and config["max_seq_len"] == 32
     assert config["id2label"] == {"0": "Negative", "1": "Neutral", "2": "Positive"}
+
+
+@pytest.mark.parametrize(
+    "model_flags",
+    [["--model", "bert_spc_v2", "--lsa", "true"], ["--model", "lcf_bert", "--lcf", "fusion"],
+     ["--model", "fast_lsa_t_v2", "--window", "l", "--lcf", "cdm"]],
+    ids=["bert_spc_v2-lsa", "lcf_bert-fusion", "fast_lsa_t_v2-l-cdm"],
+)
+def test_every_architecture_trains_from_the_cli(model_flags, data_folder, tiny_backbone_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, stdout, err = run_main(
+        ["train", "--dataset", str(data_folder), "--backbone", str(tiny_backbone_dir), *model_flags,
+         "--max_steps", "4", "--eval_steps", "2", "--per_device_train_batch_size", "8", "--use_cpu",
+         "--disable_tqdm", "true", "--output_dir", str(out)], capsys)
+    assert code == 0, err
+    config = json.loads((out / "config.json").read_text())
+    assert config["apc_model"] == model_flags[1]
+    assert "test_accuracy" in json.loads((out / "all_results.json").read_text())

@@ -1,10 +1,6 @@
 """Save modes 0-3: round trips, no pickles, staged writes."""
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
 import torch
@@ -14,6 +10,7 @@ from apc_fixtures import build_features, build_model, synthetic_rows
 from hf_absa.data.collator import DataCollatorForAPC
 from hf_absa.training import APCTrainer, APCTrainingArguments, export_checkpoint
 from hf_absa.training.export import BACKBONE_EXPORT_DIR
+from remote_code import run_without_hf_absa
 
 LABELS = ["Negative", "Neutral", "Positive"]
 PICKLE_SUFFIXES = {".bin", ".pkl", ".pickle", ".pt", ".pth"}
@@ -61,27 +58,19 @@ def test_mode_1_round_trip_with_auto_class(trained, tiny_tokenizer, tmp_path):
     assert AutoTokenizer.from_pretrained(tmp_path / "m1").vocab == tiny_tokenizer.vocab
 
 
-REMOTE_LOAD_SCRIPT = textwrap.dedent(
-    """
-    import sys
+REMOTE_LOAD_SCRIPT = """
+import sys
 
-    class BlockHfAbsa:
-        def find_spec(self, name, path=None, target=None):
-            if name == "hf_absa" or name.startswith("hf_absa."):
-                raise ImportError("hf_absa is blocked in this process")
+import torch
+from transformers import AutoModelForSequenceClassification
 
-    sys.meta_path.insert(0, BlockHfAbsa())
-    import torch
-    from transformers import AutoModelForSequenceClassification
-
-    checkpoint, inputs_path, out_path = sys.argv[1:4]
-    model = AutoModelForSequenceClassification.from_pretrained(checkpoint, trust_remote_code=True).eval()
-    assert "hf_absa" not in sys.modules, "hf_absa was imported"
-    with torch.no_grad():
-        logits = model(**torch.load(inputs_path)).logits
-    torch.save({"logits": logits, "class": type(model).__module__ + "." + type(model).__name__}, out_path)
-    """
-)
+checkpoint, inputs_path, out_path = sys.argv[1:4]
+model = AutoModelForSequenceClassification.from_pretrained(checkpoint, trust_remote_code=True).eval()
+assert "hf_absa" not in sys.modules, "hf_absa was imported"
+with torch.no_grad():
+    logits = model(**torch.load(inputs_path)).logits
+torch.save({"logits": logits, "class": type(model).__module__ + "." + type(model).__name__}, out_path)
+"""
 
 
 def test_mode_2_loads_with_remote_code_where_hf_absa_is_not_importable(trained, tiny_tokenizer, tmp_path):
@@ -96,14 +85,7 @@ def test_mode_2_loads_with_remote_code_where_hf_absa_is_not_importable(trained, 
     assert {"configuration_apc.py", "modeling_apc.py", "layers.py"} <= files_of(checkpoint)
     assert_no_pickles(checkpoint)
     torch.save(dict(batch), tmp_path / "inputs.pt")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(HF_MODULES_CACHE=str(tmp_path / "modules"), HF_HUB_OFFLINE="1")
-    completed = subprocess.run(
-        [sys.executable, "-c", REMOTE_LOAD_SCRIPT, str(checkpoint), str(tmp_path / "inputs.pt"),
-         str(tmp_path / "out.pt")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_without_hf_absa(REMOTE_LOAD_SCRIPT, checkpoint, tmp_path / "inputs.pt", tmp_path / "out.pt", workdir=tmp_path)
     result = torch.load(tmp_path / "out.pt")
     assert result["class"].startswith("transformers_modules.")
     assert result["class"].endswith("modeling_apc.APCModelForSequenceClassification")

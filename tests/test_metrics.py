@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from transformers import EvalPrediction
 
-from hf_absa.metrics import APCMetrics, compute_apc_metrics
+from hf_absa.metrics import APCMetrics, compute_apc_metrics, confusion_counts, metrics_from_confusion_matrix
 
 
 def test_accuracy_and_macro_f1_by_hand():
@@ -43,3 +43,23 @@ def test_trainer_metrics_callable_uses_argmax_of_logits_and_label_names():
     out = metrics(EvalPrediction(predictions=logits, label_ids=np.array([0, 1, 1])))
     assert out["accuracy"] == pytest.approx(2 / 3)
     assert set(out) == {"accuracy", "f1", "f1_Negative", "f1_Positive"}
+
+
+def test_metrics_from_running_counts_equal_those_of_the_lists():
+    rng = np.random.default_rng(0)
+    predictions, references = rng.integers(0, 3, 500), rng.integers(0, 3, 500)
+    names = ["Negative", "Neutral", "Positive"]
+    matrix = np.zeros((3, 3), dtype=int)
+    for start in range(0, 500, 64):  # counted chunk by chunk, as predict_file does
+        matrix += confusion_counts(predictions[start : start + 64], references[start : start + 64], 3)
+    assert metrics_from_confusion_matrix(matrix, names, detailed=True) == compute_apc_metrics(
+        predictions, references, names, detailed=True)
+
+
+def test_unlabelled_references_are_left_out_and_bad_ids_are_errors():
+    metrics = compute_apc_metrics([0, 1, 1], [0, -100, 1], ["neg", "pos"], detailed=True)
+    assert metrics["accuracy"] == 1.0 and metrics["confusion_matrix"] == [[1, 0], [0, 1]]
+    with pytest.raises(ValueError, match="references hold label id 2; expected ids 0..1"):
+        compute_apc_metrics([0, 1], [0, 2], ["neg", "pos"])
+    with pytest.raises(ValueError, match="one row and one column per label"):
+        metrics_from_confusion_matrix([[1, 0]], ["neg", "pos"])

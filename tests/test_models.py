@@ -296,7 +296,11 @@ def test_required_inputs_follow_the_spec():
     assert required_inputs("bert_spc_v2", lsa=True) == LSA_SPC_INPUTS
     assert required_inputs("fast_lcf_bert", use_bert_spc=False)[-1] == "sentence_length"
     assert required_inputs("fast_lsa_t_v2", lcf="cdm", window="r") == ("lcf_cdm_vec", "right_lcf_cdm_vec")
-    assert required_inputs("bert_spc", lsa=True, window="l") == ("left_input_ids", "left_attention_mask")
+    assert required_inputs("bert_spc", lsa=True, window="l") == (
+        "left_input_ids",
+        "left_attention_mask",
+        "left_token_type_ids",
+    )
     assert APC_MODELS == ("bert_spc", "bert_spc_v2", "lcf_bert", "fast_lcf_bert", "fast_lsa_t_v2")
     with pytest.raises(ValueError, match="apc_model='lsa_t'"):
         required_inputs("lsa_t")

@@ -7,7 +7,11 @@ import pytest
 
 from hf_absa.data.readers import (
     APCDataError,
+    ReferenceLabelError,
     add_neighbour_spans,
+    iter_apc_file,
+    iter_examples_file,
+    iter_inference_file,
     normalize_label,
     parse_marked_text,
     read_apc_file,
@@ -217,6 +221,51 @@ def test_read_inference_file(tmp_path):
     with pytest.raises(APCDataError) as error_info:
         read_inference_file(bad)
     assert_data_error(error_info, bad, 3, "no aspect is marked")
+
+
+def test_iter_apc_file_yields_one_group_per_sentence_lazily(tmp_path):
+    # The error at the end of the file is only reached when the reader gets there: the file is streamed.
+    path = write_lines(tmp_path / "x.train.txt", THREE_ASPECTS + ["the $T$ is slow", "keyboard"])
+    groups = iter_apc_file(path)
+    first = next(groups)
+    assert [e["aspect"] for e in first] == ["food", "service", "wine"]
+    assert (first[1]["left_aspect_start"], first[1]["right_aspect_start"]) == (4, 46)
+    # the "battery life" sentence could go on with more aspects, so the reader reads on and hits the error
+    with pytest.raises(APCDataError) as error_info:
+        next(groups)
+    assert_data_error(error_info, path, 13, "incomplete example")
+
+
+def test_iter_inference_file_is_lazy_and_lenient_with_labels_unless_strict(tmp_path, caplog):
+    lines = ["The [B-ASP]food[E-ASP] was good. $LABEL$ Positive",
+             "The [B-ASP]food[E-ASP] and [B-ASP]wine[E-ASP] were good. $LABEL$ Positive",
+             "The [B-ASP]wine[E-ASP] was dull. $LABEL$ ,",
+             "no marker"]
+    path = write_lines(tmp_path / "mixed.inference", lines)
+    groups = iter_inference_file(path)
+    assert [e["label"] for e in next(groups)] == ["Positive"]
+    with pytest.raises(ReferenceLabelError) as error_info:
+        next(groups)
+    assert_data_error(error_info, path, 2, "1 label(s) after $LABEL$ for 2 marked aspect(s)")
+
+    lenient = iter_inference_file(path, strict=False)
+    with caplog.at_level(logging.WARNING, logger="hf_absa.data.readers"):
+        read = [next(lenient) for _ in range(3)]
+        with pytest.raises(APCDataError, match="mixed.inference:4: no aspect is marked"):
+            next(lenient)  # only the labels are lenient
+    assert [[e["label"] for e in group] for group in read] == [["Positive"], [None, None], [None]]
+    assert [(e["aspect"], e["right_aspect_start"]) for e in read[1]] == [("food", 13), ("wine", 13)]
+
+
+def test_lenient_label_warning_counts_the_lines(tmp_path, caplog):
+    path = write_lines(tmp_path / "x.inference", ["The [B-ASP]food[E-ASP] was good. $LABEL$ Positive, Negative",
+                                                  "The [B-ASP]wine[E-ASP] was dull. $LABEL$ Negative"])
+    with caplog.at_level(logging.WARNING, logger="hf_absa.data.readers"):
+        examples = [e for group in iter_examples_file(path, strict=False) for e in group]
+    assert [e["label"] for e in examples] == [None, "Negative"]
+    assert any("1 of 2 lines have reference labels that do not match" in record.getMessage()
+               for record in caplog.records)
+    assert read_inference_file(path, strict=False) == examples
 
 
 def _real_apc_files(root):

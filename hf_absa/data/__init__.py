@@ -1,6 +1,6 @@
 """Data: readers of PyABSA's files, the dataset registry, featurisation and batching.
 
-Readers read, the registry finds files, `load_apc_dataset` builds Arrow
+Readers read (or stream, one sentence at a time), the registry finds files, `load_apc_dataset` builds Arrow
 datasets, `APCProcessor` turns strings into model inputs in a cached
 ``datasets.map``, and `DataCollatorForAPC` pads each batch to its own longest
 sequence.
@@ -9,7 +9,17 @@ sequence.
 from .collator import DataCollatorForAPC
 from .loading import build_label_mapping, load_apc_dataset
 from .processing import APCProcessor, local_context_vectors
-from .readers import APCDataError, add_neighbour_spans, parse_marked_text, read_apc_file, read_inference_file
+from .readers import (
+    APCDataError,
+    add_neighbour_spans,
+    iter_apc_file,
+    iter_examples_file,
+    iter_inference_file,
+    iter_sentence_groups,
+    parse_marked_text,
+    read_apc_file,
+    read_inference_file,
+)
 from .registry import APC_DATASETS, DatasetNotFoundError, resolve_dataset_files
 from .splits import hold_out_validation
 
@@ -22,6 +32,10 @@ __all__ = [
     "add_neighbour_spans",
     "build_label_mapping",
     "hold_out_validation",
+    "iter_apc_file",
+    "iter_examples_file",
+    "iter_inference_file",
+    "iter_sentence_groups",
     "load_apc_dataset",
     "local_context_vectors",
     "parse_marked_text",

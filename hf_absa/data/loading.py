@@ -23,9 +23,9 @@ from .readers import (
     EXAMPLE_COLUMNS,
     NEIGHBOUR_COLUMNS,
     add_neighbour_spans,
+    canonical_example,
+    iter_examples_file,
     normalize_label,
-    read_apc_file,
-    read_inference_file,
 )
 from .registry import SPLITS, resolve_dataset_files, split_of_file
 
@@ -42,8 +42,7 @@ _SPLIT_ALIASES = {"train": "train", "training": "train", "validation": "validati
 
 def read_examples_file(path: str | os.PathLike) -> list[dict]:
     """Canonical examples of one file: ``.inference`` files in the marked format, others in the 3-line format."""
-    path = Path(path)
-    return read_inference_file(path) if path.name.lower().endswith(".inference") else read_apc_file(path)
+    return [example for group in iter_examples_file(path) for example in group]
 
 
 def load_apc_dataset(data: Any, data_dir: str | os.PathLike | None = None) -> DatasetDict:
@@ -176,7 +175,7 @@ def _examples_from_rows(data: Any, where: str) -> list[dict]:
     rows = _rows(data)
     if not rows:
         raise ValueError(f"{where} has no rows; expected at least one example")
-    examples = [_example_from_row(row, index, where) for index, row in enumerate(rows)]
+    examples = [example_from_row(row, index, where) for index, row in enumerate(rows)]
     # rows already in the canonical schema (e.g. a loaded Dataset, maybe shuffled) keep their neighbours
     if all(row["sentence"] == example["sentence"] and all(_is_integer(row.get(column)) for column in NEIGHBOUR_COLUMNS)
            for row, example in zip(rows, examples)):
@@ -186,20 +185,31 @@ def _examples_from_rows(data: Any, where: str) -> list[dict]:
     return add_neighbour_spans(examples)
 
 
-def _example_from_row(row: Mapping, index: int, where: str) -> dict:
+def example_from_row(row: Mapping, index: int, where: str, label_required: bool = True) -> dict:
+    """The canonical example of one in-memory row (``sentence``, ``aspect``, ``label``, optional ``aspect_start``).
+
+    The aspect is located at ``aspect_start``, else at ``$T$`` in the sentence, else at its first occurrence.
+    Neighbour spans are the example's own (`add_neighbour_spans` links the aspects of a sentence). Errors are
+    ``ValueError("row {index} of {where}: ...")``. With ``label_required=False`` a row may lack ``label``.
+
+    >>> row = {"sentence": "Tasty food", "aspect": "food"}
+    >>> example_from_row(row, 0, "the rows", label_required=False)["aspect_start"]
+    6
+    """
     def fail(problem: str, expected: str) -> ValueError:
         return ValueError(f"row {index} of {where}: {problem}; expected {expected}")
 
-    for column in REQUIRED_COLUMNS:
+    required = REQUIRED_COLUMNS if label_required else tuple(c for c in REQUIRED_COLUMNS if c != "label")
+    for column in required:
         if column not in row:
-            raise fail(f"column '{column}' is missing", f"the columns {', '.join(REQUIRED_COLUMNS)} in every row")
+            raise fail(f"column '{column}' is missing", f"the columns {', '.join(required)} in every row")
     raw_sentence, raw_aspect = row["sentence"], row["aspect"]
     if not isinstance(raw_sentence, str) or not raw_sentence.strip():
         raise fail(f"column 'sentence' is {raw_sentence!r}", "a non-empty string")
     if not isinstance(raw_aspect, str) or not raw_aspect.strip():
         raise fail(f"column 'aspect' is {raw_aspect!r}", "a non-empty string")
     try:
-        label = normalize_label(row["label"])
+        label = normalize_label(row.get("label"))
     except TypeError as error:
         raise fail(f"column 'label' is {row['label']!r}", "a string, -1/0/1, or None for no label") from error
 
@@ -234,12 +244,4 @@ def _example_from_row(row: Mapping, index: int, where: str) -> dict:
                            "an 'aspect_start' column")
             sentence = raw_sentence
     shift = len(sentence) - len(sentence.lstrip())
-    return {
-        "sentence": sentence.strip(),
-        "aspect": aspect,
-        "aspect_start": start - shift,
-        "aspect_end": start - shift + len(aspect),
-        "label": label,
-        **{column: (start - shift) if column.endswith("start") else (start - shift + len(aspect))
-           for column in NEIGHBOUR_COLUMNS},
-    }
+    return canonical_example(sentence.strip(), start - shift, start - shift + len(aspect), label)

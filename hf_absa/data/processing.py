@@ -10,6 +10,8 @@ Differences from PyABSA (`prepare_input_for_apc`, `get_lca_ids_and_cdm_vec`, `ge
   ``<s> A </s></s> B </s>`` works, and the aspect's token span is found through the offset mapping instead of
   re-tokenising the left context.
 * Truncation is aspect-centred on tokens, not on space-separated words, so it also works for CJK text.
+  A very long text (a 5,000-word review) is first cut to a character window around the aspect
+  (`precut_window`), so the cost of an example does not grow with the length of its text.
 * Nothing is padded here; `DataCollatorForAPC` pads per batch.
 
 The LCF formulas themselves are PyABSA's: see `local_context_vectors`.
@@ -61,6 +63,14 @@ _NEIGHBOUR_SPAN_COLUMNS = {
 # byte-level BPE word loses its leading space), so the window is shrunk again if needed; after this many
 # rounds the tokenizer's own truncation finishes the job.
 _MAX_WINDOW_ROUNDS = 8
+# Characters kept on each side of the aspect, per token of max_seq_len, before the first tokenisation. Natural text
+# averages 3-6 characters per token (spaces included), so this keeps several times the tokens that can survive
+# truncation, and the result equals that of tokenising the whole text; only text averaging more than 16 characters
+# per token (long whitespace runs) keeps less context than it could.
+PRECUT_CHARS_PER_TOKEN = 16
+# The tokenizer's warning for encodings longer than the model's maximum ("... will result in indexing errors").
+# The first, untruncated encoding here is only measured, then cut around the aspect, so the warning is false.
+_TOO_LONG_WARNING = "sequence-length-is-longer-than-the-specified-maximum"
 
 
 def local_context_vectors(
@@ -81,6 +91,28 @@ def local_context_vectors(
     cdm = np.where(in_sentence & (distance == 0), 1.0, 0.0)
     cdw = np.where(in_sentence, 1.0 - distance / max(sentence_length, 1), 0.0)
     return cdm, cdw
+
+
+def precut_window(sentence: str, span: tuple[int, int], max_seq_len: int) -> tuple[int, int]:
+    """Character window of `sentence` around the aspect `span` that is tokenised instead of the whole text.
+
+    At most ``PRECUT_CHARS_PER_TOKEN * max_seq_len`` characters are kept on each side of the aspect, and a cut
+    moves to the nearest whitespace inside the window so that no word is split.
+
+    >>> text = "word " * 10_000 + "battery"
+    >>> start, end = precut_window(text, (50_000, 50_007), max_seq_len=8)
+    >>> end - start <= 8 * 16 + 7, text[start:end].endswith("battery")
+    (True, True)
+    """
+    budget = PRECUT_CHARS_PER_TOKEN * max_seq_len
+    start, end = max(0, span[0] - budget), min(len(sentence), span[1] + budget)
+    if start > 0:
+        space = next((i for i in range(start, span[0]) if sentence[i].isspace()), None)
+        start = start if space is None else space + 1
+    if end < len(sentence):
+        space = next((i for i in range(end - 1, span[1] - 1, -1) if sentence[i].isspace()), None)
+        end = end if space is None else space
+    return start, end
 
 
 class _Encoding(NamedTuple):
@@ -156,6 +188,11 @@ class APCProcessor:
                 raise ValueError(f"label2id must map label strings to int ids; bad entries: {bad}.")
             # Sorted by id so that equal mappings pickle (and hash for the datasets cache) identically.
             label2id = {label: int(i) for label, i in sorted(label2id.items(), key=lambda item: item[1])}
+        warnings_shown = getattr(tokenizer, "deprecation_warnings", None)
+        if isinstance(warnings_shown, dict):
+            # Marked as shown, transformers' own way to silence a warning. Set here rather than at encoding time
+            # so the tokenizer's state, part of the datasets cache fingerprint, is the same for every `apply`.
+            warnings_shown[_TOO_LONG_WARNING] = True
         self.tokenizer = tokenizer
         self.max_seq_len = max_seq_len
         self.srd = srd
@@ -221,6 +258,17 @@ class APCProcessor:
             if labels is not None:
                 output["labels"] = labels
         return output
+
+    def feature_rows(self, examples: Sequence[Mapping[str, Any]]) -> list[dict]:
+        """One feature row per canonical example (a dict each), ready for `DataCollatorForAPC`.
+
+        For prediction: any ``label`` is left out, so the rows carry model inputs only.
+        """
+        if not examples:
+            return []
+        columns = [name for name in examples[0] if name != "label"]
+        features = self({name: [example[name] for example in examples] for name in columns})
+        return [{name: values[index] for name, values in features.items()} for index in range(len(examples))]
 
     def apply(
         self, data: Any, num_proc: int | None = None, desc: str = "Featurising APC examples", batch_size: int = 1000
@@ -352,8 +400,9 @@ class APCProcessor:
     ) -> list[_Encoding]:
         """Encode every example, shrinking the sentence to an aspect-centred window where it is too long."""
         encodings: list[_Encoding | None] = [None] * len(sentences)
-        windows = list(sentences)
-        window_starts = [0] * len(sentences)
+        precut = [precut_window(sentence, span, self.max_seq_len) for sentence, span in zip(sentences, spans)]
+        windows = [sentence[start:end] for sentence, (start, end) in zip(sentences, precut)]
+        window_starts = [start for start, _ in precut]
         pending = list(range(len(sentences)))
         hard: list[int] = []  # the tokenizer's own truncation finishes these
 

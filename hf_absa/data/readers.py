@@ -7,7 +7,12 @@
 
 Both produce examples in the canonical schema (see ``EXAMPLE_COLUMNS``): the plain sentence, the aspect, its
 character span, the normalised label, and the character spans of the neighbouring aspects of the same sentence
-(what the LSA models aggregate over).
+(what the LSA models aggregate over). ``iter_apc_file`` / ``iter_inference_file`` stream a file one sentence at a
+time (a list of its examples), so a million-line file is never held in memory; ``read_apc_file`` /
+``read_inference_file`` are the same readers collected into one list.
+
+>>> parse_marked_text("The [B-ASP]food[E-ASP] was great $LABEL$ Positive")[0]["aspect_start"]
+4
 
 Bad input raises ``APCDataError`` naming the file and the 1-based line. Two irregularities of the public benchmark
 files are tolerated instead of rejected, because PyABSA reads those files and users expect them to load:
@@ -21,7 +26,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +79,15 @@ class APCDataError(ValueError):
         super().__init__(f"{location}{problem}; expected {expected}")
 
 
+class ReferenceLabelError(APCDataError):
+    """The reference labels after ``$LABEL$`` do not match the marked aspects of the text.
+
+    ``examples`` holds the text's examples without reference labels, for readers that go on without them.
+    """
+
+    examples: list[dict] | None = None
+
+
 def normalize_label(label: Any) -> str | None:
     """Canonical label string: -1/0/1 -> Negative/Neutral/Positive, polarity words capitalised, others stripped.
 
@@ -97,24 +111,32 @@ def normalize_label(label: Any) -> str | None:
     return _POLARITY_WORDS.get(text.lower(), text)
 
 
-def _read_lines(path: Path) -> list[str]:
-    """File lines without line terminators; UTF-8 with or without BOM, LF or CRLF."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise APCDataError(path, line, f"byte {raw[error.start]:#04x} is not valid UTF-8", "UTF-8 encoded text") from None
-    # str.splitlines would also split on \x85, \u2028 etc., which occur inside real sentences and would shift
-    # every following line out of step; only LF (optionally preceded by CR) ends a line in these files.
-    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(1-based number, line without terminator) of each file line, read lazily; UTF-8 with or without BOM."""
+    # Binary lines split on LF only: str.splitlines would also split on \x85, \u2028 etc., which occur inside
+    # real sentences and would shift every following line out of step. A CR before the LF is dropped.
+    with open(path, "rb") as file:
+        for number, raw in enumerate(file, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                raise APCDataError(path, number, f"byte {raw[error.start]:#04x} is not valid UTF-8",
+                                   "UTF-8 encoded text") from None
+            if line.endswith("\n"):
+                line = line[:-1]
+            yield number, line[:-1] if line.endswith("\r") else line
 
 
-def _non_blank_prefix(lines: list[str]) -> list[str]:
-    end = len(lines)
-    while end and not lines[end - 1].strip():
-        end -= 1
-    return lines[:end]
+def _without_trailing_blank_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """The numbered lines up to the last non-blank one (blank lines inside are kept), lazily."""
+    blank_run: list[tuple[int, str]] = []
+    for numbered in lines:
+        if numbered[1].strip():
+            yield from blank_run
+            blank_run.clear()
+            yield numbered
+        else:
+            blank_run.append(numbered)
 
 
 def _find_aspect(sentence: str, aspect: str) -> int:
@@ -128,29 +150,45 @@ def _find_aspect(sentence: str, aspect: str) -> int:
     return start
 
 
+def iter_apc_file(path: str | os.PathLike) -> Iterator[list[dict]]:
+    """Stream a PyABSA 3-line ``$T$`` file: one list of canonical examples per sentence, in file order.
+
+    Consecutive examples of one sentence form one list (their neighbour spans link them). The file is read
+    lazily, so memory does not grow with its length. Raises ``APCDataError`` naming the file and 1-based line for
+    blank lines inside the file, an empty aspect or label, lines out of step (an aspect or label line containing
+    ``$T$``) and a line count that is not a multiple of 3. Skips, with one logged warning per file, sentences
+    containing ``$T$`` more than once (as PyABSA does) and sentences without ``$T$`` whose aspect does not occur
+    in them.
+    """
+    return iter_sentence_groups(_iter_apc_examples(Path(path)))
+
+
 def read_apc_file(path: str | os.PathLike) -> list[dict]:
     """Read a PyABSA 3-line ``$T$`` file into canonical examples (in file order, with neighbour spans).
 
-    Raises ``APCDataError`` naming the file and 1-based line for blank lines inside the file, an empty aspect or
-    label, lines out of step (an aspect or label line containing ``$T$``) and a line count that is not a
-    multiple of 3. Skips, with one logged warning per file, sentences containing ``$T$`` more than once (as
-    PyABSA does) and sentences without ``$T$`` whose aspect does not occur in them.
+    `iter_apc_file` collected into one list; same errors and warnings.
     """
-    path = Path(path)
-    lines = _non_blank_prefix(_read_lines(path))
-    if not lines:
-        raise APCDataError(path, 1, "the file has no examples", THREE_LINE_FORMAT)
+    return [example for group in iter_apc_file(path) for example in group]
 
+
+def _iter_apc_examples(path: Path) -> Iterator[dict]:
+    """The examples of a 3-line file without neighbour spans, validated block by block."""
     slot_names = ("sentence", "aspect", "label")
-    examples: list[dict] = []
     several_placeholders: list[int] = []
     aspect_not_found: list[int] = []
     located_without_placeholder: list[int] = []
-    complete = len(lines) - len(lines) % 3
-    for first in range(0, complete, 3):
-        first_line = first + 1
-        block = [lines[first + offset].strip() for offset in range(3)]
-        for offset, (slot, value) in enumerate(zip(slot_names, block)):
+    total = 0
+    produced = 0
+    block: list[tuple[int, str]] = []
+    for numbered in _without_trailing_blank_lines(_iter_lines(path)):
+        block.append(numbered)
+        if len(block) < 3:
+            continue
+        first_line = block[0][0]
+        values = [line.strip() for _, line in block]
+        block = []
+        total += 1
+        for offset, (slot, value) in enumerate(zip(slot_names, values)):
             if not value:
                 owner = "" if offset == 0 else f" of the example starting at line {first_line}"
                 raise APCDataError(path, first_line + offset, f"blank line where the {slot}{owner} should be",
@@ -162,7 +200,7 @@ def read_apc_file(path: str | os.PathLike) -> list[dict]:
                     "like a sentence: the lines are out of step (a line is missing or extra before it)",
                     f"the {slot} of the sentence on line {first_line}; the file must have {THREE_LINE_FORMAT}",
                 )
-        template, aspect, label = block
+        template, aspect, label = values
         placeholders = template.count(ASPECT_PLACEHOLDER)
         if placeholders > 1:
             several_placeholders.append(first_line)
@@ -178,15 +216,18 @@ def read_apc_file(path: str | os.PathLike) -> list[dict]:
             located_without_placeholder.append(first_line)
             sentence = template
             aspect = template[start : start + len(aspect)]  # the sentence's own spelling of a case-insensitive match
-        examples.append(_example(sentence, aspect, start, normalize_label(label)))
+        produced += 1
+        yield canonical_example(sentence, start, start + len(aspect), normalize_label(label))
 
-    if complete != len(lines):
+    if block:
+        last_line = block[-1][0]
         raise APCDataError(
-            path, complete + 1,
-            f"the file ends with an incomplete example ({len(lines)} non-blank lines, not a multiple of 3)",
+            path, block[0][0],
+            f"the file ends with an incomplete example ({last_line} non-blank lines, not a multiple of 3)",
             THREE_LINE_FORMAT,
         )
-    total = complete // 3
+    if not total:
+        raise APCDataError(path, 1, "the file has no examples", THREE_LINE_FORMAT)
     if several_placeholders:
         logger.warning(
             "%s: skipped %d of %d examples whose sentence contains '$T$' more than once (as PyABSA does), "
@@ -199,16 +240,19 @@ def read_apc_file(path: str | os.PathLike) -> list[dict]:
         logger.info(
             "%s: %d of %d examples have no '$T$' in their sentence; their aspect was located in the sentence text "
             "(first at line %d)", path, len(located_without_placeholder), total, located_without_placeholder[0])
-    if not examples:
+    if not produced:
         raise APCDataError(path, 1, "no usable example in the file", THREE_LINE_FORMAT)
-    return add_neighbour_spans(examples)
 
 
-def _example(sentence: str, aspect: str, start: int, label: str | None) -> dict:
-    end = start + len(aspect)
+def canonical_example(sentence: str, start: int, end: int, label: str | None = None) -> dict:
+    """The example of the aspect ``sentence[start:end]``, its own span standing in for both neighbours.
+
+    >>> canonical_example("the food was good", 4, 8)["aspect"]
+    'food'
+    """
     return {
         "sentence": sentence,
-        "aspect": aspect,
+        "aspect": sentence[start:end],
         "aspect_start": start,
         "aspect_end": end,
         "label": label,
@@ -246,34 +290,51 @@ def _map_span(source: str, start: int, end: int, target: str) -> tuple[int, int]
 
 
 def add_neighbour_spans(examples: Sequence[dict]) -> list[dict]:
-    """Copies of ``examples`` with the left/right neighbour aspect spans filled in.
+    """Copies of ``examples`` with the left/right neighbour aspect spans filled in (`iter_sentence_groups`,
+    flattened)."""
+    return [example for group in iter_sentence_groups(examples) for example in group]
+
+
+def iter_sentence_groups(examples: Iterable[dict]) -> Iterator[list[dict]]:
+    """Group consecutive examples of one sentence, as copies with their left/right neighbour spans filled in.
 
     Consecutive examples whose sentences are equal after collapsing whitespace are aspects of one sentence; the
     left neighbour of an example is the previous example of its sentence, the right neighbour the next one, and
     an example at either end of its sentence is its own neighbour (PyABSA ``build_sentiment_window``).
-    Neighbour spans are expressed in each example's own sentence.
+    Neighbour spans are expressed in each example's own sentence. Lazy: holds one sentence's examples at a time.
+
+    >>> rows = [canonical_example("the food and the wine", 4, 8), canonical_example("the food and the wine", 17, 21)]
+    >>> [(e["left_aspect_start"], e["right_aspect_start"]) for group in iter_sentence_groups(rows) for e in group]
+    [(4, 17), (4, 17)]
     """
-    result = [dict(example) for example in examples]
-    group_start = 0
-    while group_start < len(result):
-        key = _collapsed(result[group_start]["sentence"])
-        group_end = group_start + 1
-        while group_end < len(result) and _collapsed(result[group_end]["sentence"]) == key:
-            group_end += 1
-        for index in range(group_start, group_end):
-            example = result[index]
-            own = example["sentence"]
-            left = result[index - 1] if index > group_start else example
-            right = result[index + 1] if index + 1 < group_end else example
-            example["left_aspect_start"], example["left_aspect_end"] = _map_span(
-                left["sentence"], left["aspect_start"], left["aspect_end"], own)
-            example["right_aspect_start"], example["right_aspect_end"] = _map_span(
-                right["sentence"], right["aspect_start"], right["aspect_end"], own)
-        group_start = group_end
-    return result
+    group: list[dict] = []
+    key = None
+    for example in examples:
+        example_key = _collapsed(example["sentence"])
+        if group and example_key != key:
+            yield _with_neighbour_spans(group)
+            group = []
+        group.append(dict(example))
+        key = example_key
+    if group:
+        yield _with_neighbour_spans(group)
 
 
-_MARKER = re.compile(r"\[B-ASP\]|\[E-ASP\]|\[ASP\]", re.IGNORECASE)
+def _with_neighbour_spans(group: list[dict]) -> list[dict]:
+    """Fill in the neighbour spans of the examples of one sentence, in place."""
+    # Computed from the original spans before any example is updated (neighbour spans never feed back).
+    own_spans = [(example["sentence"], example["aspect_start"], example["aspect_end"]) for example in group]
+    for index, example in enumerate(group):
+        own = example["sentence"]
+        left = own_spans[index - 1] if index > 0 else own_spans[index]
+        right = own_spans[index + 1] if index + 1 < len(group) else own_spans[index]
+        example["left_aspect_start"], example["left_aspect_end"] = _map_span(*left, own)
+        example["right_aspect_start"], example["right_aspect_end"] = _map_span(*right, own)
+    return group
+
+
+# Any aspect marker: [B-ASP] / [E-ASP], or the legacy [ASP] that both opens and closes.
+ASPECT_MARKER = re.compile(r"\[B-ASP\]|\[E-ASP\]|\[ASP\]", re.IGNORECASE)
 
 
 def parse_marked_text(text: str, line: int | None = None, path: str | os.PathLike | None = None) -> list[dict]:
@@ -304,7 +365,7 @@ def parse_marked_text(text: str, line: int | None = None, path: str | os.PathLik
     open_at = 0
     open_column = 0
     position = 0
-    for match in _MARKER.finditer(body):
+    for match in ASPECT_MARKER.finditer(body):
         pieces.append(body[position : match.start()])
         length += match.start() - position
         position = match.end()
@@ -331,12 +392,13 @@ def parse_marked_text(text: str, line: int | None = None, path: str | os.PathLik
     plain = "".join(pieces)
     sentence = plain.strip()
     shift = len(plain) - len(plain.lstrip())
-    labels = _marked_labels(label_text, len(spans), fail) if separator in text else [None] * len(spans)
-    examples = [
-        _example(sentence, sentence[start - shift : end - shift], start - shift, label)
-        for (start, end), label in zip(spans, labels)
-    ]
-    return add_neighbour_spans(examples)
+    spans = [(start - shift, end - shift) for start, end in spans]
+    try:
+        labels = _marked_labels(label_text, len(spans), path, line)
+    except ReferenceLabelError as error:
+        error.examples = add_neighbour_spans([canonical_example(sentence, *span) for span in spans])
+        raise
+    return add_neighbour_spans([canonical_example(sentence, *span, label) for span, label in zip(spans, labels)])
 
 
 def _stripped_span(pieces: list[str], start: int, end: int, fail, column: int) -> tuple[int, int]:
@@ -349,29 +411,61 @@ def _stripped_span(pieces: list[str], start: int, end: int, fail, column: int) -
     return start + leading, end - trailing
 
 
-def _marked_labels(label_text: str, aspect_count: int, fail) -> list[str | None]:
+def _marked_labels(label_text: str, aspect_count: int, path, line) -> list[str | None]:
     if not label_text.strip():
         return [None] * aspect_count
     labels = [part.strip() for part in label_text.split(",")]
     expected = f"one label per marked aspect ({aspect_count}), comma-separated in aspect order"
     if any(not part for part in labels):
-        raise fail("an empty label in the comma-separated list after $LABEL$", expected)
+        raise ReferenceLabelError(path, line, "an empty label in the comma-separated list after $LABEL$", expected)
     if len(labels) != aspect_count:
-        raise fail(f"{len(labels)} label(s) after $LABEL$ for {aspect_count} marked aspect(s)", expected)
+        raise ReferenceLabelError(
+            path, line, f"{len(labels)} label(s) after $LABEL$ for {aspect_count} marked aspect(s)", expected)
     return [normalize_label(part) for part in labels]
 
 
-def read_inference_file(path: str | os.PathLike) -> list[dict]:
-    """Read a marked-format file (``.inference``): every non-blank line through ``parse_marked_text``.
+def iter_inference_file(path: str | os.PathLike, strict: bool = True) -> Iterator[list[dict]]:
+    """Stream a marked-format file (``.inference``): the examples of each non-blank line, one list per line.
 
-    Neighbour spans link the aspects of one line only. Errors name the file and the 1-based line.
+    Every line goes through `parse_marked_text`; neighbour spans link the aspects of one line only. Errors name
+    the file and the 1-based line. With ``strict=False`` a line whose reference labels do not match its marked
+    aspects (a different count, an empty label) is read without reference labels instead, and the lines are
+    counted in one logged warning (PyABSA's behaviour), so that one bad line does not stop a long job.
     """
     path = Path(path)
-    examples: list[dict] = []
-    for number, text in enumerate(_read_lines(path), start=1):
-        if text.strip():
-            examples.extend(parse_marked_text(text, line=number, path=path))
-    if not examples:
+    unlabelled_lines: list[int] = []
+    lines = 0
+    for number, text in _iter_lines(path):
+        if not text.strip():
+            continue
+        lines += 1
+        try:
+            yield parse_marked_text(text, line=number, path=path)
+        except ReferenceLabelError as error:
+            if strict:
+                raise
+            unlabelled_lines.append(number)
+            yield error.examples
+    if unlabelled_lines:
+        logger.warning(
+            "%s: %d of %d lines have reference labels that do not match their marked aspects (a different count "
+            "or an empty label); they were read without reference labels, first at line %d",
+            path, len(unlabelled_lines), lines, unlabelled_lines[0])
+    if not lines:
         raise APCDataError(path, 1, "the file has no marked sentence", f"one sentence per line, {MARKED_FORMAT}")
-    return examples
 
+
+def read_inference_file(path: str | os.PathLike, strict: bool = True) -> list[dict]:
+    """Read a marked-format file (``.inference``) into canonical examples: `iter_inference_file` in one list."""
+    return [example for group in iter_inference_file(path, strict=strict) for example in group]
+
+
+def is_inference_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is in the marked format (its name ends with ``.inference``) rather than the 3-line one."""
+    return Path(path).name.lower().endswith(".inference")
+
+
+def iter_examples_file(path: str | os.PathLike, strict: bool = True) -> Iterator[list[dict]]:
+    """Stream either format, one list of examples per sentence: `iter_inference_file` for ``.inference`` files,
+    `iter_apc_file` for others (``strict`` only applies to the former)."""
+    return iter_inference_file(path, strict=strict) if is_inference_file(path) else iter_apc_file(path)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from datasets import Dataset
 from sklearn.model_selection import train_test_split
+
+logger = logging.getLogger(__name__)
 
 
 def hold_out_validation(
@@ -34,4 +38,10 @@ def hold_out_validation(
         if counts.min() < 2 or n_valid < len(counts) or len(dataset) - n_valid < len(counts):
             stratify = None
     train_idx, valid_idx = train_test_split(indices, test_size=fraction, random_state=seed, stratify=stratify)
+    logger.info(
+        "Holding out %d of %d training examples (fraction %s) as the validation split that selects the best model.",
+        len(valid_idx),
+        len(dataset),
+        fraction,
+    )
     return dataset.select(np.sort(train_idx)), dataset.select(np.sort(valid_idx))

@@ -71,7 +71,8 @@ def required_inputs(
     lcf/window setting (the spec's table, plus `sentence_length` for `fast_lcf_bert` with
     `use_bert_spc=False`, whose global pass then covers the sentence segment only). With `lcf` and
     `window` given it is exactly what `APCModelForSequenceClassification.forward` reads for that
-    setting, and therefore refuses to run without (token type ids of the LSA passes stay optional).
+    setting, and therefore refuses to run without (the LSA passes' token type ids only when the centre pair
+    has token type ids).
     """
     _check_apc_model(apc_model, lsa)
     if lcf is not None and lcf not in LCF_MODES:
@@ -85,7 +86,10 @@ def required_inputs(
         if window is None:
             return LSA_SPC_INPUTS
         sides = [side for side, letter in (("left", "l"), ("right", "r")) if letter in window]
-        return tuple(f"{side}_{column}" for side in sides for column in ("input_ids", "attention_mask"))
+        # The side token type ids are produced whenever the tokenizer has token types (forward needs them
+        # then, to encode the side pairs like the centre pair).
+        columns = ("input_ids", "attention_mask", "token_type_ids")
+        return tuple(f"{side}_{column}" for side in sides for column in columns)
 
     names = APC_MODEL_INPUTS[apc_model]
     if apc_model == "fast_lcf_bert" and not use_bert_spc:

@@ -30,6 +30,8 @@ from pathlib import Path
 from transformers.dynamic_module_utils import custom_object_save
 
 BACKBONE_EXPORT_DIR = "fine-tuned-pretrained-model"
+# The training arguments as JSON: APCTrainer writes them instead of the pickled training_args.bin.
+TRAINING_ARGS_JSON = "training_args.json"
 AUTO_MODEL_CLASS = "AutoModelForSequenceClassification"
 
 

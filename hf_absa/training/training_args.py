@@ -14,9 +14,20 @@ Overridden defaults (everything else is stock `TrainingArguments`):
   is written only when the validation metric improves, and the final model is
   the best one (PyABSA keeps only its best checkpoint too)
 - ``logging_steps=10``
+- ``hub_strategy="end"``: with ``push_to_hub`` the Hub gets the final export
+  and its model card, not every intermediate checkpoint (the stock
+  intermediate pushes also upload the pickled ``training_args.bin``)
+
+Resuming (``resume_from_checkpoint``: a folder, or ``latest``/``true`` for the
+newest complete checkpoint) needs periodic checkpoints, e.g.
+``save_strategy="steps", save_steps=0.1``: the default ``"best"`` only writes
+one when the validation metric improves.
+
+``fp16`` is refused on CPU, where accelerate would silently train in fp32;
+``bf16`` works there.
 
 New fields: ``eta_lr``, ``save_mode``, ``patience``, ``evaluate_begin``,
-``validation_fraction``.
+``validation_fraction``, ``report_max_test`` (PyABSA's reporting protocol, opt-in).
 """
 
 from __future__ import annotations
@@ -32,6 +43,12 @@ SAVE_MODES = {
     2: "mode 1 plus the model code (auto_map): loads with trust_remote_code=True without hf_absa",
     3: "mode 1 plus fine-tuned-pretrained-model/: the backbone alone as a stock transformers model",
 }
+
+
+def has_accelerator() -> bool:
+    """Whether torch sees a GPU-like device (CUDA, ROCm, XPU, MPS, ...)."""
+    accelerator = getattr(torch, "accelerator", None)  # torch >= 2.6
+    return accelerator.is_available() if accelerator is not None else torch.cuda.is_available()
 
 
 @dataclass
@@ -68,6 +85,11 @@ class APCTrainingArguments(TrainingArguments):
         default="accuracy", metadata={"help": "Validation metric that selects the best model: accuracy or f1."}
     )
     logging_steps: float = field(default=10, metadata={"help": "Log the training loss every N steps."})
+    hub_strategy: str = field(
+        default="end",
+        metadata={"help": "What --push_to_hub uploads when: end (the final export + model card), every_save, "
+                  "checkpoint or all_checkpoints."},
+    )
 
     eta_lr: float = field(
         default=0.01,
@@ -96,10 +118,25 @@ class APCTrainingArguments(TrainingArguments):
         },
     )
 
+    report_max_test: bool = field(
+        default=False,
+        metadata={
+            "help": "PyABSA-compatible protocol, only to compare with PyABSA's published numbers: also evaluate "
+            "the test split at every evaluation and report max_test_accuracy / max_test_f1, each the maximum over "
+            "those evaluations (PyABSA's 'Max-Test-Acc w/o Valid Set'; optimistic, test picks the figure). The model "
+            "is still selected on validation and test_accuracy / test_f1 stay its clean test figures."
+        },
+    )
+
     def __post_init__(self):
+        # Checked first: with eval_strategy="no" TrainingArguments would complain about something less to the point.
+        if self.report_max_test and self.eval_strategy == "no":
+            raise ValueError("report_max_test needs periodic evaluations: set eval_strategy to steps or epoch")
         if not torch.cuda.is_available():
             # Pinned memory only helps host-to-GPU copies; without a GPU torch warns on every dataloader.
             self.dataloader_pin_memory = False
+        if (self.fp16 or self.fp16_full_eval) and (self.use_cpu or not has_accelerator()):
+            raise ValueError("--fp16 needs a GPU (on CPU accelerate would silently train in fp32); use --bf16 on CPU")
         super().__post_init__()
         if self.save_mode not in SAVE_MODES:
             raise ValueError(f"save_mode must be one of {sorted(SAVE_MODES)}, got {self.save_mode!r}")
@@ -109,6 +146,8 @@ class APCTrainingArguments(TrainingArguments):
             raise ValueError(f"patience must be >= 1 evaluation, got {self.patience}")
         if self.evaluate_begin < 0:
             raise ValueError(f"evaluate_begin must be >= 0 epochs, got {self.evaluate_begin}")
+        if self.push_to_hub and self.save_mode == 0:
+            raise ValueError("push_to_hub needs a model to upload, but save_mode=0 writes none")
         if not 0 < self.validation_fraction < 1:
             raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
         if self.patience is not None and not self.load_best_model_at_end:

@@ -1,0 +1,72 @@
+"""Evaluation protocols: what a run selects its model on and which test figures it reports.
+
+hf_absa's protocol (always on): the best model is selected on the validation
+split (or a held-out part of train) and evaluated once on test —
+``test_accuracy`` / ``test_f1`` in ``all_results.json``.
+
+PyABSA's protocol (opt-in, ``report_max_test=True`` / ``--report_max_test``):
+PyABSA v2 evaluates the test split every ``log_step`` steps and publishes the
+best of those evaluations ("Max-Test-Acc w/o Valid Set", the reference's §1.8).
+Here the test split joins the periodic evaluations (logged as
+``eval_test_accuracy``), model selection stays on validation, and two more
+figures are reported: ``max_test_accuracy`` and ``max_test_f1``, each maximised
+on its own over all periodic test evaluations, as PyABSA does. They are
+optimistic (test picks them) and only meant for comparing with PyABSA's
+published numbers. One run produces both protocols' figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+PERIODIC_TEST_PREFIX = "eval_test_"
+MAX_TEST_PREFIX = "max_test_"
+MAX_TEST_METRICS = ("accuracy", "f1")
+
+
+def validation_metric_name(metric: str | None) -> str:
+    """``metric_for_best_model`` once evaluations are named per split (``{"validation": ..., "test": ...}``).
+
+    >>> validation_metric_name("accuracy"), validation_metric_name("eval_f1")
+    ('validation_accuracy', 'validation_f1')
+    """
+    return "validation_" + (metric or "loss").removeprefix("eval_")
+
+
+def evaluation_protocol(validation, test, training_args):
+    """The ``eval_dataset`` and arguments for the Trainer under ``training_args.report_max_test``.
+
+    Off: ``(validation, training_args)`` unchanged. On: both splits are evaluated
+    at every evaluation (``eval_validation_*``, ``eval_test_*`` in the log) and a
+    copy of the arguments selects on the validation metric.
+    """
+    if not getattr(training_args, "report_max_test", False):
+        return validation, training_args
+    if test is None:
+        raise ValueError("report_max_test needs a test split; the data has none")
+    if validation is None:
+        raise ValueError("report_max_test needs a validation split or validation_fraction to select the model on")
+    selection = validation_metric_name(training_args.metric_for_best_model)
+    return {"validation": validation, "test": test}, dataclasses.replace(
+        training_args, metric_for_best_model=selection
+    )
+
+
+def max_test_metrics(log_history: list[dict]) -> dict:
+    """PyABSA's figures from a Trainer log: each test metric's maximum over the periodic evaluations.
+
+    Empty when the test split was not evaluated periodically (``report_max_test`` off).
+
+    >>> max_test_metrics([{"eval_test_accuracy": 0.7, "eval_test_f1": 0.6, "step": 5},
+    ...                   {"eval_test_accuracy": 0.6, "eval_test_f1": 0.65, "step": 10}])
+    {'max_test_accuracy': 0.7, 'max_test_f1': 0.65, 'max_test_evaluations': 2}
+    """
+    evaluations = [log for log in log_history if PERIODIC_TEST_PREFIX + MAX_TEST_METRICS[0] in log]
+    if not evaluations:
+        return {}
+    figures = {
+        MAX_TEST_PREFIX + name: max(log[PERIODIC_TEST_PREFIX + name] for log in evaluations)
+        for name in MAX_TEST_METRICS
+    }
+    figures["max_test_evaluations"] = len(evaluations)
+    return figures

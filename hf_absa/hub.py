@@ -1,0 +1,60 @@
+"""Uploading a saved hf_absa folder to the Hugging Face Hub, with its model card.
+
+A folder written by ``hf-absa train`` / `APCTrainer.save_model` is already what
+the Hub needs (safetensors, ``config.json``, tokenizer, the save-mode extras);
+`push_to_hub` (re)writes its README.md so that the usage snippets name the
+repository, creates the repository if needed and uploads the folder, leaving
+checkpoints, staging folders and pickles behind. From a live trainer use
+`APCTrainer.push_to_hub` (``--push_to_hub --hub_model_id ID`` on the command line).
+
+Loading by Hub id is transformers' own resolution (``from_pretrained(repo_id)``
+downloads into the Hugging Face cache, then reads the same files as a local folder):
+
+>>> from hf_absa import push_to_hub
+>>> push_to_hub("runs/laptop14", "me/laptop14-fast-lsa-t-v2")  # doctest: +SKIP
+>>> SentimentClassifier.from_pretrained("me/laptop14-fast-lsa-t-v2")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from huggingface_hub import CommitInfo, HfApi
+
+from .training.model_card import MODEL_CARD_NAME, APCModelCardData
+
+# Checkpoints (optimizer state, RNG pickles), private/hidden folders (staging) and pickles stay local.
+UPLOAD_IGNORE_PATTERNS = ("checkpoint-*", "_*", ".*", "*.pt", "*.pth", "*.bin", "*.pkl", "*.pickle")
+
+
+def push_to_hub(
+    folder: str | os.PathLike,
+    repo_id: str,
+    *,
+    token: str | None = None,
+    private: bool | None = None,
+    revision: str | None = None,
+    commit_message: str = "Upload hf_absa model",
+    write_model_card: bool = True,
+    **card_fields,
+) -> CommitInfo:
+    """Upload the saved model ``folder`` to the Hub repository ``repo_id`` (created if missing).
+
+    With ``write_model_card`` the folder's README.md is rendered again from its files
+    (`APCModelCardData.from_folder`) for ``repo_id``; ``card_fields`` (``dataset``, ``language``,
+    ``license``, ``tags``, ...) override what the files and the previous card say.
+    """
+    folder = Path(folder)
+    card = APCModelCardData.from_folder(folder, model_id=repo_id, **card_fields)  # also checks the folder
+    if write_model_card:
+        card.save(folder / MODEL_CARD_NAME)
+    api = HfApi(token=token)
+    repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
+    return api.upload_folder(
+        repo_id=repo_url.repo_id,
+        folder_path=folder,
+        commit_message=commit_message,
+        revision=revision,
+        ignore_patterns=list(UPLOAD_IGNORE_PATTERNS),  # a copy: upload_folder extends the list it is given
+    )

@@ -1,0 +1,87 @@
+"""Device and numeric precision of a model used for prediction: fp32, bf16 autocast, dynamic int8, torch.compile.
+
+* ``"fp32"``: the model as trained.
+* ``"bf16"``: forward passes under ``torch.autocast(device_type, dtype=torch.bfloat16)``; the weights stay fp32.
+* ``"int8"``: ``torch.ao.quantization.quantize_dynamic`` of every ``nn.Linear`` (weights int8, activations
+  quantised on the fly); CPU only.
+* ``compile=True`` (any precision): ``torch.compile(model, dynamic=True)``, so that batches of every length
+  reuse one compiled graph; the first batches are slow while it compiles.
+
+>>> import torch
+>>> model, forward = prepare_model(torch.nn.Sequential(torch.nn.Linear(4, 2)), torch.device("cpu"), "int8")
+>>> model[0]
+DynamicQuantizedLinear(in_features=4, out_features=2, dtype=torch.qint8, qscheme=torch.per_tensor_affine)
+>>> forward(torch.ones(1, 4)).dtype
+torch.float32
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+PRECISIONS = ("fp32", "bf16", "int8")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``device`` as a `torch.device`; None picks CUDA when available, else CPU."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not a torch device; expected e.g. 'cpu', 'cuda' or 'cuda:1'") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but CUDA is not available on this machine; use device='cpu'")
+    return resolved
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not supported; expected one of {', '.join(PRECISIONS)}")
+    if precision == "int8" and device.type != "cpu":
+        raise ValueError(f"precision='int8' (dynamic int8 quantisation) runs on CPU only, but device is {device}; "
+                         "use precision='bf16' on a GPU")
+
+
+def quantize_int8(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` with every ``nn.Linear`` dynamically quantised to int8."""
+    with warnings.catch_warnings():
+        # torch announces that eager-mode quantisation is moving to torchao; the API still works, and torchao
+        # would be one more dependency for the same kernels.
+        warnings.filterwarnings("ignore", message=r".*torch\.ao\.quantization.*")
+        warnings.filterwarnings("ignore", message=r".*quantize_per_tensor.*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+
+
+def prepare_model(
+    model: nn.Module, device: torch.device, precision: str = "fp32", compile: bool = False
+) -> tuple[nn.Module, Callable[..., torch.Tensor]]:
+    """(the model on ``device`` in eval mode — an int8 copy for ``"int8"`` —, a forward function).
+
+    The forward function takes the model's keyword inputs and returns float32 logits, running under bf16
+    autocast for ``"bf16"`` and through ``torch.compile`` when ``compile`` is set.
+    """
+    check_precision(precision, device)
+    model = model.to(device).eval()
+    if precision == "int8":
+        model = quantize_int8(model)
+    runner = torch.compile(model, dynamic=True) if compile else model
+
+    def forward(*args, **inputs) -> torch.Tensor:
+        context = (
+            torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+            if precision == "bf16"
+            else contextlib.nullcontext()
+        )
+        with context:
+            output = runner(*args, **inputs)
+        logits = output.logits if hasattr(output, "logits") else output
+        return logits.float()
+
+    return model, forward
