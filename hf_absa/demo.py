@@ -14,8 +14,8 @@ DEMO_SENTENCE = "The [B-ASP]battery life[E-ASP] is superb, but the [B-ASP]keyboa
 
 DEMO_DEFAULTS = {
     "model": "fast_lsa_t_v2",
-    "num_train_epochs": 4.0,
-    "learning_rate": 5e-5,
+    "num_train_epochs": 10.0,
+    "learning_rate": 1e-4,
     "per_device_train_batch_size": 16,
     "seed": 1,
 }

@@ -161,7 +161,10 @@ def prepare_apc_setup(
 
 
 def fit_and_evaluate(
-    setup: APCSetup, training_args: APCTrainingArguments, features: DatasetDict | None = None
+    setup: APCSetup,
+    training_args: APCTrainingArguments,
+    features: DatasetDict | None = None,
+    callbacks: list | None = None,
 ) -> tuple[dict, APCTrainer]:
     """Train a fresh model of ``setup`` (seeded with ``training_args.seed``), select on validation, test, export.
 
@@ -171,6 +174,7 @@ def fit_and_evaluate(
     PyABSA's ``max_test_accuracy`` / ``max_test_f1`` are added
     (`hf_absa.experiments.protocols`). Writes ``all_results.json`` and
     ``trainer_state.json`` to ``training_args.output_dir``; returns (metrics, trainer).
+    ``callbacks`` are extra `TrainerCallback`s (e.g. the benchmarks' step timer).
     """
     features = setup.features if features is None else features
     train, validation, test = features["train"], features.get("validation"), features.get("test")
@@ -184,6 +188,7 @@ def fit_and_evaluate(
         eval_dataset=eval_dataset,
         processing_class=setup.tokenizer,
         dataset_name=setup.dataset_name,
+        callbacks=callbacks,
     )
     started = time.perf_counter()
     train_result = trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)

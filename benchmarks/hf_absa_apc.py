@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""hf_absa's side of the PyABSA comparison: train + evaluate + time inference of one APC run.
+
+The counterpart of ``../shared/peer/pyabsa_apc.py``: same data, backbone,
+max_seq_len, batch size, learning rate, epochs and seed; prints ONE JSON line
+(also written to ``<out-dir>/summary.json``). ``compare_pyabsa.py`` runs it in
+a fresh process per configuration, so ``peak_rss_mb`` is this run's alone.
+
+    python benchmarks/hf_absa_apc.py --model fast_lsa_t_v2 --dataset laptop14 \
+        --data-dir ../shared/datasets --epochs 1 --seed 1 --out-dir /tmp/bench/lap14-lsa-1
+
+Fields:
+- ``train_examples_per_s``: training examples x epochs / training wall time, which
+  includes the periodic evaluations (validation and, with the PyABSA protocol,
+  test) and checkpoint saves; ``train_examples_per_s_excl_eval_save`` counts only
+  the optimizer steps (forward, backward, update, data loading).
+- ``test_acc`` / ``test_macro_f1``: the clean protocol (model selected on a held-out
+  part of train, tested once); ``max_test_acc`` / ``max_test_macro_f1``: PyABSA's
+  protocol (maximum over the periodic test evaluations, each metric separately).
+- ``infer_examples_per_s``: test aspects / wall time of ``SentimentClassifier.predict``
+  over the test split (featurisation included, loading excluded), median of
+  ``--infer-repeats`` passes, per precision variant, with the share of predictions
+  equal to fp32's and the accuracy.
+- ``peak_rss_mb_after_first_inference``: the process peak after training and the
+  first (fp32) inference variant, the figure comparable with PyABSA's peak;
+  ``peak_rss_mb`` also covers the further variants.
+- ``train_tokens``, ``train_gflops_per_s``: tokens actually processed (each batch
+  padded to its longest sequence) and the achieved training GFLOP/s, from
+  6 x matmul parameters x tokens (forward + backward of a dense model) over the
+  optimizer-step time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="bert_spc", help="hf_absa architecture (bert_spc, fast_lcf_bert, ...)")
+    parser.add_argument("--dataset", default="laptop14", help="registered dataset name")
+    parser.add_argument("--data-dir", required=True, help="folder laid out like ABSADatasets")
+    parser.add_argument("--backbone", default=None, help="backbone folder (default: bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--epochs", type=float, default=1)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-seq-len", type=int, default=80)
+    parser.add_argument("--learning-rate", type=float, default=2e-5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--eval-steps", type=float, default=0.1, help="evaluate every N steps (<1: fraction)")
+    parser.add_argument("--bf16", action="store_true", help="bf16 autocast for training")
+    parser.add_argument("--torch-compile", action="store_true", help="torch.compile the model for training")
+    parser.add_argument("--group-by-length", action="store_true", help="length-grouped training batches")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    parser.add_argument("--infer-batch-size", type=int, default=32)
+    parser.add_argument("--infer-repeats", type=int, default=3)
+    parser.add_argument("--infer-precisions", nargs="+", default=["fp32", "fp32+compile", "bf16", "int8"],
+                        help="inference variants: fp32, bf16 or int8, '+compile' adds torch.compile")
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="more `hf-absa train` flags")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import TrainerCallback
+
+    from hf_absa.cli import parse_train_args
+    from hf_absa.inference import SentimentClassifier
+    from hf_absa.training.run import fit_and_evaluate, load_training_data, prepare_apc_setup
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    flags = [
+        "--dataset", args.dataset, "--data_dir", args.data_dir, "--model", args.model,
+        "--max_seq_len", str(args.max_seq_len), "--num_train_epochs", str(args.epochs),
+        "--per_device_train_batch_size", str(args.batch_size), "--learning_rate", str(args.learning_rate),
+        "--seed", str(args.seed), "--eval_steps", str(args.eval_steps), "--report_max_test", "true",
+        "--output_dir", str(out_dir / "run"), "--save_mode", "1", "--disable_tqdm", "true",
+        "--dataloader_num_workers", "0", "--use_cpu",
+    ]
+    if args.backbone:
+        flags += ["--backbone", args.backbone]
+    if args.bf16:
+        flags += ["--bf16", "true"]
+    if args.torch_compile:
+        flags += ["--torch_compile", "true"]
+    if args.group_by_length:
+        flags += ["--group_by_length", "true"]
+    model_args, data_args, training_args = parse_train_args(flags + list(args.extra))
+
+    class StepTimer(TrainerCallback):
+        """Wall time of the optimizer steps alone (evaluations and saves happen between steps), and the
+        tokens the model actually processed (each batch padded to its own longest sequence)."""
+
+        def __init__(self):
+            self.seconds, self.tokens, self._start = 0.0, 0, None
+
+        def on_train_begin(self, args, state, control, train_dataloader=None, **kwargs):
+            # accelerate's prepared loader iterates its base_dataloader, whose collate_fn is the one used.
+            loader = getattr(train_dataloader, "base_dataloader", train_dataloader)
+            collate = loader.collate_fn
+
+            def counting_collate(features):
+                batch = collate(features)
+                self.tokens += batch["input_ids"].numel()
+                return batch
+
+            loader.collate_fn = counting_collate
+
+        def on_step_begin(self, *_, **__):
+            self._start = time.perf_counter()
+
+        def on_step_end(self, *_, **__):
+            self.seconds += time.perf_counter() - self._start
+
+    started = time.perf_counter()
+    raw = load_training_data(data_args)
+    setup = prepare_apc_setup(model_args, raw, training_args, data_args.dataset)
+    data_prep_s = time.perf_counter() - started
+    timer = StepTimer()
+    metrics, trainer = fit_and_evaluate(setup, training_args, callbacks=[timer])
+    train_wall = metrics["train_runtime"]
+    train_examples = trainer.state.num_train_epochs * len(trainer.train_dataset)
+
+    lengths = [len(ids) for ids in trainer.train_dataset["input_ids"]]
+    # FLOPs of a dense transformer step ~ 6 x (matmul parameters) x tokens; embedding tables are lookups,
+    # and the attention-score terms (quadratic in the ~30-token lengths) are left out.
+    matmul_parameters = sum(p.numel() for n, p in trainer.model.named_parameters() if "embeddings" not in n)
+
+    result = {
+        "library": "hf_absa",
+        "model": args.model,
+        "dataset": args.dataset,
+        "seed": args.seed,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "max_seq_len": args.max_seq_len,
+        "learning_rate": args.learning_rate,
+        "bf16": args.bf16,
+        "torch_compile": args.torch_compile,
+        "group_by_length": args.group_by_length,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "machine": platform.platform(),
+        "train_examples": len(trainer.train_dataset),
+        "data_prep_s": round(data_prep_s, 3),
+        "train_wall_s": round(train_wall, 3),
+        "train_steps_s": round(timer.seconds, 3),
+        "train_examples_per_s": round(train_examples / train_wall, 3),
+        "train_examples_per_s_excl_eval_save": round(train_examples / timer.seconds, 3),
+        "n_evals_during_training": sum(1 for log in trainer.state.log_history if "eval_validation_accuracy" in log),
+        "test_acc": metrics.get("test_accuracy"),
+        "test_macro_f1": metrics.get("test_f1"),
+        "max_test_acc": metrics.get("max_test_accuracy"),
+        "max_test_macro_f1": metrics.get("max_test_f1"),
+        "validation_acc": metrics.get("eval_accuracy"),
+        "matmul_parameters": matmul_parameters,
+        "train_tokens": timer.tokens,
+        "mean_train_length": round(sum(lengths) / len(lengths), 2),
+        "train_gflops_per_s": round(6 * matmul_parameters * timer.tokens / timer.seconds / 1e9, 2),
+        "peak_rss_mb_after_train": round(peak_rss_mb(), 1),
+    }
+
+    # Inference on the test split, from the saved checkpoint, per precision variant. The training objects
+    # go first: PyABSA's figure is likewise the process peak over training and then inference.
+    del trainer, setup
+    gc.collect()
+    test = raw["test"]
+    checkpoint = str(out_dir / "run")
+    reference = None
+    inference = {}
+    for variant in args.infer_precisions:
+        precision, _, compiled = variant.partition("+")
+        classifier = SentimentClassifier.from_pretrained(
+            checkpoint, device="cpu", precision=precision, compile=compiled == "compile",
+            batch_size=args.infer_batch_size,
+        )
+        timings, predicted = [], None
+        if compiled:
+            classifier.predict(test)  # compilation happens on the first pass; time the compiled passes
+        for _ in range(args.infer_repeats):
+            start = time.perf_counter()
+            predicted = classifier.predict(test)
+            timings.append(time.perf_counter() - start)
+        labels = predicted["pred_label"]
+        reference = reference or labels
+        accuracy = sum(p == g for p, g in zip(labels, test["label"])) / len(labels)
+        inference[variant] = {
+            "examples_per_s": round(len(test) / statistics.median(timings), 2),
+            "accuracy": round(accuracy, 6),
+            "same_as_fp32": round(sum(a == b for a, b in zip(labels, reference)) / len(labels), 6),
+        }
+        del classifier
+        if "peak_rss_mb_after_first_inference" not in result:
+            # The further variants (compiled, bf16, int8) are extra models in this process.
+            result["peak_rss_mb_after_first_inference"] = round(peak_rss_mb(), 1)
+    result["inference"] = inference
+    result["infer_examples_per_s"] = inference[args.infer_precisions[0]]["examples_per_s"]
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    line = json.dumps(result)
+    (out_dir / "summary.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(line)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
