@@ -1,0 +1,42 @@
+"""The prepared benchmark scripts still run (a smoke check: no figure is asserted here)."""
+
+import json
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+
+
+def test_gpu_throughput_script_runs_in_smoke_mode_on_cpu(tmp_path):
+    out = tmp_path / "gpu.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "benchmarks" / "gpu_throughput.py"), "--device", "cpu", "--smoke",
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    run = result["runs"][0]
+    assert result["device"] == "cpu" and run["train_steps_measured"] == 3
+    assert run["train_examples_per_s_bf16"] > 0 and run["infer_examples_per_s_bf16"] > 0
+
+
+def test_compare_pyabsa_report_formats_ratios_and_point_differences():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_pyabsa import markdown, summarise
+
+    runs = [
+        {"library": "hf_absa", "dataset": "laptop14", "model": "bert_spc", "seed": s,
+         "train_examples_per_s_excl_eval_save": 40.0 + s, "test_acc": 0.70 + s / 100}
+        for s in (1, 2)
+    ] + [
+        {"library": "pyabsa", "dataset": "laptop14", "model": "bert_spc", "seed": s,
+         "train_examples_per_s_excl_eval_save": 20.0, "last_eval_acc": 0.70}
+        for s in (1, 2)
+    ]
+    summary = summarise(runs)
+    rows = summary["laptop14/bert_spc"]["rows"]
+    assert rows["train ex/s (optimizer steps only)"]["ratio"] == 41.5 / 20.0
+    report = markdown(summary, {"date": "d", "cpu": "c", "cores": 2, "threads": 2, "command": "x"})
+    assert "| train ex/s (optimizer steps only) | 41.5 ± 0.7 | 20.0 | 2.08× |" in report
+    assert "| test acc, clean protocol | 71.50 ± 0.71 | 70.00 | +1.50 pts |" in report
