@@ -102,7 +102,7 @@ def main(argv=None) -> dict:
     if args.torch_compile:
         flags += ["--torch_compile", "true"]
     if args.group_by_length:
-        flags += ["--group_by_length", "true"]
+        flags += ["--train_sampling_strategy", "group_by_length"]
     model_args, data_args, training_args = parse_train_args(flags + list(args.extra))
 
     class StepTimer(TrainerCallback):
