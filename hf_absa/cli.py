@@ -247,6 +247,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(error.args[0] if isinstance(error, KeyError) and error.args else error).split())
         print(f"hf-absa {command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        close_process_group()
+
+
+def close_process_group() -> None:
+    """Tear down a torchrun/accelerate process group before the interpreter exits.
+
+    Left to interpreter shutdown, gloo's worker threads are sometimes destroyed
+    while still joinable, and a rank dies with "terminate called without an
+    active exception" (SIGABRT) after training has finished.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":
