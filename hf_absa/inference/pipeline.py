@@ -36,7 +36,7 @@ from transformers.pipelines.pt_utils import PipelineDataset, PipelineIterator
 from ..data.collator import DataCollatorForAPC
 from ..data.processing import APCProcessor
 from ..data.readers import parse_marked_text
-from ..models import APCConfig, required_inputs
+from ..models import APCConfig
 from .inputs import ASPECTS_EXPECTED, examples_of_aspects
 
 __all__ = [
@@ -79,9 +79,7 @@ def processor_inputs(config) -> tuple[str, ...]:
     # model_type, not isinstance: a remote-code (mode 2) checkpoint brings its own copy of the config class.
     if getattr(config, "model_type", None) != APCConfig.model_type:
         return ()
-    return required_inputs(
-        config.apc_model, config.lsa, lcf=config.lcf, window=config.window, use_bert_spc=config.use_bert_spc
-    )
+    return tuple(config.forward_inputs)
 
 
 class AspectSentimentPipeline(Pipeline):
