@@ -9,14 +9,19 @@ a fresh process per configuration, so ``peak_rss_mb`` is this run's alone.
     python benchmarks/hf_absa_apc.py --model fast_lsa_t_v2 --dataset laptop14 \
         --data-dir ../shared/datasets --epochs 1 --seed 1 --out-dir /tmp/bench/lap14-lsa-1
 
+Two protocols (``--protocol``), one per run:
+- ``pyabsa`` (default): PyABSA's own set-up with ``--log-step -1``: all of train,
+  the test split evaluated once per epoch, nothing selected. ``max_test_acc`` /
+  ``max_test_macro_f1`` are PyABSA's "Max-Test-Acc w/o Valid Set" (maximum over those
+  evaluations, each metric separately); ``test_acc`` / ``test_macro_f1`` the final model's.
+- ``clean``: a stratified tenth of train held out as validation, evaluated every
+  ``--eval-steps``; the best model on it is tested once (``test_acc`` / ``test_macro_f1``).
+
 Fields:
 - ``train_examples_per_s``: training examples x epochs / training wall time, which
-  includes the periodic evaluations (validation and, with the PyABSA protocol,
-  test) and checkpoint saves; ``train_examples_per_s_excl_eval_save`` counts only
-  the optimizer steps (forward, backward, update, data loading).
-- ``test_acc`` / ``test_macro_f1``: the clean protocol (model selected on a held-out
-  part of train, tested once); ``max_test_acc`` / ``max_test_macro_f1``: PyABSA's
-  protocol (maximum over the periodic test evaluations, each metric separately).
+  includes the periodic evaluations and checkpoint saves;
+  ``train_examples_per_s_excl_eval_save`` counts only the optimizer steps (forward,
+  backward, update, data loading).
 - ``infer_examples_per_s``: test aspects / wall time of ``SentimentClassifier.predict``
   over the test split (featurisation included, loading excluded), median of
   ``--infer-repeats`` passes, per precision variant, with the share of predictions
@@ -59,15 +64,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--max-seq-len", type=int, default=80)
     parser.add_argument("--learning-rate", type=float, default=2e-5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--eval-steps", type=float, default=0.1, help="evaluate every N steps (<1: fraction)")
+    parser.add_argument(
+        "--protocol", choices=["pyabsa", "clean"], default="pyabsa",
+        help="pyabsa: PyABSA's set-up (all of train, test evaluated once per epoch, maximum and final model "
+        "reported); clean: a stratified tenth of train held out, evaluated every --eval-steps, the best model "
+        "on it tested once",
+    )
+    parser.add_argument("--eval-steps", type=float, default=0.1,
+                        help="clean protocol: validate every N steps (<1: fraction)")
     parser.add_argument("--bf16", action="store_true", help="bf16 autocast for training")
     parser.add_argument("--torch-compile", action="store_true", help="torch.compile the model for training")
     parser.add_argument("--group-by-length", action="store_true", help="length-grouped training batches")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--infer-batch-size", type=int, default=32)
     parser.add_argument("--infer-repeats", type=int, default=3)
-    parser.add_argument("--infer-precisions", nargs="+", default=["fp32", "fp32+compile", "bf16", "int8"],
-                        help="inference variants: fp32, bf16 or int8, '+compile' adds torch.compile")
+    parser.add_argument("--infer-precisions", nargs="*", default=["fp32", "fp32+compile", "bf16", "int8"],
+                        help="inference variants: fp32, bf16 or int8, '+compile' adds torch.compile; none: no "
+                        "inference timing")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="more `hf-absa train` flags")
     return parser.parse_args(argv)
@@ -91,10 +104,14 @@ def main(argv=None) -> dict:
         "--dataset", args.dataset, "--data_dir", args.data_dir, "--model", args.model,
         "--max_seq_len", str(args.max_seq_len), "--num_train_epochs", str(args.epochs),
         "--per_device_train_batch_size", str(args.batch_size), "--learning_rate", str(args.learning_rate),
-        "--seed", str(args.seed), "--eval_steps", str(args.eval_steps), "--report_max_test", "true",
-        "--output_dir", str(out_dir / "run"), "--save_mode", "1", "--disable_tqdm", "true",
-        "--dataloader_num_workers", "0", "--use_cpu",
+        "--seed", str(args.seed), "--output_dir", str(out_dir / "run"), "--save_mode", "1",
+        "--disable_tqdm", "true", "--dataloader_num_workers", "0", "--use_cpu",
     ]
+    if args.protocol == "pyabsa":
+        flags += ["--validation_fraction", "0", "--report_max_test", "true", "--eval_strategy", "epoch",
+                  "--save_strategy", "no", "--load_best_model_at_end", "false"]
+    else:
+        flags += ["--eval_steps", str(args.eval_steps)]
     if args.backbone:
         flags += ["--backbone", args.backbone]
     if args.bf16:
@@ -165,7 +182,11 @@ def main(argv=None) -> dict:
         "train_steps_s": round(timer.seconds, 3),
         "train_examples_per_s": round(train_examples / train_wall, 3),
         "train_examples_per_s_excl_eval_save": round(train_examples / timer.seconds, 3),
-        "n_evals_during_training": sum(1 for log in trainer.state.log_history if "eval_validation_accuracy" in log),
+        "protocol": args.protocol,
+        "n_evals_during_training": sum(
+            1 for log in trainer.state.log_history if any(key.endswith("_runtime") and key.startswith("eval")
+                                                          for key in log)
+        ),
         "test_acc": metrics.get("test_accuracy"),
         "test_macro_f1": metrics.get("test_f1"),
         "max_test_acc": metrics.get("max_test_accuracy"),
@@ -207,12 +228,15 @@ def main(argv=None) -> dict:
             "accuracy": round(accuracy, 6),
             "same_as_fp32": round(sum(a == b for a, b in zip(labels, reference)) / len(labels), 6),
         }
+        result[f"infer_{variant.replace('+', '_')}_examples_per_s"] = inference[variant]["examples_per_s"]
+        result[f"infer_{variant.replace('+', '_')}_acc"] = inference[variant]["accuracy"]
         del classifier
         if "peak_rss_mb_after_first_inference" not in result:
             # The further variants (compiled, bf16, int8) are extra models in this process.
             result["peak_rss_mb_after_first_inference"] = round(peak_rss_mb(), 1)
     result["inference"] = inference
-    result["infer_examples_per_s"] = inference[args.infer_precisions[0]]["examples_per_s"]
+    if args.infer_precisions:
+        result["infer_examples_per_s"] = inference[args.infer_precisions[0]]["examples_per_s"]
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     line = json.dumps(result)
     (out_dir / "summary.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

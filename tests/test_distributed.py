@@ -62,6 +62,7 @@ def train(setup, name, launcher=None, per_device_batch=16):
         "--eta_lr", str(ETA_LR), "--per_device_train_batch_size", str(per_device_batch),
         "--eval_steps", "3", "--save_strategy", "steps", "--save_steps", "3",
         "--metric_for_best_model", "loss", "--greater_is_better", "false",
+        "--lr_scheduler_type", "cosine", "--warmup_steps", "0.1", "--max_grad_norm", "1.0",
         "--seed", "3", "--disable_tqdm", "true", "--report_to", "none", "--output_dir", str(output_dir),
     ]
     if launcher != "accelerate":

@@ -1,11 +1,13 @@
 """Experiments: the two evaluation protocols, k-fold cross-validation, repeated runs, summaries and plots."""
 
 import json
+import re
 import statistics
 
 import numpy as np
 import pytest
 import torch
+from datasets import DatasetDict
 
 from apc_fixtures import write_apc_dataset_folder
 from hf_absa.cli import main, print_results
@@ -79,6 +81,45 @@ def test_default_protocol_never_evaluates_test_during_training(setup, tmp_path):
     metrics, trainer = fit_and_evaluate(setup, training_args(tmp_path / "run"))
     assert not any(key.startswith("eval_test_") for entry in trainer.state.log_history for key in entry)
     assert "test_accuracy" in metrics and not any(key.startswith("max_test_") for key in metrics)
+
+
+def test_pyabsa_setup_without_hold_out_trains_on_all_of_train_and_reports_the_final_model(setup, tmp_path):
+    # PyABSA's own set-up on data without a validation split: nothing held out, test evaluated once per epoch.
+    features = DatasetDict(train=setup.features["train"], test=setup.features["test"])
+    args = training_args(tmp_path / "run", report_max_test=True, num_train_epochs=2, validation_fraction=0,
+                         eval_strategy="epoch", save_strategy="no", load_best_model_at_end=False)
+    metrics, trainer = fit_and_evaluate(setup, args, features=features)
+    assert len(trainer.train_dataset) == len(features["train"])
+    periodic_test = [entry for entry in trainer.state.log_history if "eval_test_accuracy" in entry]
+    assert len(periodic_test) == metrics["max_test_evaluations"] == 2
+    assert not any("eval_validation_accuracy" in entry for entry in trainer.state.log_history)
+    assert "eval_accuracy" not in metrics
+    # Nothing selected: the reported clean figure is the final model's, i.e. the last periodic evaluation.
+    assert metrics["test_accuracy"] == pytest.approx(periodic_test[-1]["eval_test_accuracy"])
+    assert metrics["max_test_accuracy"] == max(entry["eval_test_accuracy"] for entry in periodic_test)
+
+
+def test_hold_out_by_default_when_the_data_has_no_validation_split(setup, tmp_path):
+    features = DatasetDict(train=setup.features["train"], test=setup.features["test"])
+    metrics, trainer = fit_and_evaluate(setup, training_args(tmp_path / "run", validation_fraction=0.25),
+                                        features=features)
+    assert len(trainer.train_dataset) == len(features["train"]) - round(0.25 * len(features["train"]))
+    assert "eval_accuracy" in metrics
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({}, "no validation split to evaluate"),
+        ({"report_max_test": True}, "--load_best_model_at_end false"),
+        ({"report_max_test": True, "load_best_model_at_end": False}, "--save_strategy no"),
+    ],
+)
+def test_no_hold_out_refuses_selection_without_validation(setup, tmp_path, overrides, fragment):
+    features = DatasetDict(train=setup.features["train"], test=setup.features["test"])
+    args = training_args(tmp_path / "run", validation_fraction=0, **overrides)
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        fit_and_evaluate(setup, args, features=features)
 
 
 def test_pyabsa_protocol_needs_periodic_evaluation(tmp_path):

@@ -1,6 +1,7 @@
 """SentimentClassifier: every input form, spans, plain-JSON results, errors, long texts, precision options."""
 
 import json
+import os
 import random
 
 import numpy as np
@@ -11,6 +12,7 @@ from datasets import Dataset
 from apc_fixtures import build_model
 from hf_absa import SentimentClassifier, load_apc_dataset, parse_marked_text
 from hf_absa.inference.precision import check_precision
+from hf_absa.onednn import CAPACITY_VARIABLE, DEFAULT_CAPACITY
 from hf_absa.training import export_checkpoint
 
 LABELS = {"Negative", "Neutral", "Positive"}
@@ -325,6 +327,14 @@ def test_precision_options_predict_like_fp32(random_model, tiny_tokenizer, preci
     if precision == "int8":
         assert isinstance(other.model.classifier, torch.ao.nn.quantized.dynamic.Linear)
         assert type(random_model.classifier) is torch.nn.Linear  # a quantised copy; the model is left alone
+
+
+def test_bf16_on_cpu_bounds_the_onednn_primitive_cache(random_model, tiny_tokenizer, monkeypatch):
+    monkeypatch.delenv(CAPACITY_VARIABLE, raising=False)
+    SentimentClassifier(random_model, tiny_tokenizer, device="cpu", precision="int8")
+    assert CAPACITY_VARIABLE not in os.environ
+    SentimentClassifier(random_model, tiny_tokenizer, device="cpu", precision="bf16")
+    assert os.environ[CAPACITY_VARIABLE] == str(DEFAULT_CAPACITY)
 
 
 def test_compiled_model_predicts_like_eager(random_model, tiny_tokenizer, monkeypatch):

@@ -1,12 +1,14 @@
 """APCTrainer: eta optimizer group, warmup-cosine schedule, selection, early stopping, saving."""
 
 import math
+import os
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
 from apc_fixtures import build_features, build_model, synthetic_rows
+from hf_absa.onednn import CAPACITY_VARIABLE, DEFAULT_CAPACITY
 from hf_absa.training import APCTrainer, APCTrainingArguments
 from hf_absa.training.trainer import ETA_PARAMETER_PATTERN
 
@@ -59,8 +61,21 @@ def test_eta_parameters_get_their_own_group_without_decay(tmp_path, tiny_backbon
     assert sorted(flat) == sorted(n for n, p in named.items() if p.requires_grad)
 
 
+def test_default_learning_rate_is_constant_in_every_group(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    # PyABSA's optimisation is the default: no warmup, no decay of the rate.
+    trainer = make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features)
+    trainer.create_optimizer_and_scheduler(num_training_steps=10)
+    optimizer, scheduler = trainer.optimizer, trainer.lr_scheduler
+    base = [group["initial_lr"] for group in optimizer.param_groups]
+    for _ in range(10):
+        assert [group["lr"] for group in optimizer.param_groups] == base
+        optimizer.step()
+        scheduler.step()
+
+
 def test_warmup_cosine_applies_to_every_group(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
-    trainer = make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features, warmup_steps=0.1)
+    trainer = make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features, warmup_steps=0.1,
+                           lr_scheduler_type="cosine")
     trainer.create_optimizer_and_scheduler(num_training_steps=20)
     optimizer, scheduler = trainer.optimizer, trainer.lr_scheduler
     base = [group["initial_lr"] for group in optimizer.param_groups]
@@ -127,3 +142,18 @@ def test_plain_training_arguments_are_upgraded(tmp_path, tiny_backbone_dir, tiny
     trainer = APCTrainer(model=model, args=args, train_dataset=features["train"], processing_class=tiny_tokenizer)
     assert isinstance(trainer.args, APCTrainingArguments)
     assert trainer.args.learning_rate == 3e-4 and trainer.args.eta_lr == 0.01
+
+
+def test_bf16_on_cpu_bounds_the_onednn_primitive_cache(tmp_path, tiny_backbone_dir, tiny_tokenizer, features,
+                                                       monkeypatch):
+    # Dynamic padding makes every batch length a new oneDNN primitive; the default cache (1,024) grew the
+    # process by ~400 MB in one bf16 epoch. The bound must be in place before the first bf16 forward pass.
+    monkeypatch.delenv(CAPACITY_VARIABLE, raising=False)
+    make_trainer(tmp_path / "fp32", tiny_backbone_dir, tiny_tokenizer, features)
+    assert CAPACITY_VARIABLE not in os.environ
+    make_trainer(tmp_path / "bf16", tiny_backbone_dir, tiny_tokenizer, features, bf16=True, use_cpu=True)
+    assert os.environ[CAPACITY_VARIABLE] == str(DEFAULT_CAPACITY)
+    # A value the user chose is left alone.
+    monkeypatch.setenv(CAPACITY_VARIABLE, "128")
+    make_trainer(tmp_path / "bf16-user", tiny_backbone_dir, tiny_tokenizer, features, bf16=True, use_cpu=True)
+    assert os.environ[CAPACITY_VARIABLE] == "128"

@@ -38,14 +38,31 @@ def evaluation_protocol(validation, test, training_args):
 
     Off: ``(validation, training_args)`` unchanged. On: both splits are evaluated
     at every evaluation (``eval_validation_*``, ``eval_test_*`` in the log) and a
-    copy of the arguments selects on the validation metric.
+    copy of the arguments selects on the validation metric; without a validation
+    split (``validation_fraction=0``) only test is evaluated and nothing is
+    selected (PyABSA's set-up exactly: all of train, the final model is reported).
     """
-    if not getattr(training_args, "report_max_test", False):
+    report_max_test = getattr(training_args, "report_max_test", False)
+    if validation is None and training_args.eval_strategy != "no":
+        # validation_fraction=0 on data without a validation split: trained on all of train, nothing to select on.
+        if not report_max_test:
+            raise ValueError(
+                "eval_strategy is not 'no' but there is no validation split to evaluate (validation_fraction=0): "
+                "set --eval_strategy no, give a validation split, or use --report_max_test for test evaluations"
+            )
+        if training_args.load_best_model_at_end or training_args.save_strategy == "best":
+            raise ValueError(
+                "validation_fraction=0 leaves no validation split to select the best model on (the test split is "
+                "never used for selection): set --load_best_model_at_end false and --save_strategy no, steps or epoch"
+            )
+    if not report_max_test:
         return validation, training_args
     if test is None:
         raise ValueError("report_max_test needs a test split; the data has none")
     if validation is None:
-        raise ValueError("report_max_test needs a validation split or validation_fraction to select the model on")
+        # PyABSA's own set-up: all of train, periodic test evaluations, the final model is the clean result.
+        # No selection metric at all, or the Trainer would track a "best" model on test.
+        return {"test": test}, dataclasses.replace(training_args, metric_for_best_model=None)
     selection = validation_metric_name(training_args.metric_for_best_model)
     return {"validation": validation, "test": test}, dataclasses.replace(
         training_args, metric_for_best_model=selection

@@ -24,6 +24,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ..onednn import limit_onednn_primitive_cache
+
 PRECISIONS = ("fp32", "bf16", "int8")
 
 
@@ -68,6 +70,8 @@ def prepare_model(
     autocast for ``"bf16"`` and through ``torch.compile`` when ``compile`` is set.
     """
     check_precision(precision, device)
+    if precision == "bf16" and device.type == "cpu":
+        limit_onednn_primitive_cache()
     model = model.to(device).eval()
     if precision == "int8":
         model = quantize_int8(model)

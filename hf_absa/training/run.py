@@ -169,7 +169,8 @@ def fit_and_evaluate(
     """Train a fresh model of ``setup`` (seeded with ``training_args.seed``), select on validation, test, export.
 
     ``features`` (default ``setup.features``) gives the splits: without a
-    validation split a stratified ``validation_fraction`` of train is held out.
+    validation split a stratified ``validation_fraction`` of train is held out
+    (``validation_fraction=0``: none, the final model trained on all of train is the result).
     With ``report_max_test`` the test split joins the periodic evaluations and
     PyABSA's ``max_test_accuracy`` / ``max_test_f1`` are added
     (`hf_absa.experiments.protocols`). Writes ``all_results.json`` and
@@ -178,7 +179,7 @@ def fit_and_evaluate(
     """
     features = setup.features if features is None else features
     train, validation, test = features["train"], features.get("validation"), features.get("test")
-    if validation is None and training_args.eval_strategy != "no":
+    if validation is None and training_args.eval_strategy != "no" and training_args.validation_fraction > 0:
         train, validation = hold_out_validation(train, training_args.validation_fraction, seed=training_args.seed)
     eval_dataset, trainer_args = evaluation_protocol(validation, test, training_args)
     trainer = APCTrainer(

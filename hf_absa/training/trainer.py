@@ -6,6 +6,9 @@ What it adds to the stock Trainer, and nothing more:
   their own AdamW group with ``args.eta_lr`` and no weight decay; every other
   parameter keeps the usual decay / no-decay split; the warmup + cosine
   schedule (a ``LambdaLR``) scales every group alike;
+- ``train_sampling_strategy="group_by_length"``: batches of similar length from
+  small windows (``length_group_window``), see `hf_absa.training.sampling`;
+- bf16 on CPU: a bounded oneDNN primitive cache (`hf_absa.onednn`), which dynamic padding would fill;
 - defaults: the APC collator, accuracy / macro-F1 / per-class F1 metrics, and
   when no ``eval_dataset`` is given a stratified held-out part of train to
   select the best model on (never the test split);
@@ -27,6 +30,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from datasets import Dataset
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer import TRAINER_STATE_NAME
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
@@ -34,6 +38,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 from ..data.collator import DataCollatorForAPC
 from ..data.splits import hold_out_validation
 from ..metrics import APCMetrics
+from ..onednn import limit_onednn_primitive_cache
 from .checkpoints import PARTIAL_CHECKPOINTS_DIR, resolve_resume_from_checkpoint
 from .export import (
     BACKBONE_EXPORT_DIR,
@@ -44,7 +49,8 @@ from .export import (
     write_model_code,
 )
 from .model_card import MODEL_CARD_NAME, APCModelCardData
-from .training_args import APCTrainingArguments
+from .sampling import WindowedLengthSampler, sequence_lengths
+from .training_args import APCTrainingArguments, has_accelerator
 
 logger = logging.getLogger(__name__)
 
@@ -105,11 +111,18 @@ class APCTrainer(Trainer):
             values = {k: v for k, v in args.to_dict().items() if k in APCTrainingArguments.__dataclass_fields__}
             values["hub_token"] = args.hub_token
             args = APCTrainingArguments(**values)
+        if (args.bf16 or args.bf16_full_eval) and (args.use_cpu or not has_accelerator()):
+            limit_onednn_primitive_cache()  # dynamic padding would fill oneDNN's per-shape cache (hf_absa.onednn)
         if data_collator is None and processing_class is not None:
             data_collator = DataCollatorForAPC(processing_class)
         if compute_metrics is None and model is not None:
             compute_metrics = APCMetrics(model.config.id2label)
-        if eval_dataset is None and train_dataset is not None and args.eval_strategy != "no":
+        if (
+            eval_dataset is None
+            and train_dataset is not None
+            and args.eval_strategy != "no"
+            and args.validation_fraction > 0
+        ):
             train_dataset, eval_dataset = hold_out_validation(train_dataset, args.validation_fraction, seed=args.seed)
         callbacks = list(callbacks or [])
         if args.patience is not None:
@@ -131,6 +144,16 @@ class APCTrainer(Trainer):
         self.dataset_name = dataset_name
 
     # ---- optimisation -------------------------------------------------------------------------
+
+    def _get_train_sampler(self, train_dataset=None):
+        # Length grouping over small windows (hf_absa.training.sampling): the stock sampler's 50-batch windows
+        # put the aspects of one sentence into one batch.
+        dataset = self.train_dataset if train_dataset is None else train_dataset
+        window = self.args.length_group_window
+        if self.args.train_sampling_strategy == "group_by_length" and window and isinstance(dataset, Dataset):
+            batch_size = self.args.train_batch_size * self.args.gradient_accumulation_steps
+            return WindowedLengthSampler(sequence_lengths(dataset), batch_size, window=window)
+        return super()._get_train_sampler(train_dataset)
 
     def get_optimizer_cls_and_kwargs(self, args, model=None):
         """Stock optimizer choice, with the eta weights moved to their own group (ST's pattern)."""
