@@ -183,6 +183,7 @@ def main(argv=None) -> dict:
         "train_examples_per_s": round(train_examples / train_wall, 3),
         "train_examples_per_s_excl_eval_save": round(train_examples / timer.seconds, 3),
         "protocol": args.protocol,
+        "extra_train_flags": args.extra,
         "n_evals_during_training": sum(
             1 for log in trainer.state.log_history if any(key.endswith("_runtime") and key.startswith("eval")
                                                           for key in log)
