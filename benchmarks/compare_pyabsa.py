@@ -67,7 +67,7 @@ ROWS = [
      "infer_examples_per_s"),
     ("inference ex/s (hf_absa bf16 autocast, PyABSA fp32)", "pyabsa", "infer_bf16_examples_per_s",
      "infer_examples_per_s"),
-    ("inference test acc (hf_absa bf16 vs fp32; PyABSA reloaded checkpoint)", "pyabsa", "infer_bf16_acc",
+    ("inference test acc (hf_absa bf16; PyABSA fp32, reloaded checkpoint)", "pyabsa", "infer_bf16_acc",
      "infer_acc"),
     ("peak RSS MB after training", "pyabsa", "peak_rss_mb_after_train", "peak_rss_mb_after_train"),
     ("peak RSS MB (training, then fp32 inference)", "pyabsa", "peak_rss_mb_after_first_inference", "peak_rss_mb"),
@@ -150,6 +150,7 @@ def markdown(summary: dict, meta: dict) -> str:
         f"command `{meta['command']}`.",
         "",
     ]
+    lines += overview(summary) + [""]
     for key, block in summary.items():
         lines += [f"#### {key} (seeds {', '.join(map(str, block['seeds']))})", "",
                   "| | hf_absa | PyABSA 2.4.2 | hf_absa / PyABSA |", "|---|---|---|---|"]
@@ -162,6 +163,39 @@ def markdown(summary: dict, meta: dict) -> str:
                          f"| {ratio_text} |")
         lines.append("")
     return "\n".join(lines)
+
+
+# (column, row label, "x" for a ratio or "pts" for a difference in percentage points)
+OVERVIEW = [
+    ("train, as run", "train ex/s (as run: one test evaluation per epoch)", "x"),
+    ("train, steps only", "train ex/s (optimizer steps only)", "x"),
+    ("inference fp32", "inference ex/s (test split, batch 32; fp32 both)", "x"),
+    ("inference bf16", "inference ex/s (hf_absa bf16 autocast, PyABSA fp32)", "x"),
+    ("peak RSS", "peak RSS MB (training, then fp32 inference)", "x"),
+    ("acc, PyABSA protocol", "test acc, PyABSA protocol (max over per-epoch test evaluations)", "pts"),
+    ("F1, PyABSA protocol", "test macro-F1, PyABSA protocol", "pts"),
+    ("acc, clean", "test acc, clean protocol (hf_absa: selected on held-out tenth; PyABSA: final model)", "pts"),
+    ("F1, clean", "test macro-F1, clean protocol", "pts"),
+]
+
+
+def overview(summary: dict) -> list[str]:
+    """One line per configuration: hf_absa / PyABSA ratios and mean accuracy differences."""
+    lines = ["| configuration | " + " | ".join(column for column, _, _ in OVERVIEW) + " |",
+             "|---" * (len(OVERVIEW) + 1) + "|"]
+    for key, block in summary.items():
+        cells = []
+        for _, label, kind in OVERVIEW:
+            row = block["rows"].get(label, {})
+            hf, peer = (row.get("hf_absa") or (None,))[0], (row.get("pyabsa") or (None,))[0]
+            if hf is None or not peer:
+                cells.append("–")
+            elif kind == "x":
+                cells.append(f"{hf / peer:.2f}×")
+            else:
+                cells.append(f"{(hf - peer) * 100:+.2f}")
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def cpu_model() -> str:
@@ -189,7 +223,15 @@ def main(argv=None) -> None:
     parser.add_argument("--no-clean", action="store_true", help="skip hf_absa's clean-protocol runs")
     parser.add_argument("--hf-flags", nargs=argparse.REMAINDER, default=[],
                         help="extra flags for benchmarks/hf_absa_apc.py (e.g. --bf16 --group-by-length)")
+    parser.add_argument("--from-runs", default=None,
+                        help="only re-render summary.json and report.md from FOLDER/runs.json of an earlier run")
     args = parser.parse_args(argv)
+    if args.from_runs:
+        folder = Path(args.from_runs)
+        runs = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
+        meta = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["meta"]
+        write_report(folder, runs, meta)
+        return
     if args.quick:
         args.datasets, args.models, args.seeds = ["laptop14"], ["BERT_SPC"], [1]
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M")
@@ -249,6 +291,10 @@ def main(argv=None) -> None:
         "threads": torch.get_num_threads(),
         "command": "python benchmarks/compare_pyabsa.py " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
+    write_report(out, runs, meta)
+
+
+def write_report(out: Path, runs: list[dict], meta: dict) -> None:
     summary = summarise(runs)
     (out / "summary.json").write_text(json.dumps({"meta": meta, "summary": summary}, indent=2) + "\n")
     report = markdown(summary, meta)

@@ -42,3 +42,22 @@ def test_compare_pyabsa_report_formats_ratios_and_point_differences():
     # The clean row reads the clean-protocol runs only.
     clean = next(line for line in report.splitlines() if line.startswith("| test acc, clean protocol"))
     assert clean.endswith("| 66.50 ± 0.71 | 70.00 | -3.50 pts |"), clean
+    # The overview: one line per configuration with the ratios and the accuracy differences.
+    overview = next(line for line in report.splitlines() if line.startswith("| laptop14/bert_spc |"))
+    assert "| – | 2.08× |" in overview and overview.endswith("| -3.50 | – |"), overview
+
+
+def test_scaling_table_reports_time_per_processed_token_and_padded_tokens():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import argparse
+
+    import pytest
+    from scaling import parse_point, table
+
+    point = {"dataset": "mams", "max_seq_len": 256, "train_examples": 1000, "train_tokens": 40000,
+             "train_steps_s": 20.0, "train_examples_per_s_excl_eval_save": 50.0, "peak_rss_mb_after_train": 1500.4}
+    line = table([point]).splitlines()[-1]
+    assert line == "| mams | 256 | 1,000 | 40,000 | 256,000 | 20.0 | 0.50 | 50.0 | 1500 |", line
+    assert parse_point("laptop14:128") == ("laptop14", 128)
+    with pytest.raises(argparse.ArgumentTypeError, match="DATASET:MAX_SEQ_LEN"):
+        parse_point("laptop14-128")
