@@ -29,7 +29,20 @@ def test_every_index_once_in_sorted_windows_with_less_padding_than_random():
         assert batch_lengths == sorted(batch_lengths, reverse=True)
     random_order = torch.randperm(1003, generator=generator).tolist()
     assert padded_tokens(order, lengths, 16) < 0.8 * padded_tokens(random_order, lengths, 16)
-    assert list(sampler) != order  # a new order every epoch
+    assert list(sampler) != order  # with a generator: a new order every pass
+
+
+def test_order_is_a_function_of_seed_and_epoch():
+    # What makes resuming exact and DDP processes agree: no dependence on the global random state.
+    lengths = torch.randint(5, 80, (200,), generator=torch.Generator().manual_seed(3)).tolist()
+    first, second = WindowedLengthSampler(lengths, 8, seed=7), WindowedLengthSampler(lengths, 8, seed=7)
+    torch.manual_seed(123)
+    epoch0 = list(first)
+    torch.manual_seed(456)
+    assert list(second) == epoch0 == list(first)
+    first.set_epoch(1)
+    assert list(first) != epoch0 and sorted(first) == list(range(200))
+    assert list(WindowedLengthSampler(lengths, 8, seed=8)) != epoch0
 
 
 def test_aspects_of_one_sentence_rarely_share_a_batch():
@@ -57,15 +70,19 @@ def test_lengths_follow_a_selected_view():
     assert sequence_lengths(view) == [len(ids) for ids in view["input_ids"]]
 
 
-def test_trainer_uses_the_windowed_sampler_for_group_by_length(tmp_path):
+def test_trainer_uses_the_windowed_sampler_by_default(tmp_path):
     dataset = Dataset.from_dict({"input_ids": [[1] * n for n in range(1, 41)], "labels": [0] * 40})
-    common = dict(output_dir=str(tmp_path), train_sampling_strategy="group_by_length", per_device_train_batch_size=4,
+    common = dict(output_dir=str(tmp_path), per_device_train_batch_size=4,
                   use_cpu=True, eval_strategy="no", save_strategy="no", load_best_model_at_end=False)
     model, metrics = torch.nn.Linear(2, 2), (lambda prediction: {})
     windowed = APCTrainer(model=model, args=APCTrainingArguments(**common), train_dataset=dataset,
                           compute_metrics=metrics)
     sampler = windowed._get_train_sampler()
     assert isinstance(sampler, WindowedLengthSampler) and sampler.window == 4 and sampler.batch_size == 4
+    assert sampler.seed == windowed.args.seed
     stock = APCTrainer(model=model, args=APCTrainingArguments(length_group_window=0, **common), train_dataset=dataset,
                        compute_metrics=metrics)
     assert isinstance(stock._get_train_sampler(), LengthGroupedSampler)
+    random = APCTrainer(model=model, args=APCTrainingArguments(train_sampling_strategy="random", **common),
+                        train_dataset=dataset, compute_metrics=metrics)
+    assert not isinstance(random._get_train_sampler(), (WindowedLengthSampler, LengthGroupedSampler))

@@ -9,6 +9,7 @@ def test_apc_defaults(tmp_path):
     # PyABSA's optimisation (the accuracy section of BENCHMARKS.md): constant rate, no warmup, no clipping.
     assert args.lr_scheduler_type == "constant"
     assert args.warmup_steps == 0 and args.max_grad_norm == 0 and args.weight_decay == 1e-6
+    assert args.train_sampling_strategy == "group_by_length" and args.length_group_window == 4
     assert args.learning_rate == 2e-5
     assert args.eval_strategy == "steps" and args.eval_steps == 0.1
     assert args.load_best_model_at_end and args.metric_for_best_model == "accuracy"

@@ -34,28 +34,39 @@ def sequence_lengths(dataset, column: str = "input_ids") -> list[int]:
 class WindowedLengthSampler(Sampler[int]):
     """Indices in batches of similar length: a random permutation cut into windows of ``window`` batches,
     each window sorted by length and cut into batches, then all batches shuffled (the short last batch
-    stays last, so that the DataLoader's batch boundaries match).
+    stays last, so that the DataLoader's batch boundaries match). The order depends on ``seed`` and the
+    epoch (`set_epoch`) only, unless a ``generator`` is given.
 
-    >>> sampler = WindowedLengthSampler([5, 1, 4, 2, 3, 6, 8, 7], batch_size=2, window=2,
-    ...                                 generator=torch.Generator().manual_seed(0))
+    >>> sampler = WindowedLengthSampler([5, 1, 4, 2, 3, 6, 8, 7], batch_size=2, window=2, seed=0)
     >>> order = list(sampler)
-    >>> sorted(order) == list(range(8))
-    True
+    >>> sorted(order) == list(range(8)), list(sampler) == order
+    (True, True)
     """
 
-    def __init__(self, lengths: Sequence[int], batch_size: int, window: int = 4, generator=None) -> None:
+    def __init__(
+        self, lengths: Sequence[int], batch_size: int, window: int = 4, seed: int = 0, generator=None
+    ) -> None:
         if batch_size < 1 or window < 1:
             raise ValueError(f"batch_size and window must be >= 1, got {batch_size} and {window}")
         self.lengths = torch.as_tensor(list(lengths))
         self.batch_size = batch_size
         self.window = window
+        self.seed = seed
+        self.epoch = 0
         self.generator = generator
+
+    def set_epoch(self, epoch: int) -> None:
+        """Called by accelerate's data loader at each epoch: the order is a function of (seed, epoch)."""
+        self.epoch = epoch
 
     def __len__(self) -> int:
         return len(self.lengths)
 
     def batches(self) -> list[list[int]]:
-        permutation = torch.randperm(len(self.lengths), generator=self.generator)
+        # Seeded by (seed, epoch) rather than the global generator: a resumed run draws the same batches as the
+        # uninterrupted one, and every DDP process draws the same order (accelerate then shards the batches).
+        generator = self.generator or torch.Generator().manual_seed(self.seed + self.epoch)
+        permutation = torch.randperm(len(self.lengths), generator=generator)
         span = self.batch_size * self.window
         batches = []
         for start in range(0, len(permutation), span):
@@ -63,7 +74,7 @@ class WindowedLengthSampler(Sampler[int]):
             ordered = window[torch.argsort(self.lengths[window], descending=True, stable=True)].tolist()
             batches += [ordered[i : i + self.batch_size] for i in range(0, len(ordered), self.batch_size)]
         last = batches.pop() if batches and len(batches[-1]) < self.batch_size else None
-        shuffled = [batches[i] for i in torch.randperm(len(batches), generator=self.generator).tolist()]
+        shuffled = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
         return shuffled + ([last] if last else [])
 
     def __iter__(self) -> Iterator[int]:

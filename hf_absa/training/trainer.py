@@ -152,7 +152,7 @@ class APCTrainer(Trainer):
         window = self.args.length_group_window
         if self.args.train_sampling_strategy == "group_by_length" and window and isinstance(dataset, Dataset):
             batch_size = self.args.train_batch_size * self.args.gradient_accumulation_steps
-            return WindowedLengthSampler(sequence_lengths(dataset), batch_size, window=window)
+            return WindowedLengthSampler(sequence_lengths(dataset), batch_size, window=window, seed=self.args.seed)
         return super()._get_train_sampler(train_dataset)
 
     def get_optimizer_cls_and_kwargs(self, args, model=None):

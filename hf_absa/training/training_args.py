@@ -11,6 +11,10 @@ Overridden defaults (everything else is stock `TrainingArguments`):
   clipping, one epoch on Laptop14 ended 6 points of accuracy below PyABSA; with
   these, level with it (BENCHMARKS.md, "Accuracy"). PyABSA's optional warmup +
   cosine (its ``warmup_step >= 0``) is ``lr_scheduler_type="cosine", warmup_steps=0.1``.
+- ``train_sampling_strategy="group_by_length"``: batches of similar lengths drawn
+  from windows of ``length_group_window`` (4) batches of a random permutation
+  (`hf_absa.training.sampling`): with dynamic padding a third fewer tokens per
+  epoch than random batches, at the same accuracy (BENCHMARKS.md)
 - ``eval_strategy="steps"`` with ``eval_steps=0.1``: ten evaluations per run,
   whatever the data size (PyABSA evaluates every ``log_step`` steps)
 - ``save_strategy="best"``, ``load_best_model_at_end=True``,
@@ -72,6 +76,14 @@ class APCTrainingArguments(TrainingArguments):
     learning_rate: float = field(default=2e-5, metadata={"help": "Peak learning rate of AdamW."})
     per_device_train_batch_size: int = field(default=16, metadata={"help": "Training batch size per device."})
     per_device_eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size per device."})
+    train_sampling_strategy: str = field(
+        default="group_by_length",
+        metadata={
+            "help": "Training batches: group_by_length (default: similar lengths from small windows, see "
+            "length_group_window), random, sequential or batch_rebalance.",
+            "choices": ["group_by_length", "random", "sequential", "batch_rebalance"],
+        },
+    )
     lr_scheduler_type: str = field(
         default="constant",
         metadata={"help": "Learning-rate schedule after warmup: constant (PyABSA's), cosine, linear, ..."},
