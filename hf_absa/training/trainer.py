@@ -151,7 +151,9 @@ class APCTrainer(Trainer):
         dataset = self.train_dataset if train_dataset is None else train_dataset
         window = self.args.length_group_window
         if self.args.train_sampling_strategy == "group_by_length" and window and isinstance(dataset, Dataset):
-            batch_size = self.args.train_batch_size * self.args.gradient_accumulation_steps
+            # Grouped by the global batch: under DDP accelerate deals consecutive per-device batches to the
+            # processes, so one optimizer step then sees the same examples as on one device.
+            batch_size = self.args.train_batch_size * self.args.gradient_accumulation_steps * self.args.world_size
             return WindowedLengthSampler(sequence_lengths(dataset), batch_size, window=window, seed=self.args.seed)
         return super()._get_train_sampler(train_dataset)
 
