@@ -57,25 +57,29 @@ MODELS = {"BERT_SPC": "bert_spc", "FAST_LCF_BERT": "fast_lcf_bert", "FAST_LSA_T_
 PYABSA_OPTIMISATION = ["--lr_scheduler_type", "constant", "--warmup_steps", "0", "--max_grad_norm", "0",
                        "--weight_decay", "1e-6"]
 
-# (label, hf_absa run, hf_absa field, PyABSA field); the hf_absa run is "pyabsa" (PyABSA's set-up: all of
-# train, test evaluated once per epoch) or "clean" (a tenth of train held out, best model on it tested once).
+# (label, hf_absa run, hf_absa field, PyABSA field, overview column or None); the hf_absa run is "pyabsa"
+# (PyABSA's set-up: all of train, test evaluated once per epoch) or "clean" (a tenth of train held out, best
+# model on it tested once).
 ROWS = [
-    ("train ex/s (as run: one test evaluation per epoch)", "pyabsa", "train_examples_per_s", "train_examples_per_s"),
+    ("train ex/s (as run: one test evaluation per epoch)", "pyabsa", "train_examples_per_s", "train_examples_per_s",
+     "train, as run"),
     ("train ex/s (optimizer steps only)", "pyabsa", "train_examples_per_s_excl_eval_save",
-     "train_examples_per_s_excl_eval_save"),
+     "train_examples_per_s_excl_eval_save", "train, steps only"),
     ("inference ex/s (test split, batch 32; fp32 both)", "pyabsa", "infer_fp32_examples_per_s",
-     "infer_examples_per_s"),
+     "infer_examples_per_s", "inference fp32"),
     ("inference ex/s (hf_absa bf16 autocast, PyABSA fp32)", "pyabsa", "infer_bf16_examples_per_s",
-     "infer_examples_per_s"),
+     "infer_examples_per_s", "inference bf16"),
     ("inference test acc (hf_absa bf16; PyABSA fp32, reloaded checkpoint)", "pyabsa", "infer_bf16_acc",
-     "infer_acc"),
-    ("peak RSS MB after training", "pyabsa", "peak_rss_mb_after_train", "peak_rss_mb_after_train"),
-    ("peak RSS MB (training, then fp32 inference)", "pyabsa", "peak_rss_mb_after_first_inference", "peak_rss_mb"),
-    ("test acc, PyABSA protocol (max over per-epoch test evaluations)", "pyabsa", "max_test_acc", "test_acc"),
-    ("test macro-F1, PyABSA protocol", "pyabsa", "max_test_macro_f1", "test_macro_f1"),
+     "infer_acc", None),
+    ("peak RSS MB after training", "pyabsa", "peak_rss_mb_after_train", "peak_rss_mb_after_train", None),
+    ("peak RSS MB (training, then fp32 inference)", "pyabsa", "peak_rss_mb_after_first_inference", "peak_rss_mb",
+     "peak RSS"),
+    ("test acc, PyABSA protocol (max over per-epoch test evaluations)", "pyabsa", "max_test_acc", "test_acc",
+     "acc, PyABSA protocol"),
+    ("test macro-F1, PyABSA protocol", "pyabsa", "max_test_macro_f1", "test_macro_f1", "F1, PyABSA protocol"),
     ("test acc, clean protocol (hf_absa: selected on held-out tenth; PyABSA: final model)", "clean", "test_acc",
-     "last_eval_acc"),
-    ("test macro-F1, clean protocol", "clean", "test_macro_f1", "last_eval_macro_f1"),
+     "last_eval_acc", "acc, clean"),
+    ("test macro-F1, clean protocol", "clean", "test_macro_f1", "last_eval_macro_f1", "F1, clean"),
 ]
 
 
@@ -135,13 +139,25 @@ def summarise(runs: list[dict]) -> dict:
     summary = {}
     for key, sides in table.items():
         rows = {}
-        for label, hf_run, hf_field, peer_field in ROWS:
+        for label, hf_run, hf_field, peer_field, _ in ROWS:
             hf = mean_std([r.get(hf_field) for r in sides.get(f"hf_absa-{hf_run}", [])])
             peer = mean_std([r.get(peer_field) for r in sides.get("pyabsa", [])])
             ratio = hf[0] / peer[0] if hf[0] is not None and peer[0] else None
             rows[label] = {"hf_absa": hf, "pyabsa": peer, "ratio": ratio}
         summary[key] = {"seeds": sorted({r["seed"] for r in sides.get("pyabsa", [])}), "rows": rows}
     return summary
+
+
+def is_percent(label: str) -> bool:
+    return "acc" in label or "F1" in label
+
+
+def comparison(cells: dict, label: str, unit: str = "") -> str:
+    """hf_absa / PyABSA as a ratio, or for accuracy and F1 as a difference in points of the means."""
+    hf, peer = cells["hf_absa"][0], cells["pyabsa"][0]
+    if hf is None or not peer:
+        return "–"
+    return f"{(hf - peer) * 100:+.2f}{unit and ' ' + unit}" if is_percent(label) else f"{hf / peer:.2f}×"
 
 
 def markdown(summary: dict, meta: dict) -> str:
@@ -155,45 +171,20 @@ def markdown(summary: dict, meta: dict) -> str:
         lines += [f"#### {key} (seeds {', '.join(map(str, block['seeds']))})", "",
                   "| | hf_absa | PyABSA 2.4.2 | hf_absa / PyABSA |", "|---|---|---|---|"]
         for label, cells in block["rows"].items():
-            percent = "acc" in label or "F1" in label
-            ratio = cells["ratio"]
-            ratio_text = "–" if ratio is None else (f"{(cells['hf_absa'][0] - cells['pyabsa'][0]) * 100:+.2f} pts"
-                                                   if percent else f"{ratio:.2f}×")
+            percent = is_percent(label)
             lines.append(f"| {label} | {fmt(*cells['hf_absa'], percent)} | {fmt(*cells['pyabsa'], percent)} "
-                         f"| {ratio_text} |")
+                         f"| {comparison(cells, label, 'pts')} |")
         lines.append("")
     return "\n".join(lines)
 
 
-# (column, row label, "x" for a ratio or "pts" for a difference in percentage points)
-OVERVIEW = [
-    ("train, as run", "train ex/s (as run: one test evaluation per epoch)", "x"),
-    ("train, steps only", "train ex/s (optimizer steps only)", "x"),
-    ("inference fp32", "inference ex/s (test split, batch 32; fp32 both)", "x"),
-    ("inference bf16", "inference ex/s (hf_absa bf16 autocast, PyABSA fp32)", "x"),
-    ("peak RSS", "peak RSS MB (training, then fp32 inference)", "x"),
-    ("acc, PyABSA protocol", "test acc, PyABSA protocol (max over per-epoch test evaluations)", "pts"),
-    ("F1, PyABSA protocol", "test macro-F1, PyABSA protocol", "pts"),
-    ("acc, clean", "test acc, clean protocol (hf_absa: selected on held-out tenth; PyABSA: final model)", "pts"),
-    ("F1, clean", "test macro-F1, clean protocol", "pts"),
-]
-
-
 def overview(summary: dict) -> list[str]:
     """One line per configuration: hf_absa / PyABSA ratios and mean accuracy differences."""
-    lines = ["| configuration | " + " | ".join(column for column, _, _ in OVERVIEW) + " |",
-             "|---" * (len(OVERVIEW) + 1) + "|"]
+    columns = [(column, label) for label, *_, column in ROWS if column]
+    lines = ["| configuration | " + " | ".join(column for column, _ in columns) + " |",
+             "|---" * (len(columns) + 1) + "|"]
     for key, block in summary.items():
-        cells = []
-        for _, label, kind in OVERVIEW:
-            row = block["rows"].get(label, {})
-            hf, peer = (row.get("hf_absa") or (None,))[0], (row.get("pyabsa") or (None,))[0]
-            if hf is None or not peer:
-                cells.append("–")
-            elif kind == "x":
-                cells.append(f"{hf / peer:.2f}×")
-            else:
-                cells.append(f"{(hf - peer) * 100:+.2f}")
+        cells = [comparison(block["rows"][label], label) for _, label in columns]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return lines
 
@@ -247,6 +238,11 @@ def main(argv=None) -> None:
     data_dir = Path(args.data_dir).resolve()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
+    hf_flags = list(args.hf_flags)
+    # PyABSA's optimisation goes first in the --extra flags, so that flags given here win.
+    at = hf_flags.index("--extra") + 1 if "--extra" in hf_flags else len(hf_flags)
+    hf_flags[at:at] = ([] if "--extra" in hf_flags else ["--extra"]) + PYABSA_OPTIMISATION
+
     runs = []
     for dataset in args.datasets:
         for model in args.models:
@@ -262,10 +258,6 @@ def main(argv=None) -> None:
                 )
                 peer.update(library="pyabsa", dataset=dataset, model=MODELS[model], seed=seed)
                 runs.append(peer)
-                hf_flags = list(args.hf_flags)
-                # PyABSA's optimisation goes first in the --extra flags, so that flags given here win.
-                at = hf_flags.index("--extra") + 1 if "--extra" in hf_flags else len(hf_flags)
-                hf_flags[at:at] = ([] if "--extra" in hf_flags else ["--extra"]) + PYABSA_OPTIMISATION
                 for protocol in ("pyabsa",) if args.no_clean else ("pyabsa", "clean"):
                     # Inference and memory are timed in the run that mirrors PyABSA's; the clean run trains only.
                     infer = ["--infer-precisions", *(args.infer_precisions if protocol == "pyabsa" else [])]
