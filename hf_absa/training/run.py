@@ -179,7 +179,7 @@ def fit_and_evaluate(
     """
     features = setup.features if features is None else features
     train, validation, test = features["train"], features.get("validation"), features.get("test")
-    if validation is None and training_args.eval_strategy != "no" and training_args.validation_fraction > 0:
+    if validation is None and training_args.holds_out_validation:
         train, validation = hold_out_validation(train, training_args.validation_fraction, seed=training_args.seed)
     eval_dataset, trainer_args = evaluation_protocol(validation, test, training_args)
     trainer = APCTrainer(

@@ -25,10 +25,8 @@ def sequence_lengths(dataset, column: str = "input_ids") -> list[int]:
     """Token count of every example, read from the Arrow column at once (no Python pass over the rows)."""
     if column not in dataset.column_names:
         raise ValueError(f"length-grouped batches need a {column!r} column; the dataset has {dataset.column_names}")
-    table = dataset.with_format(None).select_columns([column]).data.table
-    if dataset._indices is not None:  # a selected / shuffled view: follow its row order
-        table = table.take(dataset._indices.column(0))
-    return pc.list_value_length(table.column(column)).to_pylist()
+    # The Arrow format follows the rows of a selected or shuffled view.
+    return pc.list_value_length(dataset.select_columns([column]).with_format("arrow")[column]).to_pylist()
 
 
 class WindowedLengthSampler(Sampler[int]):

@@ -4,8 +4,8 @@ What it adds to the stock Trainer, and nothing more:
 
 - the learnable ``eta1``/``eta2`` weights (LSA blocks, ``bert_spc_v2``) get
   their own AdamW group with ``args.eta_lr`` and no weight decay; every other
-  parameter keeps the usual decay / no-decay split; the warmup + cosine
-  schedule (a ``LambdaLR``) scales every group alike;
+  parameter keeps the usual decay / no-decay split; the learning-rate
+  schedule (constant by default, warmup + cosine on request) scales every group alike;
 - ``train_sampling_strategy="group_by_length"``: batches of similar length from
   small windows (``length_group_window``), see `hf_absa.training.sampling`;
 - bf16 on CPU: a bounded oneDNN primitive cache (`hf_absa.onednn`), which dynamic padding would fill;
@@ -117,12 +117,7 @@ class APCTrainer(Trainer):
             data_collator = DataCollatorForAPC(processing_class)
         if compute_metrics is None and model is not None:
             compute_metrics = APCMetrics(model.config.id2label)
-        if (
-            eval_dataset is None
-            and train_dataset is not None
-            and args.eval_strategy != "no"
-            and args.validation_fraction > 0
-        ):
+        if eval_dataset is None and train_dataset is not None and args.holds_out_validation:
             train_dataset, eval_dataset = hold_out_validation(train_dataset, args.validation_fraction, seed=args.seed)
         callbacks = list(callbacks or [])
         if args.patience is not None:

@@ -168,6 +168,11 @@ class APCTrainingArguments(TrainingArguments):
         },
     )
 
+    @property
+    def holds_out_validation(self) -> bool:
+        """Whether data without a validation split gets a ``validation_fraction`` of train held out."""
+        return self.eval_strategy != "no" and self.validation_fraction > 0
+
     def __post_init__(self):
         # Checked first: with eval_strategy="no" TrainingArguments would complain about something less to the point.
         if self.report_max_test and self.eval_strategy == "no":
