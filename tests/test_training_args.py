@@ -1,6 +1,6 @@
 import pytest
 
-from hf_absa.data.splits import hold_out_validation
+from hf_absa.training.splits import hold_out_validation
 from hf_absa.training.training_args import APCTrainingArguments
 
 

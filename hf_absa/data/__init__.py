@@ -21,7 +21,6 @@ from .readers import (
     read_inference_file,
 )
 from .registry import APC_DATASETS, DatasetNotFoundError, resolve_dataset_files
-from .splits import hold_out_validation
 
 __all__ = [
     "APC_DATASETS",
@@ -31,7 +30,6 @@ __all__ = [
     "DatasetNotFoundError",
     "add_neighbour_spans",
     "build_label_mapping",
-    "hold_out_validation",
     "iter_apc_file",
     "iter_examples_file",
     "iter_inference_file",

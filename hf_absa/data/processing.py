@@ -24,6 +24,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+# The column names are the model's forward arguments: declared once, by the models (which import nothing from
+# hf_absa, being Hub remote code), and produced here.
+from ..models.configuration_apc import LCF_VECTOR_INPUTS, LSA_SPC_INPUTS
+
 __all__ = [
     "APCProcessor",
     "EXTRA_COLUMNS",
@@ -33,22 +37,8 @@ __all__ = [
     "local_context_vectors",
 ]
 
-LCF_VECTOR_COLUMNS = (
-    "lcf_cdm_vec",
-    "lcf_cdw_vec",
-    "left_lcf_cdm_vec",
-    "left_lcf_cdw_vec",
-    "right_lcf_cdm_vec",
-    "right_lcf_cdw_vec",
-)
-LSA_SPC_COLUMNS = (
-    "left_input_ids",
-    "left_attention_mask",
-    "left_token_type_ids",
-    "right_input_ids",
-    "right_attention_mask",
-    "right_token_type_ids",
-)
+LCF_VECTOR_COLUMNS = LCF_VECTOR_INPUTS
+LSA_SPC_COLUMNS = LSA_SPC_INPUTS
 # Every column the processor can add to the base ones, in the order it emits them.
 EXTRA_COLUMNS = ("sentence_length",) + LCF_VECTOR_COLUMNS + LSA_SPC_COLUMNS
 # Label id of an example whose `label` is None inside labelled data; CrossEntropyLoss ignores it.

@@ -323,3 +323,8 @@ def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.Pa
     if files is None:
         raise DatasetNotFoundError(_not_found_message(name, roots, "the downloaded ABSADatasets copy lacks it too"))
     return files
+
+
+def sample_data_dir() -> Path:
+    """The folder of the small sample set shipped with hf_absa (the dataset name ``sample``)."""
+    return Path(__file__).resolve().parent.parent / "sample_data"

@@ -27,6 +27,7 @@ import numpy as np
 from datasets import DatasetDict
 from sklearn.model_selection import StratifiedKFold
 
+from ..training.workflow import fit_and_evaluate
 from .summary import STD_NOTE, aggregate, headline_metrics, write_json
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,11 @@ def cross_validate(setup, training_args, folds: int) -> dict:
     (model selection on the fold, test with the selected model, the
     ``report_max_test`` figures when asked for).
 
-    >>> from hf_absa.training.run import APCModelArguments, load_training_data, prepare_apc_setup
-    >>> setup = prepare_apc_setup(APCModelArguments(model="bert_spc"), raw, args)  # doctest: +SKIP
+    >>> from hf_absa.training.apc import APCModelArguments, load_training_data, prepare_apc_setup
+    >>> setup = prepare_apc_setup(APCModelArguments(apc_model="bert_spc"), raw, args)  # doctest: +SKIP
     >>> cross_validate(setup, args, folds=5)["aggregate"]["test_accuracy"]  # doctest: +SKIP
     {'mean': 0.79, 'std': 0.012, 'n': 5}
     """
-    from ..training.run import fit_and_evaluate
-
     check_fold_count(folds)
     train, test = setup.features["train"], setup.features.get("test")
     if "validation" in setup.features:

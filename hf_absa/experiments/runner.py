@@ -1,6 +1,6 @@
 """Repeated runs and comparisons: several seeds × architectures × backbones in one call.
 
-`run_experiment` trains every configuration (``--models`` × ``--backbones``)
+`run_experiment` trains every configuration (``--architectures`` × ``--backbones``)
 once per seed (``--seeds``), each run a fresh model in its own folder, and
 writes what compares them::
 
@@ -24,14 +24,15 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from transformers.trainer import TRAINER_STATE_NAME
 
 from ..models import APC_MODELS
+from ..training.apc import APCModelArguments, load_training_data, prepare_apc_setup, resolve_backbone
+from ..training.protocols import MAX_TEST_PREFIX
+from ..training.workflow import fit_and_evaluate
 from .cross_validation import CV_SUMMARY_FILE, check_fold_count, cross_validate, fold_dir_name, release
 from .plots import BOXPLOT_FILE, CURVES_FILE, plot_metric_boxes, plot_training_curves, require_matplotlib
-from .protocols import MAX_TEST_PREFIX
 from .summary import (
     MAX_TEST_NOTE,
     STD_NOTE,
@@ -44,9 +45,6 @@ from .summary import (
     write_json,
 )
 
-if TYPE_CHECKING:  # run.py imports this package (protocols), so the runtime imports of it are deferred
-    from ..training.run import APCModelArguments
-
 logger = logging.getLogger(__name__)
 
 SUMMARY_JSON = "summary.json"
@@ -57,16 +55,16 @@ SUMMARY_MARKDOWN = "summary.md"
 class ExperimentArguments:
     """What to repeat and compare; every other setting comes from the model, data and training arguments.
 
-    >>> ExperimentArguments(models=["bert_spc", "fast_lsa_t_v2"], seeds=[1, 2, 3]).seeds
+    >>> ExperimentArguments(architectures=["bert_spc", "fast_lsa_t_v2"], seeds=[1, 2, 3]).seeds
     [1, 2, 3]
     """
 
-    models: list[str] | None = field(
+    architectures: list[str] | None = field(
         default=None,
-        metadata={"help": f"APC architectures to compare (default: --model); any of {', '.join(APC_MODELS)}."},
+        metadata={"help": f"APC architectures to compare (default: --apc_model); any of {', '.join(APC_MODELS)}."},
     )
     backbones: list[str] | None = field(
-        default=None, metadata={"help": "Backbones to compare, ids or folders (default: --backbone)."}
+        default=None, metadata={"help": "Backbones to compare, ids or folders (default: --model_name_or_path)."}
     )
     seeds: list[int] | None = field(
         default=None, metadata={"help": "Seeds; every configuration is trained once per seed (default: --seed)."}
@@ -83,13 +81,13 @@ class ExperimentArguments:
     )
 
     def __post_init__(self):
-        for name in ("models", "backbones", "seeds"):
+        for name in ("architectures", "backbones", "seeds"):
             values = getattr(self, name)
             if values is not None and (not values or len(set(values)) != len(values)):
                 raise ValueError(f"{name} must list distinct values, got {values!r}")
-        for model in self.models or ():
-            if model not in APC_MODELS:
-                raise ValueError(f"models must be among {', '.join(APC_MODELS)}, got {model!r}")
+        for architecture in self.architectures or ():
+            if architecture not in APC_MODELS:
+                raise ValueError(f"architectures must be among {', '.join(APC_MODELS)}, got {architecture!r}")
         if self.cross_validate_fold != -1:
             check_fold_count(self.cross_validate_fold)
 
@@ -105,25 +103,24 @@ class RunConfiguration:
 def experiment_configurations(experiment_args: ExperimentArguments, model_args) -> list[RunConfiguration]:
     """The configurations to compare: ``models`` × ``backbones``, named for folders and tables.
 
-    >>> from hf_absa.training.run import APCModelArguments
-    >>> [c.name for c in experiment_configurations(ExperimentArguments(models=["bert_spc", "lcf_bert"]),
-    ...                                            APCModelArguments(backbone="org/bert-small"))]
+    >>> [c.name for c in experiment_configurations(ExperimentArguments(architectures=["bert_spc", "lcf_bert"]),
+    ...                                            APCModelArguments(model_name_or_path="org/bert-small"))]
     ['bert_spc', 'lcf_bert']
     >>> [c.name for c in experiment_configurations(ExperimentArguments(backbones=["org/a", "b/"]),
-    ...                                            APCModelArguments(model="bert_spc"))]
+    ...                                            APCModelArguments(apc_model="bert_spc"))]
     ['bert_spc-a', 'bert_spc-b']
     """
-    models = experiment_args.models or [model_args.model]
-    backbones = experiment_args.backbones or [model_args.backbone]
+    architectures = experiment_args.architectures or [model_args.apc_model]
+    backbones = experiment_args.backbones or [model_args.model_name_or_path]
     backbone_names = [Path(str(backbone).rstrip("/")).name for backbone in backbones]
     if len(set(backbone_names)) != len(backbone_names):
         raise ValueError(f"backbones must have distinct last path parts to name their runs, got {backbones!r}")
     return [
         RunConfiguration(
-            name=model if len(backbones) == 1 else f"{model}-{backbone_name}",
-            model_args=dataclasses.replace(model_args, model=model, backbone=backbone),
+            name=architecture if len(backbones) == 1 else f"{architecture}-{backbone_name}",
+            model_args=dataclasses.replace(model_args, apc_model=architecture, model_name_or_path=backbone),
         )
-        for model in models
+        for architecture in architectures
         for backbone, backbone_name in zip(backbones, backbone_names)
     ]
 
@@ -134,15 +131,13 @@ def run_experiment(experiment_args: ExperimentArguments, model_args, data_args, 
     Returns the ``summary.json`` content. ``training_args.output_dir`` is the
     experiment's folder; every other training argument applies to every run.
 
-    >>> from hf_absa.training.run import APCDataArguments, APCModelArguments
-    >>> summary = run_experiment(ExperimentArguments(models=["bert_spc", "fast_lsa_t_v2"], seeds=[1, 2, 3]),
+    >>> from hf_absa.training.apc import APCDataArguments, APCModelArguments
+    >>> summary = run_experiment(ExperimentArguments(architectures=["bert_spc", "fast_lsa_t_v2"], seeds=[1, 2, 3]),
     ...                          APCModelArguments(), APCDataArguments("sample"),
     ...                          APCTrainingArguments("runs/compare"))  # doctest: +SKIP
     >>> summary["configs"]["bert_spc"]["test_accuracy"]  # doctest: +SKIP
     {'mean': 0.81, 'std': 0.013, 'n': 3}
     """
-    from ..training.run import fit_and_evaluate, load_training_data, prepare_apc_setup, resolve_backbone
-
     configurations = experiment_configurations(experiment_args, model_args)
     for configuration in configurations:
         resolve_backbone(configuration.model_args)  # a bad name fails before anything trains
@@ -170,7 +165,7 @@ def run_experiment(experiment_args: ExperimentArguments, model_args, data_args, 
                 {
                     "run": run_name,
                     "config": configuration.name,
-                    "model": configuration.model_args.model,
+                    "model": configuration.model_args.apc_model,
                     "backbone": setup.backbone,
                     "seed": seed,
                     "output_dir": run_name,

@@ -10,22 +10,26 @@ from transformers import AutoConfig, AutoModelForSequenceClassification
 
 from .configuration_apc import (
     APC_MODEL_INPUTS,
+    APC_MODEL_SETTINGS,
     APC_MODELS,
     HF_ABSA_VERSION,
     LSA_SPC_INPUTS,
     APCConfig,
+    ModelSetting,
     required_inputs,
 )
 from .modeling_apc import APCModelForSequenceClassification, APCPreTrainedModel
 
 __all__ = [
     "APC_MODEL_INPUTS",
+    "APC_MODEL_SETTINGS",
     "APC_MODELS",
     "HF_ABSA_VERSION",
     "LSA_SPC_INPUTS",
     "APCConfig",
     "APCModelForSequenceClassification",
     "APCPreTrainedModel",
+    "ModelSetting",
     "register_auto_classes",
     "required_inputs",
 ]

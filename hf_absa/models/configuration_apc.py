@@ -9,29 +9,31 @@ It is also the single source of truth for which extra input columns each archite
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from transformers import AutoConfig, PretrainedConfig
 
-# Kept equal to `hf_absa.__version__` (checked by tests/test_models.py); hard-coded here because this
-# file must load where hf_absa is not installed.
+# The package version, written here once: `hf_absa.__version__` and pyproject.toml's dynamic version read it. It
+# lives in this file because this file must load where hf_absa is not installed (remote code).
 HF_ABSA_VERSION = "0.1.0"
 
 # Extra input columns (beyond input_ids / attention_mask / token_type_ids) each architecture can read
 # under some lcf/window setting (PyABSA declares the same as each model class's `inputs` list).
+LCF_VECTOR_INPUTS: tuple[str, ...] = (
+    "lcf_cdm_vec",
+    "lcf_cdw_vec",
+    "left_lcf_cdm_vec",
+    "left_lcf_cdw_vec",
+    "right_lcf_cdm_vec",
+    "right_lcf_cdw_vec",
+)
 APC_MODEL_INPUTS: dict[str, tuple[str, ...]] = {
     "bert_spc": (),  # + LSA_SPC_INPUTS when config.lsa=True
     "bert_spc_v2": (),  # same; learnable eta1/eta2 used when lsa=True
     "lcf_bert": ("lcf_cdm_vec", "lcf_cdw_vec", "sentence_length"),
     "fast_lcf_bert": ("lcf_cdm_vec", "lcf_cdw_vec"),
-    "fast_lsa_t_v2": (
-        "lcf_cdm_vec",
-        "lcf_cdw_vec",
-        "left_lcf_cdm_vec",
-        "left_lcf_cdw_vec",
-        "right_lcf_cdm_vec",
-        "right_lcf_cdw_vec",
-    ),
+    "fast_lsa_t_v2": LCF_VECTOR_INPUTS,
 }
 APC_MODELS: tuple[str, ...] = tuple(APC_MODEL_INPUTS)
 LSA_SPC_INPUTS: tuple[str, ...] = (
@@ -45,6 +47,43 @@ LSA_SPC_INPUTS: tuple[str, ...] = (
 SPC_MODELS: tuple[str, ...] = ("bert_spc", "bert_spc_v2")  # the only ones for which `lsa` means anything
 LCF_MODES: tuple[str, ...] = ("cdw", "cdm", "fusion")
 WINDOWS: tuple[str, ...] = ("l", "r", "lr")
+
+
+@dataclass(frozen=True)
+class ModelSetting:
+    """One model hyper-parameter of `APCConfig`: declared once here, read by everything that shows or sets it.
+
+    The command line's flags (their help, defaults, choices and aliases), the model card's hyper-parameter table
+    and backbone-mode `from_pretrained` keyword arguments are all derived from `APC_MODEL_SETTINGS`.
+    ``aliases`` are other names accepted for it (PyABSA's spelling, a task-neutral command-line name).
+    """
+
+    name: str
+    default: Any
+    help: str
+    choices: tuple[Any, ...] | None = None
+    aliases: tuple[str, ...] = ()
+
+
+APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
+    ModelSetting("apc_model", "bert_spc", "APC architecture (PyABSA's `model`).", APC_MODELS, ("architecture",)),
+    ModelSetting("max_seq_len", 80, "Maximum tokens per example; longer inputs are cut around the aspect."),
+    ModelSetting(
+        "lcf", "cdw", "Local context focus of the LCF/LSA models: cdw (weighting), cdm (masking) or fusion.", LCF_MODES
+    ),
+    ModelSetting(
+        "srd", 3, "Semantic-relative distance: half-width of the local context window, in tokens.", aliases=("SRD",)
+    ),
+    ModelSetting("window", "lr", "Neighbouring aspects the LSA models aggregate: l, r or lr.", WINDOWS),
+    ModelSetting("eta", 1.0, "Initial eta1/eta2 of the LSA windows (-1 = unweighted aggregation)."),
+    ModelSetting("lsa", False, "bert_spc/bert_spc_v2: also encode the left/right neighbouring aspects."),
+    ModelSetting(
+        "use_bert_spc", True,
+        "lcf_bert/fast_lcf_bert: global pass over the sentence-aspect pair (true) or the sentence alone (false).",
+    ),
+    ModelSetting("dropout", 0.5, "Dropout probability of the APC head."),
+)
+SETTING_DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in APC_MODEL_SETTINGS}
 
 
 def _check_apc_model(apc_model: str, lsa: bool) -> None:
@@ -115,13 +154,17 @@ def label_maps(labels: list[str] | tuple[str, ...]) -> tuple[dict[int, str], dic
 class APCConfig(PretrainedConfig):
     """Configuration of `APCModelForSequenceClassification` (PyABSA's APC hyper-parameters).
 
+    The model hyper-parameters (``apc_model`` … ``dropout``) and their defaults are declared once, in
+    `APC_MODEL_SETTINGS`; `model_settings` reads them back.
+
     Args:
         backbone_config: the backbone's config, as a dict (`PretrainedConfig.to_dict()`) or a config object
             (stored as its dict). Rehydrated locally with `AutoConfig.for_model`, so loading never needs the
             network. Only None for the bare `APCConfig()` transformers builds internally.
         apc_model: one of `APC_MODELS`.
         lcf: local context focus, "cdw" (dynamic weighting), "cdm" (dynamic masking) or "fusion" (both).
-        SRD: semantic-relative distance threshold of the local context window (used by the data processor).
+        srd: semantic-relative distance (PyABSA's ``SRD``, also accepted, as is ``config.SRD``): half-width of the
+            local context window, in tokens (used by the data processor).
         window: which neighbouring aspects the LSA models aggregate: "l", "r" or "lr".
         eta: initial value of the learnable `eta1`/`eta2` (bert_spc_v2 with lsa, fast_lsa_t_v2) or the fixed
             weight of bert_spc with lsa; -1 means unweighted aggregation (no eta parameters at all).
@@ -136,31 +179,34 @@ class APCConfig(PretrainedConfig):
     """
 
     model_type = "hf_absa_apc"
+    attribute_map = {"SRD": "srd"}
 
     def __init__(
         self,
         backbone_config: dict[str, Any] | PretrainedConfig | None = None,
-        apc_model: str = "bert_spc",
-        lcf: str = "cdw",
-        SRD: int = 3,
-        window: str = "lr",
-        eta: float = 1.0,
-        lsa: bool = False,
-        use_bert_spc: bool = True,
-        dropout: float = 0.5,
-        max_seq_len: int = 80,
+        apc_model: str = SETTING_DEFAULTS["apc_model"],
+        lcf: str = SETTING_DEFAULTS["lcf"],
+        srd: int = SETTING_DEFAULTS["srd"],
+        window: str = SETTING_DEFAULTS["window"],
+        eta: float = SETTING_DEFAULTS["eta"],
+        lsa: bool = SETTING_DEFAULTS["lsa"],
+        use_bert_spc: bool = SETTING_DEFAULTS["use_bert_spc"],
+        dropout: float = SETTING_DEFAULTS["dropout"],
+        max_seq_len: int = SETTING_DEFAULTS["max_seq_len"],
         backbone_name_or_path: str | None = None,
         hf_absa_version: str = HF_ABSA_VERSION,
         labels: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
+        if "SRD" in kwargs:  # PyABSA's spelling, and the key of checkpoints written by hf_absa 0.1.0
+            srd = kwargs.pop("SRD")
         _check_apc_model(apc_model, bool(lsa))
         if lcf not in LCF_MODES:
             raise ValueError(f"lcf={lcf!r} is not valid; expected one of {LCF_MODES}.")
         if window not in WINDOWS:
             raise ValueError(f"window={window!r} is not valid; expected one of {WINDOWS}.")
-        if isinstance(SRD, bool) or not isinstance(SRD, int) or SRD < 0:
-            raise ValueError(f"SRD must be an int >= 0, got {SRD!r}.")
+        if isinstance(srd, bool) or not isinstance(srd, int) or srd < 0:
+            raise ValueError(f"srd must be an int >= 0 (tokens), got {srd!r}.")
         if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not (eta == -1 or eta >= 0):
             raise ValueError(f"eta must be -1 (unweighted aggregation) or a number >= 0, got {eta!r}.")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
@@ -187,7 +233,7 @@ class APCConfig(PretrainedConfig):
         self.backbone_config = backbone_config
         self.apc_model = apc_model
         self.lcf = lcf
-        self.SRD = SRD
+        self.srd = srd
         self.window = window
         self.eta = float(eta)
         self.lsa = bool(lsa)
@@ -196,6 +242,10 @@ class APCConfig(PretrainedConfig):
         self.max_seq_len = max_seq_len
         self.backbone_name_or_path = backbone_name_or_path
         self.hf_absa_version = hf_absa_version
+
+    def model_settings(self) -> dict[str, Any]:
+        """The model hyper-parameters of `APC_MODEL_SETTINGS` with this config's values, in table order."""
+        return {setting.name: getattr(self, setting.name) for setting in APC_MODEL_SETTINGS}
 
     def get_backbone_config(self) -> PretrainedConfig:
         """The backbone's config object, rebuilt from the stored dict (no network, no files)."""

@@ -36,7 +36,7 @@ from transformers.trainer import TRAINER_STATE_NAME
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
 from ..data.collator import DataCollatorForAPC
-from ..data.splits import hold_out_validation
+from .splits import hold_out_validation
 from ..metrics import APCMetrics
 from ..onednn import limit_onednn_primitive_cache
 from .checkpoints import PARTIAL_CHECKPOINTS_DIR, resolve_resume_from_checkpoint

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from huggingface_hub import CommitInfo, HfApi
 
-from .training.model_card import MODEL_CARD_NAME, APCModelCardData
+from .model_card import MODEL_CARD_NAME, APCModelCardData
 
 # Checkpoints (optimizer state, RNG pickles), private/hidden folders (staging) and pickles stay local.
 UPLOAD_IGNORE_PATTERNS = ("checkpoint-*", "_*", ".*", "*.pt", "*.pth", "*.bin", "*.pkl", "*.pickle")

