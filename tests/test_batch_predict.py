@@ -7,7 +7,8 @@ import random
 import pytest
 
 from apc_fixtures import ASPECTS, NEGATIVE, POSITIVE, synthetic_rows, write_apc_file
-from hf_absa import SentimentClassifier, compute_apc_metrics
+from hf_absa import SentimentClassifier
+from hf_absa.metrics import compute_apc_metrics
 from hf_absa.data import APCDataError
 from hf_absa.inference import batch
 

@@ -46,9 +46,9 @@ def test_unknown_command(capsys):
 
 def test_bad_architecture(capsys, data_folder, tiny_backbone_dir, tmp_path):
     code, _, err = run_main(
-        ["train", "--dataset", str(data_folder), "--backbone", str(tiny_backbone_dir), "--model", "lstm",
+        ["train", "--dataset", str(data_folder), "--backbone", str(tiny_backbone_dir), "--architecture", "lstm",
          "--output_dir", str(tmp_path)], capsys)
-    assert_one_line_error(code, err, "--model", "lstm")
+    assert_one_line_error(code, err, "lstm")
 
 
 def test_bad_training_argument_value(capsys, data_folder, tmp_path):
@@ -79,7 +79,7 @@ def test_train_writes_all_results(data_folder, tiny_backbone_dir, tmp_path):
     out = tmp_path / "run"
     command = [
         sys.executable, "-m", "hf_absa", "train", "--dataset", str(data_folder),
-        "--backbone", str(tiny_backbone_dir), "--model", "fast_lcf_bert", "--max_seq_len", "32",
+        "--backbone", str(tiny_backbone_dir), "--architecture", "fast_lcf_bert", "--max_seq_len", "32",
         "--num_train_epochs", "2", "--per_device_train_batch_size", "8", "--learning_rate", "1e-3",
         "--use_cpu", "--output_dir", str(out), "--save_mode", "1",
     ]
@@ -99,8 +99,8 @@ def test_train_writes_all_results(data_folder, tiny_backbone_dir, tmp_path):
 
 @pytest.mark.parametrize(
     "model_flags",
-    [["--model", "bert_spc_v2", "--lsa", "true"], ["--model", "lcf_bert", "--lcf", "fusion"],
-     ["--model", "fast_lsa_t_v2", "--window", "l", "--lcf", "cdm"]],
+    [["--architecture", "bert_spc_v2", "--lsa", "true"], ["--apc_model", "lcf_bert", "--lcf", "fusion"],
+     ["--architecture", "fast_lsa_t_v2", "--window", "l", "--lcf", "cdm"]],
     ids=["bert_spc_v2-lsa", "lcf_bert-fusion", "fast_lsa_t_v2-l-cdm"],
 )
 def test_every_architecture_trains_from_the_cli(model_flags, data_folder, tiny_backbone_dir, tmp_path, capsys):

@@ -57,7 +57,7 @@ def train(setup, name, launcher=None, per_device_batch=16):
     output_dir = root / name
     prefix, env = LAUNCHERS[launcher] if launcher else ([sys.executable, "-m", "hf_absa"], {})
     command = [part.format(port=free_port()) for part in prefix] + [
-        "train", "--dataset", str(data_dir), "--backbone", str(backbone), "--model", "fast_lsa_t_v2",
+        "train", "--dataset", str(data_dir), "--backbone", str(backbone), "--architecture", "fast_lsa_t_v2",
         "--dropout", "0", "--max_seq_len", "40", "--num_train_epochs", "2", "--learning_rate", "1e-3",
         "--eta_lr", str(ETA_LR), "--per_device_train_batch_size", str(per_device_batch),
         "--eval_steps", "3", "--save_strategy", "steps", "--save_steps", "3",

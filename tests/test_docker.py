@@ -9,7 +9,7 @@ import shlex
 import pytest
 
 from conftest import REPO_ROOT
-from hf_absa.cli import COMMANDS
+from hf_absa.commands import COMMANDS
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:

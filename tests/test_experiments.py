@@ -10,12 +10,14 @@ import torch
 from datasets import DatasetDict
 
 from apc_fixtures import write_apc_dataset_folder
-from hf_absa.cli import main, print_results
+from hf_absa.cli import main
+from hf_absa.commands._common import print_results
 from hf_absa.data.loading import load_apc_dataset
 from hf_absa.experiments import ExperimentArguments, cross_validate, run_experiment, stratified_folds
 from hf_absa.experiments.plots import BOXPLOT_FILE, CURVES_FILE
 from hf_absa.training import APCTrainingArguments
-from hf_absa.training.run import APCDataArguments, APCModelArguments, fit_and_evaluate, prepare_apc_setup
+from hf_absa.training.apc import APCDataArguments, APCModelArguments, prepare_apc_setup
+from hf_absa.training.workflow import fit_and_evaluate
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -36,7 +38,7 @@ def data_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def setup(data_folder, tiny_backbone_dir, tmp_path_factory):
-    model_args = APCModelArguments(model="bert_spc", backbone=str(tiny_backbone_dir), max_seq_len=32)
+    model_args = APCModelArguments(apc_model="bert_spc", model_name_or_path=str(tiny_backbone_dir), max_seq_len=32)
     args = training_args(tmp_path_factory.mktemp("setup"))
     return prepare_apc_setup(model_args, load_apc_dataset(str(data_folder)), args)
 
@@ -186,8 +188,8 @@ def test_bad_fold_count_names_the_argument():
 def test_seeds_and_models_summary_matches_each_run_and_plots_render(data_folder, tiny_backbone_dir, tmp_path):
     out = tmp_path / "compare"
     summary = run_experiment(
-        ExperimentArguments(models=["bert_spc", "fast_lcf_bert"], seeds=[1, 2]),
-        APCModelArguments(backbone=str(tiny_backbone_dir), max_seq_len=32),
+        ExperimentArguments(architectures=["bert_spc", "fast_lcf_bert"], seeds=[1, 2]),
+        APCModelArguments(model_name_or_path=str(tiny_backbone_dir), max_seq_len=32),
         APCDataArguments(str(data_folder)),
         training_args(out, report_max_test=True),
     )
@@ -238,7 +240,7 @@ def test_experiment_command_cross_validates_and_prints_the_table(data_folder, ti
         (["--models", "bert_spc", "lstm"], ["models", "lstm"]),
         (["--seeds", "1", "one"], ["--seeds", "one"]),
         (["--seeds", "1", "1"], ["seeds", "distinct"]),
-        (["--model", "bert_spc", "--models", "lcf_bert"], ["--models replaces --model"]),
+        (["--architecture", "bert_spc", "--architectures", "lcf_bert"], ["--architectures replaces --architecture"]),
         (["--report_max_test", "--eval_strategy", "no"], ["report_max_test"]),
     ],
 )

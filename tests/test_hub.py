@@ -20,7 +20,8 @@ from huggingface_hub.utils import filter_repo_objects
 from huggingface_hub.utils._paths import DEFAULT_IGNORE_PATTERNS
 
 from apc_fixtures import build_features, build_model, synthetic_rows, write_apc_dataset_folder
-from hf_absa import APCModelCardData, push_to_hub
+from hf_absa import push_to_hub
+from hf_absa.training.model_card import APCModelCardData
 from hf_absa.cli import main
 from hf_absa.training import APCTrainer, APCTrainingArguments
 from hf_absa.training.export import BACKBONE_EXPORT_DIR
@@ -88,7 +89,7 @@ def cli_pushed(tmp_path_factory, tiny_backbone_dir):
     with pytest.MonkeyPatch.context() as monkeypatch:
         hub = FakeHub(root / "hub").install(monkeypatch)
         code = main([
-            "train", "--dataset", str(data_dir), "--backbone", str(tiny_backbone_dir), "--model", "bert_spc",
+            "train", "--dataset", str(data_dir), "--backbone", str(tiny_backbone_dir), "--architecture", "bert_spc",
             "--max_seq_len", "40", "--num_train_epochs", "1", "--per_device_train_batch_size", "8",
             "--learning_rate", "1e-3", "--save_mode", "2", "--push_to_hub", "--hub_model_id", REPO_ID,
             "--use_cpu", "--disable_tqdm", "true", "--report_to", "none", "--output_dir", str(output_dir),
@@ -134,7 +135,7 @@ def test_train_push_to_hub_uploads_the_export_with_a_card(cli_pushed, tiny_backb
     assert "**Training data:** data" in card  # the data folder's base name, not its local path
     assert str(output_dir.parent) not in card and str(tiny_backbone_dir) not in card  # no local paths
     assert f"**Backbone:** `{tiny_backbone_dir.name}`" in card
-    assert "| learning_rate | 0.001 |" in card and "| SRD | 3 |" in card
+    assert "| learning_rate | 0.001 |" in card and "| srd | 3 |" in card
 
 
 def test_card_snippets_load_the_model_by_hub_id(cli_pushed, tmp_path, monkeypatch):

@@ -10,7 +10,8 @@ import torch
 from datasets import Dataset
 
 from apc_fixtures import build_model
-from hf_absa import SentimentClassifier, load_apc_dataset, parse_marked_text
+from hf_absa import SentimentClassifier, load_apc_dataset
+from hf_absa.data import parse_marked_text
 from hf_absa.inference.precision import check_precision
 from hf_absa.onednn import CAPACITY_VARIABLE, DEFAULT_CAPACITY
 from hf_absa.training import export_checkpoint

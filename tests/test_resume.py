@@ -48,7 +48,7 @@ def train_command(data_dir, backbone, output_dir, *extra):
     # and on an epoch boundary (12).
     return [
         sys.executable, "-c", KILLABLE_TRAIN, "train", "--dataset", str(data_dir), "--backbone", str(backbone),
-        "--model", "bert_spc", "--max_seq_len", "40", "--num_train_epochs", "3", "--per_device_train_batch_size", "8",
+        "--architecture", "bert_spc", "--max_seq_len", "40", "--num_train_epochs", "3", "--per_device_train_batch_size", "8",
         "--learning_rate", "1e-3", "--eval_steps", "4", "--save_strategy", "steps", "--save_steps", "4",
         # the validation loss falls at every evaluation here, so the last checkpoint (trained across every
         # interruption) is the one selected and exported

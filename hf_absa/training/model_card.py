@@ -26,7 +26,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData, metadata_load
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from ..metrics import metric_label_key
-from ..models.configuration_apc import HF_ABSA_VERSION, SPC_MODELS
+from ..models.configuration_apc import APC_MODEL_SETTINGS, HF_ABSA_VERSION, SPC_MODELS
 from .export import BACKBONE_EXPORT_DIR, TRAINING_ARGS_JSON, staged_files
 from .training_args import SAVE_MODES, APCTrainingArguments
 
@@ -42,7 +42,6 @@ PYABSA_NAMES = {
     "fast_lcf_bert": "FAST_LCF_BERT",
     "fast_lsa_t_v2": "FAST_LSA_T_V2",
 }
-MODEL_HYPERPARAMETERS = ("apc_model", "lcf", "SRD", "window", "eta", "lsa", "dropout", "max_seq_len")
 # Training arguments that change the trained model; the card lists those that differ from the
 # APCTrainingArguments defaults, plus ALWAYS_SHOWN_HYPERPARAMETERS.
 TRAINING_HYPERPARAMETERS = (
@@ -68,6 +67,21 @@ TRAINING_HYPERPARAMETERS = (
 )
 ALWAYS_SHOWN_HYPERPARAMETERS = ("learning_rate", "per_device_train_batch_size", "num_train_epochs", "seed")
 SPLITS = {"eval": "validation", "test": "test"}
+
+
+def model_hyperparameters(config: dict[str, Any]) -> dict[str, Any]:
+    """The model settings (`APC_MODEL_SETTINGS`) a ``config.json`` records, under their current names.
+
+    A folder written by an older hf_absa may use an alias (``SRD``); its value is shown under the current name.
+    """
+    shown = {}
+    for setting in APC_MODEL_SETTINGS:
+        for key in (setting.name, *setting.aliases):
+            if key in config:
+                shown[setting.name] = config[key]
+                break
+    return shown
+
 
 
 def hub_id_or_none(name: str | os.PathLike | None) -> str | None:
@@ -176,6 +190,9 @@ class APCModelCardData:
     training_hyperparameters: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     base_model: str | None = None
+    # The version that wrote the checkpoint (its config's), not the installed one: a card re-rendered later by
+    # `hf-absa push` must not claim a newer version.
+    hf_absa_version: str = HF_ABSA_VERSION
 
     @classmethod
     def from_parts(
@@ -189,7 +206,8 @@ class APCModelCardData:
             labels=[id2label[index] for index in sorted(id2label)],
             save_mode=int(training_args.get("save_mode", 1)),
             backbone=config.get("backbone_name_or_path"),
-            model_hyperparameters={name: config[name] for name in MODEL_HYPERPARAMETERS if name in config},
+            model_hyperparameters=model_hyperparameters(config),
+            hf_absa_version=config.get("hf_absa_version") or HF_ABSA_VERSION,
             training_hyperparameters=training_hyperparameters(training_args),
             metrics={key: value for key, value in metrics.items() if key.startswith(tuple(f"{p}_" for p in SPLITS))},
         )
@@ -294,7 +312,7 @@ class APCModelCardData:
             pyabsa_name=PYABSA_NAMES.get(self.apc_model, self.apc_model),
             save_mode_description=SAVE_MODES.get(self.save_mode, ""),
             backbone_export_dir=BACKBONE_EXPORT_DIR,
-            hf_absa_version=HF_ABSA_VERSION,
+            hf_absa_version=self.hf_absa_version,
         )
         return str(card)
 

@@ -15,9 +15,12 @@ A second task (aspect term extraction) plugs in by subclassing `TrainingSetup` w
 ``trainer_class``; the evaluation protocols (`hf_absa.training.protocols`), the held-out split
 (`hf_absa.training.splits`), ``all_results.json``, the export and the Hub push then come for free.
 
->>> from hf_absa.training.workflow import TrainingSetup
->>> sorted(TrainingSetup.__dataclass_fields__)
-['dataset_name', 'features', 'tokenizer']
+>>> import dataclasses
+>>> from hf_absa.training.apc import APCSetup
+>>> [f.name for f in dataclasses.fields(APCSetup)]  # the shared fields, then APC's own
+['tokenizer', 'features', 'dataset_name', 'model_args', 'backbone', 'labels']
+>>> APCSetup.trainer_class.__name__
+'APCTrainer'
 """
 
 from __future__ import annotations
