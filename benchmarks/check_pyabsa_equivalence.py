@@ -58,7 +58,7 @@ def main() -> None:
     from compare_pyabsa import minilm_in, peer_venv_python
 
     from hf_absa import APCModelForSequenceClassification
-    from hf_absa.training.run import bundled_minilm_path
+    from hf_absa.training.workflow import bundled_minilm_path
 
     venv = Path(args.peer_venv).resolve()
     peer_python = peer_venv_python(venv)

@@ -80,7 +80,7 @@ def measure(name: str, backbone_config: dict, args) -> dict:
 
     torch.manual_seed(0)
     if backbone_config is None:  # MiniLM with its real weights
-        from hf_absa.training.run import bundled_minilm_path
+        from hf_absa.training.workflow import bundled_minilm_path
 
         model = APCModelForSequenceClassification.from_pretrained(
             bundled_minilm_path(), labels=["Negative", "Neutral", "Positive"], apc_model="fast_lsa_t_v2"

@@ -92,16 +92,17 @@ def main(argv=None) -> dict:
     import torch
     from transformers import TrainerCallback
 
-    from hf_absa.cli import parse_train_args
+    from hf_absa.commands.train import parse
     from hf_absa.inference import SentimentClassifier
-    from hf_absa.training.run import fit_and_evaluate, load_training_data, prepare_apc_setup
+    from hf_absa.training.apc import load_training_data, prepare_apc_setup
+    from hf_absa.training.workflow import fit_and_evaluate
 
     if args.threads:
         torch.set_num_threads(args.threads)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     flags = [
-        "--dataset", args.dataset, "--data_dir", args.data_dir, "--model", args.model,
+        "--dataset", args.dataset, "--data_dir", args.data_dir, "--architecture", args.model,
         "--max_seq_len", str(args.max_seq_len), "--num_train_epochs", str(args.epochs),
         "--per_device_train_batch_size", str(args.batch_size), "--learning_rate", str(args.learning_rate),
         "--seed", str(args.seed), "--output_dir", str(out_dir / "run"), "--save_mode", "1",
@@ -120,7 +121,7 @@ def main(argv=None) -> dict:
         flags += ["--torch_compile", "true"]
     if args.group_by_length:
         flags += ["--train_sampling_strategy", "group_by_length"]
-    model_args, data_args, training_args = parse_train_args(flags + list(args.extra))
+    _, model_args, data_args, training_args = parse(flags + list(args.extra))
 
     class StepTimer(TrainerCallback):
         """Wall time of the optimizer steps alone (evaluations and saves happen between steps), and the

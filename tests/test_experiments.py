@@ -218,7 +218,7 @@ def test_seeds_and_models_summary_matches_each_run_and_plots_render(data_folder,
 def test_experiment_command_cross_validates_and_prints_the_table(data_folder, tiny_backbone_dir, tmp_path, capsys):
     out = tmp_path / "cli"
     code = main(["experiment", "--dataset", str(data_folder), "--backbone", str(tiny_backbone_dir),
-                 "--models", "bert_spc", "--seeds", "3", "--cross_validate_fold", "2", "--no_plots",
+                 "--architectures", "bert_spc", "--seeds", "3", "--cross_validate_fold", "2", "--no_plots",
                  "--max_seq_len", "32", "--num_train_epochs", "1", "--per_device_train_batch_size", "16",
                  "--eval_steps", "1", "--save_mode", "0", "--use_cpu", "--disable_tqdm", "true",
                  "--output_dir", str(out)])
@@ -237,7 +237,7 @@ def test_experiment_command_cross_validates_and_prints_the_table(data_folder, ti
     "flags, fragments",
     [
         (["--cross_validate_fold", "1"], ["cross_validate_fold", "1"]),
-        (["--models", "bert_spc", "lstm"], ["models", "lstm"]),
+        (["--architectures", "bert_spc", "lstm"], ["architectures", "lstm"]),
         (["--seeds", "1", "one"], ["--seeds", "one"]),
         (["--seeds", "1", "1"], ["seeds", "distinct"]),
         (["--architecture", "bert_spc", "--architectures", "lcf_bert"], ["--architectures replaces --architecture"]),

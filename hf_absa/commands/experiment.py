@@ -44,7 +44,7 @@ def main(argv: Sequence[str]) -> int:
             require_matplotlib()  # before hours of training, not after
         except ImportError as error:
             raise CommandLineError(str(error)) from None
-    summary = run_experiment(experiment_args, model_args, data_args, training_args)
+    summary = run_experiment(experiment_args, model_args, data_args, training_args, train.task_of(argv))
     if training_args.should_save:
         print(summary_markdown(summary))
         print(f"({SUMMARY_JSON}, summary.md and plots in {training_args.output_dir})")

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..experiments.runner import ExperimentArguments, run_experiment, summary_markdown
-from ..training.apc import APCDataArguments, APCModelArguments, train_apc
-from ..training.training_args import APCTrainingArguments
+from ..training.apc import APC_TASK
+from ..training.workflow import TrainingTask
 from ._common import (
     CommandLineError,
     OneLineArgumentParser,
@@ -27,7 +27,8 @@ from ._common import (
 )
 
 HELP = "train a model (hf-absa train --help lists every flag; --seeds / --cross_validate_fold repeat it)"
-TASKS = ("apc",)
+# The tasks ``--task`` can name; a new task adds its `TrainingTask` here.
+TASKS: dict[str, TrainingTask] = {APC_TASK.name: APC_TASK}
 AMBIGUOUS_MODEL_FLAG = (
     "--model is not a train flag: the architecture is --architecture (also --apc_model), the backbone to start from "
     "is --model_name_or_path (also --backbone)"
@@ -39,7 +40,7 @@ class TrainCommandArguments:
     """What ``train`` adds to the model, data and training arguments."""
 
     task: str = field(default="apc", metadata={"help": "The task: apc (aspect polarity classification).",
-                                               "choices": list(TASKS)})
+                                               "choices": ["apc"]})
     seeds: list[int] | None = field(
         default=None,
         metadata={"help": "Train once per seed (PyABSA's list-valued seed) and summarise mean ± std; "
@@ -51,9 +52,21 @@ class TrainCommandArguments:
     )
 
 
-def make_parser(prog: str = "hf-absa train", extra: tuple = (TrainCommandArguments,)) -> OneLineArgumentParser:
-    """The ``train`` flags; ``extra`` dataclasses come first (``hf-absa experiment`` passes its own)."""
-    return OneLineArgumentParser((*extra, APCModelArguments, APCDataArguments, APCTrainingArguments), prog=prog)
+def task_of(argv: Sequence[str]) -> TrainingTask:
+    """The `TrainingTask` that ``--task`` names (default apc): it decides which flags exist."""
+    name = next((argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--task"), None)
+    name = next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--task=")), name) or "apc"
+    if name not in TASKS:
+        raise CommandLineError(f"--task {name!r} is not a task; expected one of {', '.join(TASKS)}")
+    return TASKS[name]
+
+
+def make_parser(
+    prog: str = "hf-absa train", extra: tuple = (TrainCommandArguments,), task: TrainingTask = APC_TASK
+) -> OneLineArgumentParser:
+    """The ``train`` flags of ``task``; ``extra`` dataclasses come first (``hf-absa experiment`` passes its own)."""
+    arguments = (task.model_arguments, task.data_arguments, task.training_arguments)
+    return OneLineArgumentParser((*extra, *arguments), prog=prog)
 
 
 def check_flags(argv: Sequence[str]) -> None:
@@ -68,13 +81,14 @@ def parse(argv: Sequence[str], defaults: dict | None = None, prog: str = "hf-abs
           extra: tuple = (TrainCommandArguments,)):
     """Parse the flags into (``*extra``, model, data, training) argument dataclasses."""
     check_flags(argv)
-    parser = make_parser(prog, extra)
+    parser = make_parser(prog, extra, task_of(argv))
     if defaults:
         parser.set_defaults(**defaults)
     return parser.parse_args_into_dataclasses(args=list(argv))
 
 
 def main(argv: Sequence[str]) -> int:
+    task = task_of(argv)
     command_args, model_args, data_args, training_args = parse(
         argv, defaults=default_output_dir(argv, dataset_name(argv))
     )
@@ -83,13 +97,13 @@ def main(argv: Sequence[str]) -> int:
         experiment_args = ExperimentArguments(
             seeds=command_args.seeds, cross_validate_fold=command_args.cross_validate_fold, plots=False
         )
-        summary = run_experiment(experiment_args, model_args, data_args, training_args)
+        summary = run_experiment(experiment_args, model_args, data_args, training_args, task)
         if training_args.should_save:
             print(summary_markdown(summary))
         return 0
     if command_args.seeds:
         training_args.seed = command_args.seeds[0]
-    metrics, trainer = train_apc(model_args, data_args, training_args)
+    metrics, trainer = task.train(model_args, data_args, training_args)
     if trainer.is_world_process_zero():
         print_results(metrics, training_args.output_dir)
     return 0

@@ -24,13 +24,13 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from transformers.trainer import TRAINER_STATE_NAME
 
-from ..models import APC_MODELS
-from ..training.apc import APCModelArguments, load_training_data, prepare_apc_setup, resolve_backbone
+from ..training.apc import APC_TASK
 from ..training.protocols import MAX_TEST_PREFIX
-from ..training.workflow import fit_and_evaluate
+from ..training.workflow import TrainingTask, fit_and_evaluate
 from .cross_validation import CV_SUMMARY_FILE, check_fold_count, cross_validate, fold_dir_name, release
 from .plots import BOXPLOT_FILE, CURVES_FILE, plot_metric_boxes, plot_training_curves, require_matplotlib
 from .summary import (
@@ -61,7 +61,7 @@ class ExperimentArguments:
 
     architectures: list[str] | None = field(
         default=None,
-        metadata={"help": f"APC architectures to compare (default: --apc_model); any of {', '.join(APC_MODELS)}."},
+        metadata={"help": "Architectures to compare (default: --architecture), e.g. bert_spc fast_lsa_t_v2."},
     )
     backbones: list[str] | None = field(
         default=None, metadata={"help": "Backbones to compare, ids or folders (default: --model_name_or_path)."}
@@ -85,9 +85,6 @@ class ExperimentArguments:
             values = getattr(self, name)
             if values is not None and (not values or len(set(values)) != len(values)):
                 raise ValueError(f"{name} must list distinct values, got {values!r}")
-        for architecture in self.architectures or ():
-            if architecture not in APC_MODELS:
-                raise ValueError(f"architectures must be among {', '.join(APC_MODELS)}, got {architecture!r}")
         if self.cross_validate_fold != -1:
             check_fold_count(self.cross_validate_fold)
 
@@ -97,10 +94,12 @@ class RunConfiguration:
     """One configuration of an experiment: its name and its model arguments."""
 
     name: str
-    model_args: APCModelArguments
+    model_args: Any
 
 
-def experiment_configurations(experiment_args: ExperimentArguments, model_args) -> list[RunConfiguration]:
+def experiment_configurations(
+    experiment_args: ExperimentArguments, model_args, task: TrainingTask = APC_TASK
+) -> list[RunConfiguration]:
     """The configurations to compare: ``models`` × ``backbones``, named for folders and tables.
 
     >>> [c.name for c in experiment_configurations(ExperimentArguments(architectures=["bert_spc", "lcf_bert"]),
@@ -110,7 +109,10 @@ def experiment_configurations(experiment_args: ExperimentArguments, model_args) 
     ...                                            APCModelArguments(apc_model="bert_spc"))]
     ['bert_spc-a', 'bert_spc-b']
     """
-    architectures = experiment_args.architectures or [model_args.apc_model]
+    architectures = experiment_args.architectures or [getattr(model_args, task.architecture_field)]
+    unknown = [name for name in architectures if name not in task.architectures]
+    if unknown:
+        raise ValueError(f"architectures must be among {', '.join(task.architectures)}, got {unknown[0]!r}")
     backbones = experiment_args.backbones or [model_args.model_name_or_path]
     backbone_names = [Path(str(backbone).rstrip("/")).name for backbone in backbones]
     if len(set(backbone_names)) != len(backbone_names):
@@ -118,17 +120,22 @@ def experiment_configurations(experiment_args: ExperimentArguments, model_args) 
     return [
         RunConfiguration(
             name=architecture if len(backbones) == 1 else f"{architecture}-{backbone_name}",
-            model_args=dataclasses.replace(model_args, apc_model=architecture, model_name_or_path=backbone),
+            model_args=dataclasses.replace(
+                model_args, **{task.architecture_field: architecture, "model_name_or_path": backbone}
+            ),
         )
         for architecture in architectures
         for backbone, backbone_name in zip(backbones, backbone_names)
     ]
 
 
-def run_experiment(experiment_args: ExperimentArguments, model_args, data_args, training_args) -> dict:
+def run_experiment(
+    experiment_args: ExperimentArguments, model_args, data_args, training_args, task: TrainingTask = APC_TASK
+) -> dict:
     """Train every configuration × seed (optionally k-fold each), then write the summaries and plots.
 
-    Returns the ``summary.json`` content. ``training_args.output_dir`` is the
+    ``task`` says how to read the data and build each configuration's setup (default: APC). Returns the
+    ``summary.json`` content. ``training_args.output_dir`` is the
     experiment's folder; every other training argument applies to every run.
 
     >>> from hf_absa.training.apc import APCDataArguments, APCModelArguments
@@ -138,18 +145,18 @@ def run_experiment(experiment_args: ExperimentArguments, model_args, data_args, 
     >>> summary["configs"]["bert_spc"]["test_accuracy"]  # doctest: +SKIP
     {'mean': 0.81, 'std': 0.013, 'n': 3}
     """
-    configurations = experiment_configurations(experiment_args, model_args)
+    configurations = experiment_configurations(experiment_args, model_args, task)
     for configuration in configurations:
-        resolve_backbone(configuration.model_args)  # a bad name fails before anything trains
+        task.check_model_arguments(configuration.model_args)  # a bad name fails before anything trains
     if experiment_args.plots:
         require_matplotlib()
     seeds = experiment_args.seeds or [training_args.seed]
     folds = experiment_args.cross_validate_fold
     root = Path(training_args.output_dir)
-    raw = load_training_data(data_args)
+    raw = task.load_data(data_args)
     runs = []
     for configuration in configurations:
-        setup = prepare_apc_setup(configuration.model_args, raw, training_args, data_args.dataset)
+        setup = task.prepare_setup(configuration.model_args, raw, training_args, data_args.dataset)
         for seed in seeds:
             run_name = f"{configuration.name}-seed{seed}"
             logger.info("Run %s (%d of %d)", run_name, len(runs) + 1, len(configurations) * len(seeds))
@@ -165,8 +172,8 @@ def run_experiment(experiment_args: ExperimentArguments, model_args, data_args, 
                 {
                     "run": run_name,
                     "config": configuration.name,
-                    "model": configuration.model_args.apc_model,
-                    "backbone": setup.backbone,
+                    "model": getattr(configuration.model_args, task.architecture_field),
+                    "backbone": task.backbone(configuration.model_args),
                     "seed": seed,
                     "output_dir": run_name,
                     **figures,

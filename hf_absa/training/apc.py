@@ -25,15 +25,15 @@ from transformers import AutoTokenizer, set_seed
 from ..data.loading import build_label_mapping, load_apc_dataset
 from ..data.processing import APCProcessor
 from ..data.registry import sample_data_dir
-from ..models import APC_MODEL_SETTINGS, APCConfig, APCModelForSequenceClassification, required_inputs
+from ..models import APC_MODEL_SETTINGS, APC_MODELS, APCConfig, APCModelForSequenceClassification, required_inputs
 from ..models.configuration_apc import label_maps
 from .trainer import APCTrainer
 from .training_args import APCTrainingArguments
-from .workflow import TrainingSetup, bundled_minilm_path, fit_and_evaluate
+from .workflow import TrainingSetup, TrainingTask, bundled_minilm_path
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["APCDataArguments", "APCModelArguments", "APCSetup", "prepare_apc_setup", "train_apc"]
+__all__ = ["APC_TASK", "APCDataArguments", "APCModelArguments", "APCSetup", "prepare_apc_setup", "train_apc"]
 
 BACKBONE_HELP = (
     "Backbone to start from: a Hub model id or a folder (BERT, RoBERTa, DeBERTa, ...). Default: the bundled "
@@ -109,6 +109,12 @@ def resolve_backbone(model_args: APCModelArguments) -> str:
     return backbone
 
 
+def check_model_arguments(model_args: APCModelArguments) -> None:
+    """Raise ValueError for a missing backbone or invalid model settings, before any data is read."""
+    resolve_backbone(model_args)
+    APCConfig(**model_settings(model_args))
+
+
 def model_settings(model_args: APCModelArguments) -> dict[str, Any]:
     """The `APC_MODEL_SETTINGS` values of ``model_args`` (the keyword arguments of a new model's config)."""
     return {setting.name: getattr(model_args, setting.name) for setting in APC_MODEL_SETTINGS}
@@ -175,7 +181,18 @@ def train_apc(
     ...                     APCTrainingArguments("runs/sample", num_train_epochs=1))  # doctest: +SKIP
     >>> results["test_accuracy"]  # doctest: +SKIP
     """
-    resolve_backbone(model_args)  # a bad backbone or setting fails before the data is read
-    APCConfig(**model_settings(model_args))
-    setup = prepare_apc_setup(model_args, load_training_data(data_args), training_args, data_args.dataset)
-    return fit_and_evaluate(setup, training_args)
+    return APC_TASK.train(model_args, data_args, training_args)
+
+
+APC_TASK = TrainingTask(
+    name="apc",
+    model_arguments=APCModelArguments,
+    data_arguments=APCDataArguments,
+    training_arguments=APCTrainingArguments,
+    architecture_field="apc_model",
+    architectures=APC_MODELS,
+    load_data=load_training_data,
+    prepare_setup=prepare_apc_setup,
+    check_model_arguments=check_model_arguments,
+    backbone=resolve_backbone,
+)

@@ -11,8 +11,10 @@ and shared by every run of it (seeds, folds):
   collator, metrics and model card;
 * ``new_model(seed)``: a freshly initialised model (seeded, so the same seed gives the same start).
 
-A second task (aspect term extraction) plugs in by subclassing `TrainingSetup` with its own ``new_model`` and
-``trainer_class``; the evaluation protocols (`hf_absa.training.protocols`), the held-out split
+A task is described once by a `TrainingTask` (its argument dataclasses, how it reads its data and builds its
+setup, which setting names the architecture); the ``train`` command, the experiment runner (seeds, folds,
+summaries, plots) and the benchmarks take that description. A second task (aspect term extraction) plugs in with
+its own `TrainingSetup` subclass (``new_model``, ``trainer_class``) and `TrainingTask`; the evaluation protocols (`hf_absa.training.protocols`), the held-out split
 (`hf_absa.training.splits`), ``all_results.json``, the export and the Hub push then come for free.
 
 >>> import dataclasses
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -68,6 +71,40 @@ class TrainingSetup:
     def new_model(self, seed: int) -> PreTrainedModel:
         """A fresh model whose new weights are fixed by ``seed``."""
         raise NotImplementedError(f"{type(self).__name__} must define new_model(seed)")
+
+
+@dataclass(frozen=True)
+class TrainingTask:
+    """Everything task-neutral code needs to know about one task (APC: `hf_absa.training.apc.APC_TASK`).
+
+    Attributes:
+        name: the ``--task`` value.
+        model_arguments, data_arguments, training_arguments: the argument dataclasses (``hf-absa train`` flags).
+        architecture_field: the model-argument field that names the architecture (compared by experiments).
+        architectures: its valid values.
+        load_data: ``load_data(data_args) -> DatasetDict`` of raw splits.
+        prepare_setup: ``prepare_setup(model_args, raw, training_args, dataset_name) -> TrainingSetup``.
+        check_model_arguments: ``check(model_args)`` raises ValueError on a bad backbone or setting, before any
+            data is read.
+        backbone: ``backbone(model_args) -> str``: the backbone a setup will start from (for summaries).
+    """
+
+    name: str
+    model_arguments: type
+    data_arguments: type
+    training_arguments: type
+    architecture_field: str
+    architectures: tuple[str, ...]
+    load_data: Callable[[Any], DatasetDict]
+    prepare_setup: Callable[..., TrainingSetup]
+    check_model_arguments: Callable[[Any], None]
+    backbone: Callable[[Any], str]
+
+    def train(self, model_args, data_args, training_args) -> tuple[dict[str, Any], Trainer]:
+        """Read, featurise, train, test and export once; returns (metrics, trainer)."""
+        self.check_model_arguments(model_args)  # a bad backbone or setting fails before the data is read
+        setup = self.prepare_setup(model_args, self.load_data(data_args), training_args, data_args.dataset)
+        return fit_and_evaluate(setup, training_args)
 
 
 def fit_and_evaluate(
