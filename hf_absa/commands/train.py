@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..experiments.runner import ExperimentArguments, run_experiment, summary_markdown
 from ..training.apc import APC_TASK
+from ..training.console import PhaseProgressCallback
 from ..training.workflow import TrainingTask
 from ._common import (
     CommandLineError,
@@ -50,6 +51,16 @@ class TrainCommandArguments:
         default=-1,
         metadata={"help": "k >= 2: stratified k-fold cross-validation over train (PyABSA's option); -1 = off."},
     )
+    verbose: bool = field(
+        default=False,
+        metadata={"help": "The stock Trainer console: every logged dict and a nested bar per evaluation (default: "
+                  "one progress bar per phase; the logs are in trainer_state.json either way)."},
+    )
+
+
+def console_callbacks(verbose: bool) -> list:
+    """The callbacks that shape the console: one bar per phase, unless ``verbose``."""
+    return [] if verbose else [PhaseProgressCallback()]
 
 
 def task_of(argv: Sequence[str]) -> TrainingTask:
@@ -103,7 +114,7 @@ def main(argv: Sequence[str]) -> int:
         return 0
     if command_args.seeds:
         training_args.seed = command_args.seeds[0]
-    metrics, trainer = task.train(model_args, data_args, training_args)
+    metrics, trainer = task.train(model_args, data_args, training_args, console_callbacks(command_args.verbose))
     if trainer.is_world_process_zero():
         print_results(metrics, training_args.output_dir)
     return 0

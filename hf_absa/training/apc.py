@@ -172,7 +172,10 @@ def prepare_apc_setup(
 
 
 def train_apc(
-    model_args: APCModelArguments, data_args: APCDataArguments, training_args: APCTrainingArguments
+    model_args: APCModelArguments,
+    data_args: APCDataArguments,
+    training_args: APCTrainingArguments,
+    callbacks: list | None = None,
 ) -> tuple[dict, APCTrainer]:
     """Train, select on validation, test the selected model, export; returns (metrics, trainer).
 
@@ -181,7 +184,7 @@ def train_apc(
     ...                     APCTrainingArguments("runs/sample", num_train_epochs=1))  # doctest: +SKIP
     >>> results["test_accuracy"]  # doctest: +SKIP
     """
-    return APC_TASK.train(model_args, data_args, training_args)
+    return APC_TASK.train(model_args, data_args, training_args, callbacks)
 
 
 APC_TASK = TrainingTask(

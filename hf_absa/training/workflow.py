@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from datasets import DatasetDict
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, Trainer, TrainingArguments
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, ProgressCallback, Trainer, TrainingArguments
 
 from .protocols import evaluation_protocol, max_test_metrics
 from .splits import hold_out_validation
@@ -100,11 +100,11 @@ class TrainingTask:
     check_model_arguments: Callable[[Any], None]
     backbone: Callable[[Any], str]
 
-    def train(self, model_args, data_args, training_args) -> tuple[dict[str, Any], Trainer]:
-        """Read, featurise, train, test and export once; returns (metrics, trainer)."""
+    def train(self, model_args, data_args, training_args, callbacks: list | None = None) -> tuple[dict[str, Any], Trainer]:
+        """Read, featurise, train, test and export once; returns (metrics, trainer). See `fit_and_evaluate`."""
         self.check_model_arguments(model_args)  # a bad backbone or setting fails before the data is read
         setup = self.prepare_setup(model_args, self.load_data(data_args), training_args, data_args.dataset)
-        return fit_and_evaluate(setup, training_args)
+        return fit_and_evaluate(setup, training_args, callbacks=callbacks)
 
 
 def fit_and_evaluate(
@@ -121,7 +121,8 @@ def fit_and_evaluate(
     ``max_test_*`` figures are added (`hf_absa.training.protocols`). Without a test split, ``all_results.json``
     says so under ``test_split`` (`NO_TEST_SPLIT_NOTE`). Writes ``all_results.json`` and ``trainer_state.json`` to
     ``training_args.output_dir`` and exports the model per ``export_mode``; returns (metrics, trainer).
-    ``callbacks`` are extra `TrainerCallback`s (e.g. the benchmarks' step timer).
+    ``callbacks`` are extra `TrainerCallback`s (e.g. the benchmarks' step timer); a `ProgressCallback` among them
+    replaces the stock one (`hf_absa.training.console.PhaseProgressCallback`).
     """
     features = setup.features if features is None else features
     train, validation, test = features["train"], features.get("validation"), features.get("test")
@@ -137,6 +138,11 @@ def fit_and_evaluate(
         dataset_name=setup.dataset_name,
         callbacks=callbacks,
     )
+    if any(isinstance(callback, ProgressCallback) for callback in callbacks or ()):
+        # A progress callback of the caller's (e.g. `PhaseProgressCallback`) replaces the stock one.
+        for callback in list(trainer.callback_handler.callbacks):
+            if type(callback) is ProgressCallback:
+                trainer.remove_callback(callback)
     started = time.perf_counter()
     train_result = trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     metrics = dict(train_result.metrics)
