@@ -85,3 +85,11 @@ def test_predict_names_the_checkpoint_with_the_hf_flag_and_its_aliases(flag):
 
     args, positional = predict.make_parser().parse_args_into_dataclasses([flag, "runs/x", "a [B-ASP]b[E-ASP]"])
     assert args.model_name_or_path == "runs/x" and positional.texts == ["a [B-ASP]b[E-ASP]"]
+
+
+def test_card_says_when_no_test_split_was_evaluated():
+    config = {"apc_model": "bert_spc", "id2label": {"0": "Negative", "1": "Positive"}}
+    untested = APCModelCardData.from_parts(config, {}, {"eval_accuracy": 0.8, "test_split": "none"}, model_id="m")
+    tested = APCModelCardData.from_parts(config, {}, {"eval_accuracy": 0.8, "test_accuracy": 0.7}, model_id="m")
+    assert "no test split was evaluated" in untested.render()
+    assert "test was\nevaluated once" in tested.render() and "no test split" not in tested.render()

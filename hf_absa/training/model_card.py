@@ -271,6 +271,11 @@ class APCModelCardData:
         """bert_spc(_v2) without lsa reads only the tokenizer's (sentence, aspect) pair encoding."""
         return self.apc_model in SPC_MODELS and not self.model_hyperparameters.get("lsa", False)
 
+    @property
+    def tested(self) -> bool:
+        """Whether a test split was evaluated (data without one gives validation figures only)."""
+        return any(key.startswith("test_") and isinstance(value, (int, float)) for key, value in self.metrics.items())
+
     def card_data(self) -> ModelCardData:
         """The YAML metadata: library, task, tags, base model, datasets and the test metrics as model-index."""
         dataset_id = self.dataset if self.dataset and "/" in self.dataset and hub_id_or_none(self.dataset) else None
