@@ -90,7 +90,11 @@ def test_train_writes_all_results(data_folder, tiny_backbone_dir, tmp_path):
     for key in ("test_accuracy", "test_f1", "train_samples_per_second", "eval_accuracy"):
         assert key in results, key
     assert 0.0 <= results["test_accuracy"] <= 1.0
-    assert "test_accuracy" in result.stdout
+    table = result.stdout[result.stdout.index("Results"):].splitlines()
+    assert table[1].split() == ["metric", "validation", "test"]
+    accuracy_row = next(line.split() for line in table if line.startswith("accuracy "))
+    assert float(accuracy_row[2]) == pytest.approx(results["test_accuracy"], abs=1e-4)
+    assert "{'loss'" not in result.stdout  # one bar per phase: the per-step log dicts stay in trainer_state.json
     assert (out / "model.safetensors").is_file()
     config = json.loads((out / "config.json").read_text())
     assert config["apc_model"] == "fast_lcf_bert" and config["max_seq_len"] == 32
@@ -113,3 +117,45 @@ def test_every_architecture_trains_from_the_cli(model_flags, data_folder, tiny_b
     config = json.loads((out / "config.json").read_text())
     assert config["apc_model"] == model_flags[1]
     assert "test_accuracy" in json.loads((out / "all_results.json").read_text())
+
+
+def test_train_accepts_pyabsa_repetition_options(data_folder, tiny_backbone_dir, tmp_path, capsys):
+    """PyABSA trains with cross_validate_fold and a list of seeds; `train` runs the experiment runner for them."""
+    out = tmp_path / "cv"
+    code, stdout, err = run_main(
+        ["train", "--dataset", str(data_folder), "--backbone", str(tiny_backbone_dir), "--seeds", "1", "2",
+         "--cross_validate_fold", "2", "--max_seq_len", "32", "--max_steps", "2", "--eval_steps", "1",
+         "--per_device_train_batch_size", "16", "--save_mode", "0", "--use_cpu", "--disable_tqdm", "true",
+         "--output_dir", str(out)], capsys)
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["cross_validate_fold"] == 2
+    assert [run["seed"] for run in summary["runs"]] == [1, 2]
+    assert all((out / run["output_dir"] / "fold-1" / "all_results.json").is_file() for run in summary["runs"])
+    assert "| bert_spc | 2 |" in stdout
+
+
+def test_internal_errors_keep_their_traceback(monkeypatch, capsys):
+    """Only user errors become one line; a KeyError from a bug is not disguised as a usage error."""
+    from hf_absa.commands import train
+
+    def broken(argv):
+        raise KeyError("internal")
+
+    monkeypatch.setattr(train, "main", broken)
+    with pytest.raises(KeyError):
+        main(["train"])
+    assert capsys.readouterr().err == ""
+
+
+def test_value_errors_from_other_libraries_keep_their_traceback(monkeypatch):
+    from hf_absa.commands import train
+
+    def broken(argv):
+        import json as library
+
+        library.loads("{")  # a ValueError raised inside another library's code
+
+    monkeypatch.setattr(train, "main", broken)
+    with pytest.raises(ValueError):
+        main(["train"])

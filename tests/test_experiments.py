@@ -258,4 +258,4 @@ def test_printed_results_label_the_pyabsa_figures(capsys):
     out = capsys.readouterr().out
     assert "PyABSA protocol" in out and "maximum over 12 test evaluations" in out
     protocol_line = out.index("PyABSA protocol")
-    assert out.index("max_test_accuracy") > protocol_line > out.index("test_accuracy")
+    assert out.index("max_test_accuracy") > protocol_line > out.index("accuracy")
