@@ -13,6 +13,7 @@ from datasets import Dataset
 
 from apc_fixtures import build_model
 from hf_absa import SentimentClassifier, load_apc_dataset, parse_marked_text
+from hf_absa.cli import main
 from hf_absa.inference import AspectPrediction, SentencePrediction, missing_checkpoint_files
 from hf_absa.inference.precision import check_precision
 from hf_absa.onednn import CAPACITY_VARIABLE, DEFAULT_CAPACITY
@@ -267,6 +268,14 @@ def test_a_folder_lacking_checkpoint_files_is_one_line_naming_them(
     # and what a complete folder holds
     assert "must contain config.json, model.safetensors (or model.safetensors.index.json and its shards) and the " \
            "tokenizer files: tokenizer_config.json with tokenizer.json or the vocab files" in message
+
+
+def test_hf_absa_predict_reports_missing_files_in_one_line(tiny_apc_checkpoint, tmp_path, capsys):
+    folder = copy_without(tiny_apc_checkpoint, tmp_path / "checkpoint", "model.safetensors")
+    assert main(["predict", "--model", str(folder), "--device", "cpu", "the [B-ASP]food[E-ASP] is good"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0
+    assert error.startswith(f"hf-absa predict: error: model: {folder} lacks the weights (model.safetensors);")
 
 
 def test_tokenizer_config_with_vocab_files_instead_of_tokenizer_json_loads(classifier, tiny_apc_checkpoint,
