@@ -73,7 +73,10 @@ class AspectSentimentPipeline(Pipeline):
             raise ValueError("aspect-sentiment needs the model's tokenizer; expected tokenizer= (or a checkpoint "
                              "folder with its tokenizer files)")
         self.classifier = SentimentClassifier(
-            self.model, self.tokenizer, device=self.device, batch_size=self._batch_size or DEFAULT_BATCH_SIZE
+            self.model,
+            self.tokenizer,
+            device=self.device,
+            batch_size=DEFAULT_BATCH_SIZE if self._batch_size is None else self._batch_size,
         )
         # The base class runs calls without batch_size= at batch size 1; the classifier's default suits better.
         self._batch_size = self.classifier.batch_size
