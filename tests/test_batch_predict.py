@@ -11,6 +11,8 @@ from hf_absa import SentimentClassifier
 from hf_absa.metrics import compute_apc_metrics
 from hf_absa.data import APCDataError
 from hf_absa.inference import batch
+from hf_absa.inference.batch import APCMetricsAccumulator
+from hf_absa.inference.streaming import ProgressBar, stream_predictions
 
 LABELS = ["Negative", "Neutral", "Positive"]
 
@@ -167,3 +169,89 @@ def test_input_errors(classifier, tmp_path):
     source = write_lines(tmp_path / "x.inference", ["the [B-ASP]food[E-ASP] is good"])
     with pytest.raises(ValueError, match="output: .* is the input file"):
         classifier.predict_file(source, source)
+
+
+# ------------------------------------------------------------------ the task-neutral seam
+
+
+class CapitalisedWordTagger:
+    """A token-level predictor (the shape aspect extraction will have): one group per sentence, one result per
+    group with the extracted spans, reading at most ``chunk_size`` groups ahead."""
+
+    def __init__(self, chunk_size=3):
+        self.chunk_size = chunk_size
+        self.read_ahead = []
+
+    def predict_example_groups(self, groups):
+        chunk = []
+        for group in groups:
+            chunk.append(group)
+            if len(chunk) == self.chunk_size:
+                self.read_ahead.append(len(chunk))
+                yield from map(self.tag, chunk)
+                chunk = []
+        yield from map(self.tag, chunk)
+
+    @staticmethod
+    def tag(group):
+        (example,) = group
+        return {"tokens": example["tokens"],
+                "aspects": [index for index, token in enumerate(example["tokens"]) if token[0].isupper()]}
+
+
+class SpanCounter:
+    """A metrics accumulator: predicted vs gold aspect positions, as a span-F1 accumulator would count them."""
+
+    def __init__(self, gold):
+        self.gold, self.true_positives, self.predicted = iter(gold), 0, 0
+
+    def add(self, result):
+        gold = set(next(self.gold))
+        self.true_positives += len(gold & set(result["aspects"]))
+        self.predicted += len(result["aspects"])
+
+    def compute(self):
+        return {"precision": self.true_positives / self.predicted}
+
+
+def test_a_token_level_task_plugs_into_the_stream_with_its_own_reader_predictor_and_metrics(tmp_path, capsys):
+    sentences = [f"the Battery {index} and the Screen" if index % 2 else f"nice Staff {index}" for index in range(10)]
+    reader = ([{"tokens": sentence.split()}] for sentence in sentences)
+    gold = [[1, 5] if index % 2 else [0] for index in range(10)]  # every second sentence: "nice" is gold, not Staff
+    metrics = SpanCounter(gold)
+    predictor = CapitalisedWordTagger()
+    counts = stream_predictions(predictor, reader, tmp_path / "tags.jsonl", metrics=metrics,
+                                progress=ProgressBar("Tagging", total=10, unit="sentences", per_example=False))
+    assert counts == {"sentences": 10, "examples": 10}
+    written = read_jsonl(tmp_path / "tags.jsonl")
+    assert [" ".join(result["tokens"]) for result in written] == sentences  # input order
+    assert written[1]["aspects"] == [1, 5] and written[0]["aspects"] == [1]
+    assert metrics.compute() == {"precision": 10 / 15}
+    assert predictor.read_ahead == [3, 3, 3]  # streamed chunk by chunk
+    assert "Tagging" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("results_per_group", [0, 2])
+def test_a_predictor_not_yielding_one_result_per_group_is_an_error_and_writes_nothing(tmp_path, results_per_group):
+    class Broken:
+        def predict_example_groups(self, groups):
+            for group in groups:
+                yield from [{"group": len(group)}] * results_per_group
+
+    output = write_lines(tmp_path / "out.jsonl", ['{"previous": true}'])
+    with pytest.raises(RuntimeError, match="Broken.predict_example_groups yielded .*expected one result per group"):
+        stream_predictions(Broken(), iter([[{}], [{}, {}]]), output)
+    assert read_jsonl(output) == [{"previous": True}]
+
+
+def test_the_apc_metrics_accumulator_matches_compute_apc_metrics(classifier):
+    results = classifier.predict(marked_lines(200, seed=5) + ["the [B-ASP]wine[E-ASP] is odd $LABEL$ Conflict",
+                                                              "the [B-ASP]food[E-ASP] is good"])
+    metrics = APCMetricsAccumulator(LABELS)
+    for result in results:
+        metrics.add(result)
+    summary = metrics.compute()
+    assert summary["metrics"] == metrics_of(results[:200])
+    assert summary["labelled"] == sum(len(result["aspects"]) for result in results[:200])
+    assert summary["unknown_references"] == {"Conflict": 1}
+    assert APCMetricsAccumulator(LABELS).compute() == {"labelled": 0, "unknown_references": {}, "metrics": None}

@@ -3,6 +3,8 @@
 import json
 import os
 import random
+import re
+import shutil
 
 import numpy as np
 import pytest
@@ -11,7 +13,9 @@ from datasets import Dataset
 
 from apc_fixtures import build_model
 from hf_absa import SentimentClassifier, load_apc_dataset
+from hf_absa.cli import main
 from hf_absa.data import parse_marked_text
+from hf_absa.inference import AspectPrediction, SentencePrediction, missing_checkpoint_files
 from hf_absa.inference.precision import check_precision
 from hf_absa.onednn import CAPACITY_VARIABLE, DEFAULT_CAPACITY
 from hf_absa.training import export_checkpoint
@@ -53,7 +57,7 @@ def test_one_result_per_marked_aspect(classifier):
         assert set(aspect["probabilities"]) == LABELS
         assert sum(aspect["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
         assert aspect["label"] == max(aspect["probabilities"], key=aspect["probabilities"].get)
-        assert aspect["confidence"] == aspect["probabilities"][aspect["label"]]
+        assert aspect["score"] == aspect["probabilities"][aspect["label"]]
         assert "reference" not in aspect
     assert_plain_json(result)
 
@@ -111,7 +115,7 @@ def test_dataset_gets_prediction_columns(classifier):
             "aspect": ["food", "wine", "staff"], "label": ["Positive", "Negative", None]}
     dataset = Dataset.from_dict(rows)
     predicted = classifier.predict(dataset)
-    assert predicted.column_names == ["sentence", "aspect", "label", "pred_label", "pred_confidence",
+    assert predicted.column_names == ["sentence", "aspect", "label", "pred_label", "pred_score",
                                       "pred_probabilities"]
     assert dataset.column_names == ["sentence", "aspect", "label"]  # a new dataset; the input is untouched
     marked = classifier.predict(["the [B-ASP]food[E-ASP] is good but the [B-ASP]wine[E-ASP] is bad",
@@ -119,7 +123,7 @@ def test_dataset_gets_prediction_columns(classifier):
     expected = [aspect for result in marked for aspect in result["aspects"]]
     assert predicted["pred_label"] == [aspect["label"] for aspect in expected]
     for row, aspect in zip(predicted, expected):
-        assert row["pred_confidence"] == pytest.approx(aspect["confidence"], abs=1e-6)
+        assert row["pred_score"] == pytest.approx(aspect["score"], abs=1e-6)
         assert row["pred_probabilities"] == pytest.approx(aspect["probabilities"], abs=1e-6)
 
 
@@ -198,7 +202,7 @@ def test_aspect_lists_must_match_the_texts(classifier):
         classifier.predict(["the food", "the wine"], aspects=[["food"]])
     with pytest.raises(ValueError, match=r"^texts\[1\]: aspect 0 'food' does not occur"):
         classifier.predict(["the food", "the wine"], aspects=["food", "food"])
-    with pytest.raises(TypeError, match=r"texts\[0\] is a int"):
+    with pytest.raises(TypeError, match=r"texts\[0\] is the int 3; expected a sentence with its aspects marked"):
         classifier.predict([3])
 
 
@@ -219,10 +223,101 @@ def test_bad_constructor_arguments(tiny_apc_checkpoint):
 def test_from_pretrained_errors(tiny_backbone_dir, tmp_path):
     with pytest.raises(FileNotFoundError, match="is not a folder"):
         SentimentClassifier.from_pretrained(tmp_path / "missing")
-    with pytest.raises(FileNotFoundError, match="has no config.json"):
+    with pytest.raises(FileNotFoundError, match="lacks config.json; the weights"):
         SentimentClassifier.from_pretrained(tmp_path)
-    with pytest.raises(ValueError, match="holds a 'bert' model, not an hf_absa APC checkpoint"):
+    with pytest.raises(ValueError, match=r"holds a 'bert' model \(BertModel\), neither an hf_absa APC checkpoint"):
         SentimentClassifier.from_pretrained(tiny_backbone_dir)
+
+
+def copy_without(checkpoint, destination, *names):
+    shutil.copytree(checkpoint, destination)
+    for name in names:
+        (destination / name).unlink()
+    return destination
+
+
+@pytest.mark.parametrize(
+    "removed, added, lacks",
+    [
+        (["config.json"], {}, "lacks config.json;"),
+        (["model.safetensors"], {}, r"lacks the weights \(model.safetensors\);"),
+        (["model.safetensors"], {"pytorch_model.bin": b"pickle"}, r"lacks the weights \(model.safetensors; "
+                                                                  r"pytorch_model.bin is a pickle"),
+        (["model.safetensors"], {"model.safetensors.index.json": b'{"weight_map": {"a": "model-00001.safetensors"}}'},
+         r"lacks the shard\(s\) model-00001.safetensors named in model.safetensors.index.json;"),
+        (["model.safetensors"], {"model.safetensors.index.json": b"not json"},
+         "lacks a readable model.safetensors.index.json"),
+        (["tokenizer.json", "tokenizer_config.json"], {}, r"lacks the tokenizer files \(tokenizer_config.json with "
+                                                          r"tokenizer.json or vocab files\);"),
+        (["tokenizer.json"], {}, r"lacks the tokenizer's vocabulary \(tokenizer.json, or vocab files"),
+        (["tokenizer_config.json"], {}, r"lacks tokenizer_config.json \(the tokenizer's class and special tokens\);"),
+        (["tokenizer.json", "tokenizer_config.json"], {"vocab.txt": None}, r"lacks tokenizer_config.json"),
+        (["config.json", "tokenizer.json"], {}, r"lacks config.json; the tokenizer's vocabulary"),
+    ],
+)
+def test_a_folder_lacking_checkpoint_files_is_one_line_naming_them(
+    tiny_apc_checkpoint, tiny_backbone_dir, tmp_path, removed, added, lacks
+):
+    folder = copy_without(tiny_apc_checkpoint, tmp_path / "checkpoint", *removed)
+    for name, content in added.items():
+        (folder / name).write_bytes((tiny_backbone_dir / name).read_bytes() if content is None else content)
+    with pytest.raises(FileNotFoundError) as error_info:
+        SentimentClassifier.from_pretrained(folder, device="cpu")
+    message = str(error_info.value)
+    assert "\n" not in message and message.startswith(f"model: {folder} lacks")
+    assert re.search(lacks, message), message
+    # and what a complete folder holds
+    assert "must contain config.json, model.safetensors (or model.safetensors.index.json and its shards) and the " \
+           "tokenizer files: tokenizer_config.json with tokenizer.json or the vocab files" in message
+
+
+def test_hf_absa_predict_reports_missing_files_in_one_line(tiny_apc_checkpoint, tmp_path, capsys):
+    folder = copy_without(tiny_apc_checkpoint, tmp_path / "checkpoint", "model.safetensors")
+    assert main(["predict", "--model", str(folder), "--device", "cpu", "the [B-ASP]food[E-ASP] is good"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0
+    assert error.startswith(f"hf-absa predict: error: model: {folder} lacks the weights (model.safetensors);")
+
+
+def test_tokenizer_config_with_vocab_files_instead_of_tokenizer_json_loads(classifier, tiny_apc_checkpoint,
+                                                                          tiny_backbone_dir, tmp_path):
+    folder = copy_without(tiny_apc_checkpoint, tmp_path / "checkpoint", "tokenizer.json")
+    shutil.copy(tiny_backbone_dir / "vocab.txt", folder / "vocab.txt")
+    assert missing_checkpoint_files(folder) == []
+    text = "the [B-ASP]battery[E-ASP] is good but the [B-ASP]screen[E-ASP] is dim"
+    reloaded = SentimentClassifier.from_pretrained(folder, device="cpu")
+    assert reloaded.predict(text) == classifier.predict(text)
+
+
+def test_dict_inputs_give_the_results_of_marked_text_and_aspect_lists(classifier):
+    marked = ["the [B-ASP]food[E-ASP] is good but the [B-ASP]wine[E-ASP] is bad", "nice [B-ASP]staff[E-ASP]"]
+    dicts = [{"text": "the food is good but the wine is bad", "aspects": ["food", ("wine", 25)]},
+             {"text": "nice staff", "aspects": "staff"}]
+    expected = classifier.predict(marked)
+    assert classifier.predict(dicts) == expected
+    assert classifier.predict(dicts[0]) == expected[0]
+    assert classifier.predict([marked[0], dicts[1]]) == expected  # the two forms mixed in one list
+    assert classifier.predict(["the food is good but the wine is bad", "nice staff"],
+                              aspects=[["food", "wine"], ["staff"]]) == expected
+    with pytest.raises(TypeError, match=r"texts\[0\] is a dict; expected a plain sentence \(a string\), as aspects="):
+        classifier.predict([dicts[0]], aspects=[["food"]])
+    with pytest.raises(TypeError, match=r"^the input is the dict .*expected a sentence with its aspects marked"):
+        classifier.predict({"sentence": "the food"})
+    with pytest.raises(TypeError, match=r"texts\[1\]: 'text' is a int; expected the sentence as a string"):
+        classifier.predict([marked[0], {"text": 3, "aspects": ["food"]}])
+
+
+def test_results_follow_the_schema_of_the_result_classes(classifier):
+    result = classifier.predict("the [B-ASP]food[E-ASP] is delicious $LABEL$ Positive")
+    (aspect,) = result["aspects"]
+    rebuilt = SentencePrediction(result["sentence"], [AspectPrediction(
+        **{key: aspect[key] for key in ("aspect", "start", "end", "label", "score", "probabilities", "reference")})])
+    assert rebuilt.to_dict() == result
+    assert list(aspect) == ["aspect", "start", "end", "label", "score", "probabilities", "reference", "correct"]
+    assert aspect["correct"] is rebuilt.aspects[0].correct is (aspect["label"] == "Positive")
+    unlabelled = AspectPrediction("food", 4, 8, "Neutral", 0.5, {"Neutral": 0.5, "Positive": 0.5})
+    assert unlabelled.correct is None and set(unlabelled.to_dict()) == {
+        "aspect", "start", "end", "label", "score", "probabilities"}
 
 
 def test_save_mode_2_checkpoint_predicts_the_same(classifier, tiny_tokenizer, tmp_path):

@@ -13,6 +13,8 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ..files import atomic_write
+
 # The figures a summary carries, in table order, with their column titles.
 SUMMARY_METRICS = {
     "test_accuracy": "test acc",
@@ -98,12 +100,10 @@ def metric_columns(records: Iterable[Mapping]) -> list[str]:
 
 
 def write_json(path: str | os.PathLike, data) -> Path:
-    """Write ``data`` as indented JSON (atomically: a temporary file moved into place)."""
+    """Write ``data`` as indented JSON, atomically (`hf_absa.files.atomic_write`)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    with atomic_write(path) as file:
+        file.write(json.dumps(data, indent=2) + "\n")
     return path
 
 

@@ -1,31 +1,42 @@
 """Prediction with trained hf_absa checkpoints.
 
-* `SentimentClassifier` (``classifier.py``): marked text, sentences with aspect lists, lists of either or a
-  ``datasets.Dataset`` in; plain-JSON results out. Devices, bf16 / int8 / ``torch.compile`` in ``precision.py``,
-  input forms in ``inputs.py``.
+* `SentimentClassifier` (``classifier.py``): marked text, ``{"text", "aspects"}`` dicts, sentences with aspect
+  lists, lists of these or a ``datasets.Dataset`` in; plain-JSON results out. Devices, bf16 / int8 /
+  ``torch.compile`` in ``precision.py``, input forms in ``inputs.py``.
+* ``results.py``: the one result schema, `SentencePrediction` / `AspectPrediction` with ``to_dict()``.
+* `AspectSentimentPipeline` (``pipeline.py``): the ``pipeline("aspect-sentiment")`` task, registered on import; a
+  shim over `SentimentClassifier` with the same results.
 * `predict_file` (``batch.py``): a 3-line or ``.inference`` file streamed into JSON Lines, with metrics when the
-  file has labels.
+  file has labels; the APC user of the task-neutral `stream_predictions` (``streaming.py``).
 * ``formatting.py``: the human-readable text of results and metrics.
-* `AspectSentimentPipeline` (``pipeline.py``): the ``pipeline("aspect-sentiment")`` task, registered on import.
 
 >>> from hf_absa.inference import SentimentClassifier, predict_file
 >>> SentimentClassifier.from_pretrained  # doctest: +ELLIPSIS
 <bound method SentimentClassifier.from_pretrained of <class '...SentimentClassifier'>>
 """
 
-from .batch import predict_file
-from .classifier import PREDICTION_COLUMNS, SentimentClassifier
+from .batch import APCMetricsAccumulator, predict_file
+from .classifier import PREDICTION_COLUMNS, SentimentClassifier, missing_checkpoint_files
 from .formatting import format_metrics, format_prediction
 from .pipeline import AspectSentimentPipeline  # importing it registers the "aspect-sentiment" pipeline task
 from .precision import PRECISIONS
+from .results import AspectPrediction, SentencePrediction
+from .streaming import ExampleGroupPredictor, MetricsAccumulator, ProgressBar, stream_predictions
 
 __all__ = [
     "PRECISIONS",
     "PREDICTION_COLUMNS",
+    "APCMetricsAccumulator",
+    "AspectPrediction",
     "AspectSentimentPipeline",
+    "ExampleGroupPredictor",
+    "MetricsAccumulator",
+    "ProgressBar",
+    "SentencePrediction",
     "SentimentClassifier",
     "format_metrics",
     "format_prediction",
+    "missing_checkpoint_files",
     "predict_file",
+    "stream_predictions",
 ]
-

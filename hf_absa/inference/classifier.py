@@ -4,57 +4,145 @@
 >>> classifier = SentimentClassifier.from_pretrained("runs/demo")  # doctest: +SKIP
 >>> classifier.predict("The [B-ASP]battery[E-ASP] lasts forever but the [B-ASP]screen[E-ASP] is dim")  # doctest: +SKIP
 {'sentence': 'The battery lasts forever but the screen is dim',
- 'aspects': [{'aspect': 'battery', 'start': 4, 'end': 11, 'label': 'Positive', 'confidence': 0.97,
+ 'aspects': [{'aspect': 'battery', 'start': 4, 'end': 11, 'label': 'Positive', 'score': 0.97,
               'probabilities': {'Negative': 0.01, 'Neutral': 0.02, 'Positive': 0.97}},
              {'aspect': 'screen', 'start': 34, 'end': 40, 'label': 'Negative', ...}]}
 >>> classifier.predict("The battery lasts forever", aspects=["battery"])  # doctest: +SKIP
+>>> classifier.predict({"text": "The battery lasts forever", "aspects": ["battery"]})  # doctest: +SKIP
 >>> texts = ["The [B-ASP]food[E-ASP] was cold $LABEL$ Negative", "Nice [B-ASP]staff[E-ASP]"]
 >>> classifier.predict(texts)  # doctest: +SKIP
 >>> classifier.predict_file("reviews.inference", "predictions.jsonl")["metrics"]["accuracy"]  # doctest: +SKIP
 
-Results are plain Python values (str, int, float, bool, dict, list), ready for ``json.dumps``. Text without
-aspect markers is an error, never a "Global Sentiment" pseudo-aspect as in PyABSA. A long text is classified from
-a window of at most the checkpoint's ``max_seq_len`` tokens centred on each aspect (`APCProcessor`).
+Results follow the schema of `hf_absa.inference.results` (``SentencePrediction.to_dict()``): plain Python values
+(str, int, float, bool, dict, list), ready for ``json.dumps``, the same as ``pipeline("aspect-sentiment")`` returns.
+Text without aspect markers is an error, never a "Global Sentiment" pseudo-aspect as in PyABSA. A long text is
+classified from a window of at most the checkpoint's ``max_seq_len`` tokens centred on each aspect (`APCProcessor`).
+
+Besides hf_absa checkpoints, stock sentence-pair classifiers (a ``*ForSequenceClassification`` model fed
+``(sentence, aspect)``, such as yangheng/deberta-v3-base-absa-v1.1) are run the same way, without the LCF inputs.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from datasets import Dataset, Value
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from ..data.collator import DataCollatorForAPC
 from ..data.processing import APCProcessor
 from ..models import APCConfig
+from .batch import predict_file
 from .inputs import AspectSpec, dataset_example_groups, example_groups
 from .precision import prepare_model, resolve_device
+from .results import AspectPrediction, SentencePrediction
 
-__all__ = ["PREDICTION_COLUMNS", "SentimentClassifier"]
+__all__ = ["CHECKPOINT_CONTENTS", "PREDICTION_COLUMNS", "SentimentClassifier", "missing_checkpoint_files"]
 
 # Columns `predict(dataset)` adds: the predicted label, its probability, every label's probability.
-PREDICTION_COLUMNS = ("pred_label", "pred_confidence", "pred_probabilities")
+PREDICTION_COLUMNS = ("pred_label", "pred_score", "pred_probabilities")
+DEFAULT_BATCH_SIZE = 32
 # Examples featurised and predicted together: enough for full, length-sorted batches, small enough that a huge
 # input never sits in memory as features at once.
 DEFAULT_CHUNK_SIZE = 4096
+# Stock pair classifiers (e.g. yangheng/deberta-v3-base-absa-v1.1) have no `max_seq_len` in their config; their
+# tokenizer may state no limit either (a huge model_max_length), so the pair is cut at BERT's usual length.
+DEFAULT_MAX_SEQ_LEN = 512
+
+CHECKPOINT_CONTENTS = (
+    "a checkpoint folder must contain config.json, model.safetensors (or model.safetensors.index.json and its "
+    "shards) and the tokenizer files: tokenizer_config.json with tokenizer.json or the vocab files (vocab.txt, "
+    "vocab.json + merges.txt, spm.model...), as `hf-absa train` and save_pretrained write them"
+)
+WEIGHTS_FILE = "model.safetensors"
+WEIGHTS_INDEX_FILE = "model.safetensors.index.json"
+# File names of tokenizer vocabularies: WordPiece vocab.txt, BPE vocab.json, SentencePiece *.model / *.spm,
+# tiktoken files.
+VOCAB_FILE_PATTERNS = ("vocab.*", "*.model", "*.spm", "*.tiktoken")
+
+
+def missing_checkpoint_files(folder: str | os.PathLike) -> list[str]:
+    """What the checkpoint ``folder`` lacks of config, weights and tokenizer, in words; empty when complete.
+
+    >>> import tempfile
+    >>> missing_checkpoint_files(tempfile.mkdtemp())  # doctest: +NORMALIZE_WHITESPACE
+    ['config.json', 'the weights (model.safetensors)',
+     'the tokenizer files (tokenizer_config.json with tokenizer.json or vocab files)']
+    """
+    folder = Path(folder)
+    missing = []
+    if not (folder / "config.json").is_file():
+        missing.append("config.json")
+    if not (folder / WEIGHTS_FILE).is_file():
+        index = folder / WEIGHTS_INDEX_FILE
+        if index.is_file():
+            try:
+                shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+            except (ValueError, KeyError, AttributeError, TypeError):
+                missing.append(f"a readable {WEIGHTS_INDEX_FILE} (it is not JSON with a weight_map)")
+            else:
+                absent = [shard for shard in shards if not (folder / shard).is_file()]
+                if absent:
+                    missing.append(f"the shard(s) {', '.join(absent)} named in {WEIGHTS_INDEX_FILE}")
+        elif (folder / "pytorch_model.bin").is_file():
+            missing.append(f"the weights ({WEIGHTS_FILE}; pytorch_model.bin is a pickle, which hf_absa does not "
+                           "load: re-save the model with save_pretrained)")
+        else:
+            missing.append(f"the weights ({WEIGHTS_FILE})")
+    # tokenizer.json alone loads, but without tokenizer_config.json the tokenizer loses its special tokens (no pad
+    # token: batches cannot be padded), so both parts are required.
+    has_vocabulary = (folder / "tokenizer.json").is_file() or any(
+        path.is_file() for pattern in VOCAB_FILE_PATTERNS for path in folder.glob(pattern))
+    has_tokenizer_config = (folder / "tokenizer_config.json").is_file()
+    if not has_vocabulary and not has_tokenizer_config:
+        missing.append("the tokenizer files (tokenizer_config.json with tokenizer.json or vocab files)")
+    elif not has_tokenizer_config:
+        missing.append("tokenizer_config.json (the tokenizer's class and special tokens)")
+    elif not has_vocabulary:
+        missing.append("the tokenizer's vocabulary (tokenizer.json, or vocab files such as vocab.txt)")
+    return missing
+
+
+def is_apc_config(config: Any) -> bool:
+    """Whether ``config`` is an hf_absa APC config: by ``model_type``, since a remote-code (save mode 2)
+    checkpoint brings its own copy of the config class."""
+    return getattr(config, "model_type", None) == APCConfig.model_type
+
+
+def _is_pair_classifier_config(config: Any) -> bool:
+    return any(name.endswith("ForSequenceClassification") for name in getattr(config, "architectures", None) or ())
+
+
+def _check_positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
 
 class SentimentClassifier:
     """Aspect polarity prediction: text in, one result per sentence with one entry per aspect.
 
     Args:
-        model: an `APCModelForSequenceClassification` (e.g. ``trainer.model``).
+        model: an `APCModelForSequenceClassification` (e.g. ``trainer.model``; a remote-code copy works too), or a
+            stock ``*ForSequenceClassification`` model that reads the ``(sentence, aspect)`` pair.
         tokenizer: its fast tokenizer.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``…; None picks CUDA when available.
-        batch_size: examples per forward pass. Each chunk of ``chunk_size`` examples is sorted by length before
-            it is cut into batches, so a batch is padded only to similar lengths.
+        batch_size: examples (aspects) per forward pass, across sentences. Each chunk of ``chunk_size`` examples
+            is sorted by length before it is cut into batches, so a batch is padded only to similar lengths.
         precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"int8"`` (dynamic quantisation, CPU); see
             `hf_absa.inference.precision`.
         compile: run the model through ``torch.compile(model, dynamic=True)``.
         chunk_size: examples featurised at a time.
+
+    Raises:
+        TypeError: ``model`` is neither an APC model nor a ``*ForSequenceClassification`` model.
+        ValueError: a bad ``batch_size``, ``chunk_size``, ``device`` or ``precision``.
     """
 
     def __init__(
@@ -62,17 +150,17 @@ class SentimentClassifier:
         model: Any,
         tokenizer: Any,
         device: str | torch.device | None = None,
-        batch_size: int = 32,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         precision: str = "fp32",
         compile: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> None:
-        for name, value in (("batch_size", batch_size), ("chunk_size", chunk_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        _check_positive_int("batch_size", batch_size)
+        _check_positive_int("chunk_size", chunk_size)
         config = getattr(model, "config", None)
-        if getattr(config, "model_type", None) != APCConfig.model_type:
-            raise TypeError(f"SentimentClassifier needs an hf_absa APC model, got {type(model).__name__} (model_type "
+        if not is_apc_config(config) and not type(model).__name__.endswith("ForSequenceClassification"):
+            raise TypeError(f"SentimentClassifier needs an hf_absa APC model or a sentence-pair "
+                            f"*ForSequenceClassification model, got {type(model).__name__} (model_type "
                             f"{getattr(config, 'model_type', None)!r}); train one with `hf-absa train`")
         self.device = resolve_device(device)
         self.precision = precision
@@ -80,9 +168,13 @@ class SentimentClassifier:
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.chunk_size = chunk_size
-        self.processor = APCProcessor(
-            tokenizer, max_seq_len=config.max_seq_len, srd=config.SRD, input_names=config.forward_inputs
-        )
+        if is_apc_config(config):
+            self.processor = APCProcessor(
+                tokenizer, max_seq_len=config.max_seq_len, srd=config.srd, input_names=config.forward_inputs
+            )
+        else:
+            # A stock pair classifier reads the (sentence, aspect) encoding alone: no LCF vectors, no neighbours.
+            self.processor = APCProcessor(tokenizer, max_seq_len=min(tokenizer.model_max_length, DEFAULT_MAX_SEQ_LEN))
         self.collator = DataCollatorForAPC(tokenizer)
         self.labels = [config.id2label[index] for index in range(config.num_labels)]
 
@@ -93,22 +185,26 @@ class SentimentClassifier:
         device: str | torch.device | None = None,
         precision: str = "fp32",
         compile: bool = False,
-        batch_size: int = 32,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         **kwargs: Any,
     ) -> SentimentClassifier:
         """Load a checkpoint folder (``hf-absa train`` output, any save mode) or a Hub model id.
 
         ``kwargs`` go to transformers' ``from_pretrained`` of the config, model and tokenizer (``revision``,
         ``token``, ``cache_dir``, ``local_files_only``…), except ``chunk_size``, which is the classifier's.
-        """
-        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
+        Raises:
+            FileNotFoundError: ``path`` is neither a folder nor a Hub id, or the folder lacks files (one line naming
+                them and what a checkpoint folder must contain, `missing_checkpoint_files`).
+            ValueError: the checkpoint is neither an hf_absa APC model nor a ``*ForSequenceClassification`` one.
+            OSError: a Hub id that cannot be loaded.
+        """
         chunk_size = kwargs.pop("chunk_size", DEFAULT_CHUNK_SIZE)
         path = os.path.expanduser(str(path))
         if os.path.isdir(path):
-            if not os.path.isfile(os.path.join(path, "config.json")):
-                raise FileNotFoundError(f"model: {path} has no config.json; expected a checkpoint folder written by "
-                                        "`hf-absa train` or save_pretrained")
+            missing = missing_checkpoint_files(path)
+            if missing:
+                raise FileNotFoundError(f"model: {path} lacks {'; '.join(missing)}; {CHECKPOINT_CONTENTS}")
         elif os.path.exists(path) or path.startswith(("/", "./", "../")) or path.count("/") > 1:
             # A Hub id is "name" or "owner/name"; anything else that is not a folder cannot be loaded.
             raise FileNotFoundError(f"model: {path} is not a folder; expected a checkpoint folder written by "
@@ -118,51 +214,73 @@ class SentimentClassifier:
         except OSError as error:
             raise OSError(f"model: cannot load {path!r}, which is no local folder, as a Hub model id: "
                           f"{' '.join(str(error).split())}") from None
-        if config.model_type != APCConfig.model_type:
-            raise ValueError(f"model: {path} holds a {config.model_type!r} model, not an hf_absa APC checkpoint; "
+        if not is_apc_config(config) and not _is_pair_classifier_config(config):
+            architectures = ", ".join(getattr(config, "architectures", None) or ()) or "no architecture"
+            raise ValueError(f"model: {path} holds a {config.model_type!r} model ({architectures}), neither an "
+                             "hf_absa APC checkpoint nor a sentence-pair *ForSequenceClassification checkpoint; "
                              "expected the output of `hf-absa train`")
         model = AutoModelForSequenceClassification.from_pretrained(path, config=config, **kwargs)
         tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
         return cls(model, tokenizer, device=device, batch_size=batch_size, precision=precision, compile=compile,
                    chunk_size=chunk_size)
 
+    def with_batch_size(self, batch_size: int) -> SentimentClassifier:
+        """This classifier with another ``batch_size``: a shallow copy sharing the model (nothing is reloaded)."""
+        _check_positive_int("batch_size", batch_size)
+        if batch_size == self.batch_size:
+            return self
+        other = copy.copy(self)
+        other.batch_size = batch_size
+        return other
+
     # ------------------------------------------------------------------ prediction
 
     def predict(
-        self, texts: str | Sequence[str] | Any, aspects: AspectSpec | Sequence[Any] | None = None
+        self,
+        texts: str | Mapping[str, Any] | Sequence[Any] | Any,
+        aspects: AspectSpec | Sequence[Any] | None = None,
     ) -> dict | list[dict] | Any:
         """Predict the polarity of every aspect.
 
         * ``predict("The [B-ASP]food[E-ASP] was cold $LABEL$ Negative")`` → one result;
-        * ``predict("The food was cold", aspects=["food"])`` → one result, one entry per occurrence of each
-          aspect string; ``aspects=[("food", 4)]`` picks the occurrence at character 4;
-        * ``predict([text, ...])`` (with ``aspects=[[...], ...]`` for plain sentences) → a list of results;
+        * ``predict("The food was cold", aspects=["food"])`` or ``predict({"text": "The food was cold",
+          "aspects": ["food"]})`` → one result, one entry per occurrence of each aspect string;
+          ``aspects=[("food", 4)]`` picks the occurrence at character 4;
+        * ``predict([text_or_dict, ...])`` (with ``aspects=[[...], ...]`` for plain sentences) → a list of results;
         * ``predict(dataset)`` (a ``datasets.Dataset`` with ``sentence``, ``aspect`` and optionally
           ``aspect_start`` / ``label`` columns, one row per aspect) → a new Dataset with the columns of
           `PREDICTION_COLUMNS` added.
 
-        A result is ``{"sentence": ..., "aspects": [{"aspect", "start", "end", "label", "confidence",
-        "probabilities": {label: p}}, ...]}`` with the aspects in sentence order, plus ``"reference"`` and
-        ``"correct"`` for an aspect with a ``$LABEL$`` reference label.
+        A result is ``SentencePrediction.to_dict()`` (`hf_absa.inference.results`): ``{"sentence": ...,
+        "aspects": [{"aspect", "start", "end", "label", "score", "probabilities": {label: p}}, ...]}`` with the
+        aspects in sentence order, plus ``"reference"`` and ``"correct"`` for an aspect with a ``$LABEL$``
+        reference label.
+
+        Raises:
+            TypeError, ValueError: a malformed input, naming it (``texts[2]``) and what was expected.
         """
         if isinstance(texts, Dataset):
             if aspects is not None:
                 raise ValueError("aspects= does not apply to a Dataset; expected its rows to hold the aspects")
             return self._predict_dataset(texts)
         results = list(self.predict_example_groups(example_groups(texts, aspects)))
-        return results[0] if isinstance(texts, str) else results
+        return results[0] if isinstance(texts, (str, Mapping)) else results
 
     def predict_file(self, input_path: str | os.PathLike, output_path: str | os.PathLike, **kwargs: Any) -> dict:
         """Predict a 3-line or ``.inference`` file into JSON Lines; see `hf_absa.inference.batch.predict_file`."""
-        from .batch import predict_file
-
         return predict_file(self, input_path, output_path, **kwargs)
 
     def predict_example_groups(self, groups: Iterable[list[dict]]) -> Iterator[dict]:
         """Lazily predict canonical examples given one list per sentence (as the readers' ``iter_*`` yield).
 
-        Reads ``chunk_size`` examples ahead at most, so memory does not grow with the input.
+        Yields one result dict per group, in input order (the `hf_absa.inference.streaming.ExampleGroupPredictor`
+        protocol). Reads ``chunk_size`` examples ahead at most, so memory does not grow with the input.
         """
+        for prediction in self.predict_sentences(groups):
+            yield prediction.to_dict()
+
+    def predict_sentences(self, groups: Iterable[list[dict]]) -> Iterator[SentencePrediction]:
+        """`predict_example_groups` as `SentencePrediction` objects."""
         chunk: list[list[dict]] = []
         size = 0
         for group in groups:
@@ -176,7 +294,7 @@ class SentimentClassifier:
 
     @torch.inference_mode()
     def probabilities(self, examples: Sequence[dict]) -> np.ndarray:
-        """Class probabilities of canonical examples, shape (len(examples), len(self.labels)).
+        """Class probabilities of canonical examples, shape (len(examples), len(self.labels)), float64.
 
         The examples are sorted by encoded length and cut into batches of ``batch_size`` (length grouping).
         """
@@ -192,30 +310,27 @@ class SentimentClassifier:
 
     # ------------------------------------------------------------------ helpers
 
-    def _predict_chunk(self, groups: list[list[dict]]) -> Iterator[dict]:
+    def _predict_chunk(self, groups: list[list[dict]]) -> Iterator[SentencePrediction]:
         probabilities = self.probabilities([example for group in groups for example in group])
         offset = 0
         for group in groups:
-            yield self._sentence_result(group, probabilities[offset : offset + len(group)])
+            yield self._sentence_prediction(group, probabilities[offset : offset + len(group)])
             offset += len(group)
 
-    def _sentence_result(self, group: list[dict], probabilities: np.ndarray) -> dict:
+    def _sentence_prediction(self, group: list[dict], probabilities: np.ndarray) -> SentencePrediction:
         aspects = []
         for example, probs in zip(group, probabilities):
             best = int(probs.argmax())
-            entry = {
-                "aspect": example["aspect"],
-                "start": int(example["aspect_start"]),
-                "end": int(example["aspect_end"]),
-                "label": self.labels[best],
-                "confidence": float(probs[best]),
-                "probabilities": {label: float(p) for label, p in zip(self.labels, probs)},
-            }
-            if example.get("label") is not None:
-                entry["reference"] = example["label"]
-                entry["correct"] = example["label"] == entry["label"]
-            aspects.append(entry)
-        return {"sentence": group[0]["sentence"], "aspects": aspects}
+            aspects.append(AspectPrediction(
+                aspect=example["aspect"],
+                start=int(example["aspect_start"]),
+                end=int(example["aspect_end"]),
+                label=self.labels[best],
+                score=float(probs[best]),
+                probabilities={label: float(p) for label, p in zip(self.labels, probs)},
+                reference=example.get("label"),
+            ))
+        return SentencePrediction(group[0]["sentence"], aspects)
 
     def _predict_dataset(self, dataset: Any) -> Any:
         taken = [name for name in PREDICTION_COLUMNS if name in dataset.column_names]
@@ -223,14 +338,14 @@ class SentimentClassifier:
             raise ValueError(f"the dataset already has the column(s) {', '.join(taken)}; expected none of "
                              f"{', '.join(PREDICTION_COLUMNS)} (rename or remove them first)")
         columns: dict[str, list] = {name: [] for name in PREDICTION_COLUMNS}
-        for result in self.predict_example_groups(dataset_example_groups(dataset, self.chunk_size)):
-            for aspect in result["aspects"]:
-                columns["pred_label"].append(aspect["label"])
-                columns["pred_confidence"].append(aspect["confidence"])
-                columns["pred_probabilities"].append(aspect["probabilities"])
+        for prediction in self.predict_sentences(dataset_example_groups(dataset, self.chunk_size)):
+            for aspect in prediction.aspects:
+                columns["pred_label"].append(aspect.label)
+                columns["pred_score"].append(aspect.score)
+                columns["pred_probabilities"].append(aspect.probabilities)
         features = {
             "pred_label": Value("string"),
-            "pred_confidence": Value("float64"),
+            "pred_score": Value("float64"),
             "pred_probabilities": {label: Value("float64") for label in self.labels},
         }
         for name in PREDICTION_COLUMNS:

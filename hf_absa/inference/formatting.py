@@ -1,7 +1,7 @@
 """Human-readable text of prediction results and of a prediction report's metrics (``hf-absa predict``, the demo).
 
 >>> result = {"sentence": "The battery dies fast", "aspects": [{"aspect": "battery", "start": 4, "end": 11,
-...           "label": "Negative", "confidence": 0.912, "probabilities": {}}]}
+...           "label": "Negative", "score": 0.912, "probabilities": {}}]}
 >>> print(format_prediction(result))
 The battery dies fast
   battery  Negative  0.91
@@ -13,13 +13,14 @@ from collections.abc import Mapping
 
 
 def format_prediction(result: Mapping) -> str:
-    """The sentence, then one line per aspect: aspect, label, confidence (and the reference when known)."""
+    """The sentence, then one line per aspect: aspect, label, score (its probability, 2 decimals) and the reference
+    when known. ``result`` is a sentence result (`hf_absa.inference.results.SentencePrediction.to_dict()`)."""
     aspects = result["aspects"]
     aspect_width = max((len(aspect["aspect"]) for aspect in aspects), default=0)
     label_width = max((len(aspect["label"]) for aspect in aspects), default=0)
     lines = [result["sentence"]]
     for aspect in aspects:
-        line = f"  {aspect['aspect']:<{aspect_width}}  {aspect['label']:<{label_width}}  {aspect['confidence']:.2f}"
+        line = f"  {aspect['aspect']:<{aspect_width}}  {aspect['label']:<{label_width}}  {aspect['score']:.2f}"
         if "reference" in aspect:
             line += f"  (reference {aspect['reference']}: {'correct' if aspect['correct'] else 'wrong'})"
         lines.append(line)

@@ -1,23 +1,28 @@
-"""What `SentimentClassifier.predict` accepts, turned into canonical APC examples grouped by sentence.
+"""What `SentimentClassifier.predict` and ``pipeline("aspect-sentiment")`` accept, turned into canonical APC
+examples grouped by sentence.
 
-* marked text: ``"The [B-ASP]food[E-ASP] was great $LABEL$ Positive"`` (`parse_marked_text`);
-* a plain sentence plus its aspects: each aspect a string (every occurrence of it) or an ``(aspect, start)``
-  pair (the occurrence at that character offset);
-* a list of either; a ``datasets.Dataset`` of rows (`dataset_example_groups`).
+One input is
+* marked text: ``"The [B-ASP]food[E-ASP] was great $LABEL$ Positive"`` (`parse_marked_text`), or
+* ``{"text": sentence, "aspects": [...]}``: a plain sentence with its aspects, each a string (every occurrence of
+  it) or an ``(aspect, start)`` pair (the occurrence at that character offset).
 
-Several aspects of one sentence are each other's LSA neighbours, in sentence order.
+Both engines also take a list of inputs, and a plain sentence (or a list of them) with ``aspects=`` (the list of
+aspects of the sentence, or one such list per sentence); the classifier takes a ``datasets.Dataset`` of rows
+(`dataset_example_groups`). Several aspects of one sentence are each other's LSA neighbours, in sentence order.
 
 >>> groups = example_groups("The food was good, the food was cold", aspects=["food"])
 >>> [(example["aspect"], example["aspect_start"]) for example in groups[0]]
 [('food', 4), ('food', 23)]
 >>> [(example["aspect"], example["aspect_start"]) for example in example_groups("Tasty food", [("food", 6)])[0]]
 [('food', 6)]
+>>> [example["aspect"] for example in example_group({"text": "Tasty food", "aspects": ["food"]})]
+['food']
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Union
 
 from ..data.loading import example_from_row
@@ -34,40 +39,75 @@ from ..data.readers import (
 AspectSpec = Union[str, tuple[str, int]]
 
 ASPECTS_EXPECTED = "an aspect string (every occurrence) or an (aspect, start) pair (the one at that character offset)"
+INPUT_EXPECTED = ("a sentence with its aspects marked as [B-ASP]aspect[E-ASP], or a dict {'text': sentence, "
+                  f"'aspects': [...]}} with each aspect {ASPECTS_EXPECTED}")
 
 
-def example_groups(
-    texts: str | Sequence[str], aspects: AspectSpec | Sequence[Any] | None = None
-) -> list[list[dict]]:
-    """One list of canonical examples per text (its aspects in sentence order, with neighbour spans).
+def example_group(item: str | Mapping[str, Any], where: str | None = None) -> list[dict]:
+    """The canonical examples of one input (its aspects in sentence order, with neighbour spans).
 
-    Without ``aspects`` every text must mark its aspects. With ``aspects``, the texts are plain sentences:
-    for one text, ``aspects`` is its list of aspects; for a list of texts, one such list (or a single aspect)
-    per text. Errors name the text (``texts[2]``) and say what was expected.
+    ``item`` is marked text or ``{"text": sentence, "aspects": [...]}``. ``where`` names the input in errors
+    (``"texts[2]"``); a ``$LABEL$`` part of marked text becomes the examples' reference labels.
+
+    Raises:
+        TypeError: ``item`` is neither form.
+        ValueError: no aspect is marked, a marker is malformed, or an aspect is not in the sentence.
     """
-    single = isinstance(texts, str)
-    if not single and not isinstance(texts, Sequence):
-        raise TypeError(f"texts is a {type(texts).__name__}; expected a string, a list of strings or a "
-                        "datasets.Dataset")
-    text_list = [texts] if single else list(texts)
-    for index, text in enumerate(text_list):
-        if not isinstance(text, str):
-            raise TypeError(f"texts[{index}] is a {type(text).__name__}; expected a string")
+    if isinstance(item, str):
+        return parse_marked_text(item, path=where)
+    if isinstance(item, Mapping) and set(item) == {"text", "aspects"}:
+        if not isinstance(item["text"], str):
+            raise TypeError(f"{where or 'the input'}: 'text' is a {type(item['text']).__name__}; expected the "
+                            "sentence as a string")
+        return examples_of_aspects(item["text"], item["aspects"], where)
+    raise TypeError(f"{where or 'the input'} is the {type(item).__name__} {item!r:.80}; expected {INPUT_EXPECTED}")
 
-    def where(index: int) -> str | None:
-        return None if single else f"texts[{index}]"
 
-    if aspects is None:
-        return [parse_marked_text(text, path=where(index)) for index, text in enumerate(text_list)]
+def with_aspects(texts: Sequence[Any], aspects: Sequence[Any], single: bool) -> list[dict]:
+    """``{"text", "aspects"}`` inputs pairing each plain sentence of ``texts`` with its entry of ``aspects``.
+
+    For one sentence (``single``), ``aspects`` is its list of aspects (or one aspect); otherwise it holds one such
+    entry per sentence.
+
+    Raises:
+        ValueError: ``aspects`` does not hold one entry per text.
+        TypeError: a text is not a string.
+    """
     if single:
         per_text = [aspects]
     else:
-        if isinstance(aspects, (str, tuple)) or not isinstance(aspects, Sequence) or len(aspects) != len(text_list):
+        if isinstance(aspects, (str, tuple)) or not isinstance(aspects, Sequence) or len(aspects) != len(texts):
             raise ValueError(f"aspects must hold one entry (an aspect or a list of aspects) per text, "
-                             f"{len(text_list)} in all; got {aspects!r:.200}")
+                             f"{len(texts)} in all; got {aspects!r:.200}")
         per_text = list(aspects)
-    return [examples_of_aspects(text, specs, where(index))
-            for index, (text, specs) in enumerate(zip(text_list, per_text))]
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            name = "the text" if single else f"texts[{index}]"
+            raise TypeError(f"{name} is a {type(text).__name__}; expected a plain sentence (a string), as aspects= "
+                            "is given")
+    return [{"text": text, "aspects": specs} for text, specs in zip(texts, per_text)]
+
+
+def example_groups(
+    texts: str | Mapping[str, Any] | Sequence[Any], aspects: AspectSpec | Sequence[Any] | None = None
+) -> list[list[dict]]:
+    """One list of canonical examples per input (see `example_group`), all parsed before any is predicted.
+
+    ``texts`` is one input or a list of inputs. With ``aspects`` the texts are plain sentences (`with_aspects`).
+    Errors name the input of a list (``texts[2]``) and say what was expected.
+
+    Raises:
+        TypeError: ``texts`` or one of its items has the wrong type.
+        ValueError: an input is malformed (see `example_group`), or ``aspects`` does not match the texts.
+    """
+    single = isinstance(texts, (str, Mapping))
+    if not single and not isinstance(texts, Sequence):
+        raise TypeError(f"texts is a {type(texts).__name__}; expected {INPUT_EXPECTED}, a list of these or a "
+                        "datasets.Dataset")
+    items = [texts] if single else list(texts)
+    if aspects is not None:
+        items = with_aspects(items, aspects, single)
+    return [example_group(item, None if single else f"texts[{index}]") for index, item in enumerate(items)]
 
 
 def examples_of_aspects(
