@@ -71,7 +71,8 @@ def test_hold_out_falls_back_when_a_class_is_too_rare():
     assert len(train) + len(valid) == 10
 
 
-@pytest.mark.parametrize("new, old, value", [("export_mode", "save_mode", 3), ("early_stopping_patience", "patience", 2)])
+@pytest.mark.parametrize("new, old, value",
+                         [("export_mode", "save_mode", 3), ("early_stopping_patience", "patience", 2)])
 def test_pyabsa_names_are_aliases_of_the_hf_names(tmp_path, new, old, value):
     by_old = APCTrainingArguments(output_dir=str(tmp_path), **{old: value})
     by_new = APCTrainingArguments(output_dir=str(tmp_path), **{new: value})

@@ -186,7 +186,8 @@ class ABSATrainer(TrainerOverridesMixin, Trainer):
             # Grouped by the global batch: under DDP accelerate deals consecutive per-device batches to the
             # processes, so one optimizer step then sees the same examples as on one device.
             batch_size = self.args.train_batch_size * self.args.gradient_accumulation_steps * self.args.world_size
-            return WindowedLengthSampler(sequence_lengths(train_dataset), batch_size, window=window, seed=self.args.seed)
+            lengths = sequence_lengths(train_dataset)
+            return WindowedLengthSampler(lengths, batch_size, window=window, seed=self.args.seed)
         return None
 
     # ---- optimisation -------------------------------------------------------------------------
@@ -306,7 +307,7 @@ class ABSATrainer(TrainerOverridesMixin, Trainer):
         """
         folder = Path(folder)
         if not (folder / CONFIG_NAME).is_file():
-            logger.warning("No %s in %s (sharded state dict?): no export and no model card written", CONFIG_NAME, folder)
+            logger.warning("No %s in %s (a sharded state dict?): no export and no model card", CONFIG_NAME, folder)
             return
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
         if self.args.export_mode == 2:

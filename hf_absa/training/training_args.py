@@ -258,7 +258,8 @@ class ABSATrainingArguments(TrainingArguments):
             raise ValueError(f"length_group_window must be >= 0 batches, got {self.length_group_window}")
         if self.early_stopping_patience is not None and self.early_stopping_patience < 1:
             raise ValueError(
-                f"early_stopping_patience (PyABSA's patience) must be >= 1 evaluation, got {self.early_stopping_patience}"
+                "early_stopping_patience (PyABSA's patience) must be >= 1 evaluation, "
+                f"got {self.early_stopping_patience}"
             )
         if self.evaluate_begin < 0:
             raise ValueError(f"evaluate_begin must be >= 0 epochs, got {self.evaluate_begin}")
