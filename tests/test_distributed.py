@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from transformers import Trainer
 
 from apc_fixtures import build_model, write_apc_dataset_folder
 from hf_absa import APCModelForSequenceClassification
@@ -111,16 +112,22 @@ def test_two_processes_train_like_one(setup, single_process_run, launcher):
         torch.testing.assert_close(loaded[name], tensor, atol=1e-4, rtol=0)
 
 
-def test_final_save_exports_from_the_gathered_state_dict(tmp_path, tiny_backbone_dir, tiny_tokenizer):
-    """Under FSDP / ZeRO-3 the live modules are shards: `save_model` hands `_save` the gathered state dict, and
-    the mode-3 backbone must be cut from it (hf-practices P12), not from the live backbone."""
+def test_final_save_exports_from_the_gathered_state_dict(tmp_path, tiny_backbone_dir, tiny_tokenizer, monkeypatch):
+    """Under FSDP / ZeRO-3 the live modules are shards: the stock `save_model` hands `_save` the gathered state
+    dict, and the mode-3 backbone must be cut from the weights so saved (hf-practices P12), not from the live
+    backbone."""
     model = build_model(tiny_backbone_dir, "bert_spc")
     args = APCTrainingArguments(output_dir=str(tmp_path), save_mode=3, eval_strategy="no", save_strategy="no",
                                 load_best_model_at_end=False, use_cpu=True, report_to="none")
     trainer = APCTrainer(model=model, args=args, processing_class=tiny_tokenizer)
     gathered = {name: tensor + 1.0 for name, tensor in model.state_dict().items()}
-    with trainer._exporting(True):
-        trainer._save(str(tmp_path), state_dict=gathered)
+    stock_save = Trainer._save
+
+    def save_gathered(self, output_dir=None, state_dict=None):  # what the FSDP / DeepSpeed branches pass
+        return stock_save(self, output_dir, state_dict=dict(gathered))
+
+    monkeypatch.setattr(Trainer, "_save", save_gathered)
+    trainer.save_model()
     saved = load_file(tmp_path / "model.safetensors")
     backbone = load_file(tmp_path / BACKBONE_EXPORT_DIR / "model.safetensors")
     assert torch.equal(saved["classifier.weight"], gathered["classifier.weight"])

@@ -1,6 +1,7 @@
 """Save modes 0-3: round trips, no pickles, staged writes."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -145,3 +146,43 @@ def test_trainer_save_model_applies_save_mode(trained, tiny_tokenizer, tmp_path)
         assert ("auto_map" in json.loads((out / "config.json").read_text())) == (mode == 2)
         assert (out / BACKBONE_EXPORT_DIR).is_dir() == (mode == 3)
         assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+def test_checkpoints_are_not_exported_but_the_final_save_is(trained, tiny_backbone_dir, tiny_tokenizer, tmp_path):
+    features = build_features(tiny_tokenizer, synthetic_rows(16), "bert_spc", LABELS)
+    args = APCTrainingArguments(output_dir=str(tmp_path / "run"), export_mode=2, max_steps=2, save_strategy="steps",
+                                save_steps=1, eval_strategy="no", load_best_model_at_end=False, use_cpu=True,
+                                disable_tqdm=True, report_to="none")
+    trainer = APCTrainer(model=build_model(tiny_backbone_dir, "bert_spc"), args=args,
+                         train_dataset=features["train"], processing_class=tiny_tokenizer)
+    trainer.train()
+    checkpoint = tmp_path / "run" / "checkpoint-2"
+    assert {"model.safetensors", "training_args.json", "trainer_state.json"} <= files_of(checkpoint)
+    assert not {"README.md", "modeling_apc.py", "training_args.bin"} & files_of(checkpoint)
+    assert "auto_map" not in json.loads((checkpoint / "config.json").read_text())
+    trainer.save_model()
+    final = files_of(tmp_path / "run")
+    assert {"README.md", "modeling_apc.py", "training_args.json"} <= final and "training_args.bin" not in final
+
+
+def test_a_crash_in_trainer_save_model_leaves_the_previous_export(trained, tiny_tokenizer, tmp_path, monkeypatch):
+    model, _, _ = trained
+    args = APCTrainingArguments(output_dir=str(tmp_path / "out"), export_mode=3, use_cpu=True, eval_strategy="no",
+                                save_strategy="no", load_best_model_at_end=False, report_to="none")
+    trainer = APCTrainer(model=model, args=args, processing_class=tiny_tokenizer)
+    trainer.save_model()
+    out = tmp_path / "out"
+    before = {f: (out / f).read_bytes() for f in files_of(out)}
+    assert f"{BACKBONE_EXPORT_DIR}/model.safetensors" in before and "README.md" in before
+
+    original = type(model).save_pretrained
+
+    def crash_half_way(self, folder, *args, **kwargs):
+        original(self, folder, *args, **kwargs)
+        (Path(folder) / "model.safetensors").write_bytes(b"truncated")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(type(model), "save_pretrained", crash_half_way)
+    with pytest.raises(OSError, match="disk full"):
+        trainer.save_model()
+    assert {f: (out / f).read_bytes() for f in files_of(out)} == before

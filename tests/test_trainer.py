@@ -9,7 +9,8 @@ from safetensors.torch import load_file
 
 from apc_fixtures import build_features, build_model, synthetic_rows
 from hf_absa.onednn import CAPACITY_VARIABLE, DEFAULT_CAPACITY
-from hf_absa.training import APCTrainer, APCTrainingArguments
+from hf_absa.training import ABSATrainer, ABSATrainingArguments, APCTrainer, APCTrainingArguments
+from hf_absa.training.callbacks import EvaluateBeginCallback
 from hf_absa.training.trainer import ETA_PARAMETER_PATTERN
 
 LABELS = ["Negative", "Neutral", "Positive"]
@@ -20,7 +21,7 @@ def features(tiny_tokenizer):
     return build_features(tiny_tokenizer, synthetic_rows(60), "fast_lsa_t_v2", LABELS)
 
 
-def make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features, **overrides):
+def make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features, trainer_kwargs=None, **overrides):
     torch.manual_seed(0)
     model = build_model(tiny_backbone_dir, "fast_lsa_t_v2", lcf="fusion")
     values = dict(
@@ -36,7 +37,13 @@ def make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features, **overri
     )
     values.update(overrides)
     args = APCTrainingArguments(**values)
-    return APCTrainer(model=model, args=args, train_dataset=features["train"], processing_class=tiny_tokenizer)
+    return APCTrainer(model=model, args=args, train_dataset=features["train"], processing_class=tiny_tokenizer,
+                      **(trainer_kwargs or {}))
+
+
+def named_groups(trainer, optimizer):
+    by_id = {id(p): n for n, p in trainer.model.named_parameters()}
+    return [({by_id[id(p)] for p in group["params"]}, group) for group in optimizer.param_groups]
 
 
 def test_eta_parameters_get_their_own_group_without_decay(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
@@ -113,11 +120,13 @@ def test_training_selects_on_held_out_train_and_loads_the_best(tmp_path, tiny_ba
     assert (tmp_path / "out").joinpath(best.split("/")[-1], "training_args.json").is_file()
 
 
-def test_patience_stops_after_evaluations_without_improvement(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+@pytest.mark.parametrize("name", ["early_stopping_patience", "patience"])
+def test_patience_stops_after_evaluations_without_improvement(tmp_path, tiny_backbone_dir, tiny_tokenizer, features,
+                                                              name):
     # lr 0: the metric can never improve, so training stops after 1 + patience evaluations.
     trainer = make_trainer(
         tmp_path, tiny_backbone_dir, tiny_tokenizer, features, learning_rate=0.0, eta_lr=1e-9,
-        patience=2, eval_steps=1, num_train_epochs=3,
+        eval_steps=1, num_train_epochs=3, **{name: 2},
     )
     trainer.train()
     evaluations = [log for log in trainer.state.log_history if "eval_accuracy" in log]
@@ -129,9 +138,76 @@ def test_evaluate_begin_skips_early_evaluations(tmp_path, tiny_backbone_dir, tin
     trainer = make_trainer(
         tmp_path, tiny_backbone_dir, tiny_tokenizer, features, evaluate_begin=1, eval_steps=2
     )
+    assert any(isinstance(callback, EvaluateBeginCallback) for callback in trainer.callback_handler.callbacks)
     trainer.train()
     epochs = [log["epoch"] for log in trainer.state.log_history if "eval_accuracy" in log]
     assert epochs and min(epochs) >= 1
+
+
+def test_evaluate_begin_by_epoch_is_the_stock_eval_delay(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    trainer = make_trainer(
+        tmp_path, tiny_backbone_dir, tiny_tokenizer, features, evaluate_begin=2, eval_strategy="epoch",
+        save_strategy="epoch", num_train_epochs=3,
+    )
+    assert not any(isinstance(callback, EvaluateBeginCallback) for callback in trainer.callback_handler.callbacks)
+    trainer.train()
+    assert [log["epoch"] for log in trainer.state.log_history if "eval_accuracy" in log] == [2.0, 3.0]
+
+
+def test_optimizer_cls_and_kwargs_keeps_the_eta_group(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    # The stock Trainer never asks get_optimizer_cls_and_kwargs when optimizer_cls_and_kwargs is given.
+    requested = (torch.optim.SGD, {"lr": 0.2, "momentum": 0.9})
+    trainer = make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features,
+                           trainer_kwargs={"optimizer_cls_and_kwargs": requested})
+    optimizer = trainer.create_optimizer()
+    assert isinstance(optimizer, torch.optim.SGD)
+    eta_names = {n for n, _ in trainer.model.named_parameters() if ETA_PARAMETER_PATTERN.search(n)}
+    groups = named_groups(trainer, optimizer)
+    eta_group = next(group for names, group in groups if names == eta_names)
+    assert eta_group["lr"] == 0.05 and eta_group["weight_decay"] == 0.0 and eta_group["momentum"] == 0.9
+    assert all(group["lr"] == 0.2 for names, group in groups if names != eta_names)
+    assert any(group["weight_decay"] == 0.01 for _, group in groups)
+
+
+def test_optimizer_with_its_own_groups_is_refused_when_eta_needs_one(tmp_path, tiny_backbone_dir, tiny_tokenizer,
+                                                                    features):
+    model_parameters = list(build_model(tiny_backbone_dir, "bert_spc").parameters())
+    requested = (torch.optim.AdamW, {"params": model_parameters, "lr": 1e-3})
+    trainer = make_trainer(tmp_path, tiny_backbone_dir, tiny_tokenizer, features,
+                           trainer_kwargs={"optimizer_cls_and_kwargs": requested})
+    with pytest.raises(ValueError, match=r"optimizer_cls_and_kwargs builds its own parameter groups \(params\)"):
+        trainer.create_optimizer()
+
+
+def test_a_task_plugs_in_through_the_hooks(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):
+    """What a new task supplies (collator, metrics, parameters with their own rate) is used; no eta here."""
+
+    def collator(rows):
+        raise AssertionError("not called in this test")
+
+    def metrics(prediction):
+        return {"score": 1.0}
+
+    class TaskTrainer(ABSATrainer):
+        def build_data_collator(self, processing_class):
+            return collator
+
+        def build_compute_metrics(self, model):
+            return metrics
+
+        def learning_rate_mapping(self, args):
+            return {r"^classifier\.": 0.5}
+
+    model = build_model(tiny_backbone_dir, "bert_spc")
+    args = ABSATrainingArguments(output_dir=str(tmp_path), weight_decay=0.01, use_cpu=True, report_to="none")
+    trainer = TaskTrainer(model=model, args=args, train_dataset=features["train"], processing_class=tiny_tokenizer)
+    assert trainer.data_collator is collator and trainer.compute_metrics is metrics
+    assert len(trainer.eval_dataset) == 6  # the held-out tenth of train
+    groups = named_groups(trainer, trainer.create_optimizer())
+    classifier = {n for n, _ in model.named_parameters() if n.startswith("classifier.")}
+    assert [group["lr"] for names, group in groups if names == classifier] == [0.5]
+    with pytest.raises(ValueError, match="names no auto_model_class"):
+        TaskTrainer(model=model, args=ABSATrainingArguments(output_dir=str(tmp_path), export_mode=2, use_cpu=True))
 
 
 def test_plain_training_arguments_are_upgraded(tmp_path, tiny_backbone_dir, tiny_tokenizer, features):

@@ -11,7 +11,7 @@ over folds (PyABSA reports the maximum over folds).
 
 Layout under ``output_dir``::
 
-    fold-0/all_results.json, trainer_state.json, (model per save_mode)
+    fold-0/all_results.json, trainer_state.json, (model per export_mode)
     ...
     fold-{k-1}/...
     cv_summary.json   per-fold figures, mean and sample std over folds

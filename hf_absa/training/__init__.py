@@ -1,24 +1,35 @@
-"""Training: arguments, the trainer, checkpoint export, evaluation protocols and the training workflow.
+"""Training: arguments, trainers, checkpoint export, model cards, evaluation protocols and the training workflow.
 
-Task-neutral: `workflow` (`TrainingSetup`, `fit_and_evaluate`), `protocols` (model selection on validation,
-PyABSA's max-over-test figures), `splits` (the held-out validation part), `checkpoints`, `export`, `sampling`.
-APC: `APCTrainer`, `APCTrainingArguments` and `apc` (its arguments, setup and `train_apc`).
+Task-neutral: `ABSATrainingArguments`, `ABSATrainer`, `ABSAModelCardData` (what every hf_absa task's trainer
+shares), `workflow` (`TrainingTask`, `TrainingSetup`, `fit_and_evaluate`), `protocols` (model selection on
+validation, PyABSA's max-over-test figures), `splits` (the held-out validation part), `checkpoints`, `export`,
+`sampling`, `console`. Aspect polarity classification is their first user: `APCTrainingArguments`,
+`APCTrainer`, `APCModelCardData` and `apc` (its arguments, setup, `APC_TASK` and `train_apc`).
 """
 
-from .apc import APCDataArguments, APCModelArguments, APCSetup, prepare_apc_setup, train_apc
+from .apc import APC_TASK, APCDataArguments, APCModelArguments, APCSetup, prepare_apc_setup, train_apc
 from .export import export_checkpoint
-from .trainer import APCTrainer
-from .training_args import SAVE_MODES, APCTrainingArguments
-from .workflow import TrainingSetup, fit_and_evaluate
+from .model_card import APCModelCardData
+from .model_card_base import ABSAModelCardData
+from .trainer import ABSATrainer, APCTrainer
+from .training_args import EXPORT_MODES, SAVE_MODES, ABSATrainingArguments, APCTrainingArguments
+from .workflow import TrainingSetup, TrainingTask, fit_and_evaluate
 
 __all__ = [
+    "APC_TASK",
+    "EXPORT_MODES",
     "SAVE_MODES",
+    "ABSAModelCardData",
+    "ABSATrainer",
+    "ABSATrainingArguments",
     "APCDataArguments",
     "APCModelArguments",
+    "APCModelCardData",
     "APCSetup",
     "APCTrainer",
     "APCTrainingArguments",
     "TrainingSetup",
+    "TrainingTask",
     "export_checkpoint",
     "fit_and_evaluate",
     "prepare_apc_setup",

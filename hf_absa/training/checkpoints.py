@@ -3,7 +3,7 @@
 The stock Trainer writes ``checkpoint-N/`` in place (weights, ``optimizer.pt``,
 ``scheduler.pt``, ``rng_state*.pth``, ``trainer_state.json`` last), so a process
 killed while saving leaves a ``checkpoint-N`` that looks resumable and is not.
-`APCTrainer` writes each checkpoint under ``<output_dir>/.partial-checkpoints/``
+`ABSATrainer` (and so `APCTrainer`) writes each checkpoint under ``<output_dir>/.partial-checkpoints/``
 and renames it to ``checkpoint-N`` once every process has written its part;
 the hidden staging folder is never taken for a checkpoint (transformers only
 looks at ``checkpoint-<digits>``) and is cleared by the next save.

@@ -1,4 +1,4 @@
-"""Checkpoint export in PyABSA's save modes, as JSON + safetensors only.
+"""Model export in the export modes (PyABSA's save modes), as JSON + safetensors only.
 
 ==== =====================================================================
 mode what the folder holds
@@ -27,10 +27,12 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from safetensors.torch import load_file
 from transformers.dynamic_module_utils import custom_object_save
+from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
 
 BACKBONE_EXPORT_DIR = "fine-tuned-pretrained-model"
-# The training arguments as JSON: APCTrainer writes them instead of the pickled training_args.bin.
+# The training arguments as JSON: ABSATrainer writes them instead of the pickled training_args.bin.
 TRAINING_ARGS_JSON = "training_args.json"
 AUTO_MODEL_CLASS = "AutoModelForSequenceClassification"
 
@@ -49,14 +51,22 @@ def staged_files(destination: str | os.PathLike):
     staging.mkdir()
     try:
         yield staging
-        for item in sorted(staging.iterdir()):
-            target = destination / item.name
-            if item.is_dir():
-                replace_directory(item, target)
-            else:
-                os.replace(item, target)
+        move_into(staging, destination)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def move_into(staging: Path, destination: Path) -> None:
+    """Move every file and folder of ``staging`` into ``destination``, replacing those of the same name.
+
+    Files are replaced with ``os.replace`` (atomic per file), folders whole (`replace_directory`).
+    """
+    for item in sorted(Path(staging).iterdir()):
+        target = Path(destination) / item.name
+        if item.is_dir():
+            replace_directory(item, target)
+        else:
+            os.replace(item, target)
 
 
 def replace_directory(source: Path, target: Path) -> None:
@@ -70,12 +80,14 @@ def replace_directory(source: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_model_code(model, folder: str | os.PathLike) -> list[str]:
+def write_model_code(model, folder: str | os.PathLike, auto_class: str = AUTO_MODEL_CLASS) -> list[str]:
     """Copy the model's code into ``folder`` and add ``auto_map`` to its ``config.json``.
 
     The code files are the module defining the model class plus the modules it
     imports with single-dot relative imports (transformers'
     ``custom_object_save``); ``hf_absa.models`` is written to need nothing else.
+    ``auto_class`` is the transformers Auto class that ``auto_map`` points at the model
+    (``AutoModelForSequenceClassification`` for APC). Returns the names of the code files.
     """
     folder = Path(folder)
     config = model.config
@@ -84,7 +96,7 @@ def write_model_code(model, folder: str | os.PathLike) -> list[str]:
     had_auto_map = "auto_map" in config.__dict__
     previous_auto_map = config.__dict__.get("auto_map")
     config._auto_class = "AutoConfig"
-    model._auto_class = AUTO_MODEL_CLASS
+    model._auto_class = auto_class
     try:
         written = custom_object_save(config, folder, config=config)
         written += custom_object_save(model, folder, config=config)
@@ -101,6 +113,24 @@ def write_model_code(model, folder: str | os.PathLike) -> list[str]:
     data["auto_map"] = auto_map
     config_path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return [str(Path(path).name) for path in written]
+
+
+def saved_state_dict(folder: str | os.PathLike) -> dict:
+    """The weights a ``save_pretrained`` folder holds: ``model.safetensors``, or the shards its index names.
+
+    Raises FileNotFoundError when ``folder`` holds no safetensors weights.
+    """
+    folder = Path(folder)
+    if (folder / SAFE_WEIGHTS_NAME).is_file():
+        return load_file(folder / SAFE_WEIGHTS_NAME)
+    index = folder / SAFE_WEIGHTS_INDEX_NAME
+    if not index.is_file():
+        raise FileNotFoundError(f"{folder} holds no {SAFE_WEIGHTS_NAME} and no {SAFE_WEIGHTS_INDEX_NAME}")
+    shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+    state_dict = {}
+    for shard in shards:
+        state_dict.update(load_file(folder / shard))
+    return state_dict
 
 
 def backbone_state_dict(model, state_dict: dict | None) -> dict | None:
@@ -124,7 +154,9 @@ def export_backbone(model, tokenizer, folder: str | os.PathLike, state_dict: dic
 
 
 def export_checkpoint(model, tokenizer, output_dir: str | os.PathLike, mode: int = 1) -> Path | None:
-    """Save ``model`` and ``tokenizer`` to ``output_dir`` in save mode ``mode`` (0-3).
+    """Save ``model`` and ``tokenizer`` to ``output_dir`` in export mode ``mode`` (0-3, PyABSA's save modes).
+
+    Returns ``output_dir``, or None for mode 0 (nothing written). Raises ValueError for another mode.
 
     >>> export_checkpoint(model, tokenizer, "exported", mode=2)  # doctest: +SKIP
     PosixPath('exported')

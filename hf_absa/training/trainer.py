@@ -1,24 +1,29 @@
-"""`APCTrainer`: `transformers.Trainer` with PyABSA's optimisation and export habits.
+"""`ABSATrainer` (any hf_absa task) and `APCTrainer` (aspect polarity): `transformers.Trainer` with PyABSA's habits.
 
-What it adds to the stock Trainer, and nothing more:
+What `ABSATrainer` adds to the stock Trainer, and nothing more:
 
-- the learnable ``eta1``/``eta2`` weights (LSA blocks, ``bert_spc_v2``) get
-  their own AdamW group with ``args.eta_lr`` and no weight decay; every other
-  parameter keeps the usual decay / no-decay split; the learning-rate
-  schedule (constant by default, warmup + cosine on request) scales every group alike;
+- parameters named by `ABSATrainer.learning_rate_mapping` (APC: the learnable
+  ``eta1``/``eta2`` weights) get their own AdamW group with their own
+  learning rate and no weight decay; every other parameter keeps the usual
+  decay / no-decay split; the learning-rate schedule scales every group alike;
 - ``train_sampling_strategy="group_by_length"``: batches of similar length from
   small windows (``length_group_window``), see `hf_absa.training.sampling`;
 - bf16 on CPU: a bounded oneDNN primitive cache (`hf_absa.onednn`), which dynamic padding would fill;
-- defaults: the APC collator, accuracy / macro-F1 / per-class F1 metrics, and
-  when no ``eval_dataset`` is given a stratified held-out part of train to
+- when no ``eval_dataset`` is given, a stratified held-out part of train to
   select the best model on (never the test split);
-- ``patience`` (early stopping counted in evaluations) and ``evaluate_begin``;
-- saving: JSON training arguments instead of ``training_args.bin`` (no pickle),
-  staged writes, and the ``save_mode`` export plus a model card (README.md) on
-  every non-internal ``save_model`` call and on ``push_to_hub``;
+- ``early_stopping_patience`` (the stock `EarlyStoppingCallback`) and ``evaluate_begin``;
+- saving: JSON training arguments instead of ``training_args.bin`` (no pickle);
+  a user-level ``save_model`` (and ``push_to_hub``) writes the export of
+  ``export_mode`` and a model card (README.md), staged so that a crash never
+  leaves a truncated file where a good one was;
 - checkpoints written into a hidden staging folder and renamed into place once
-  complete (`hf_absa.training.checkpoints`), and ``resume_from_checkpoint``
+  complete (`hf_absa.training._trainer_overrides`), and ``resume_from_checkpoint``
   accepting ``True`` / ``"latest"`` for the newest complete checkpoint.
+
+To add a task, subclass `ABSATrainer` and set its task hooks: ``training_arguments_class``,
+``model_card_data_class``, ``auto_model_class``, and the methods `build_data_collator`,
+`build_compute_metrics` and, when the model has parameters that need their own learning rate,
+`learning_rate_mapping`. `APCTrainer` is the example.
 """
 
 from __future__ import annotations
@@ -26,70 +31,72 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 from datasets import Dataset
-from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
-from transformers.trainer import TRAINER_STATE_NAME
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
+from transformers import Trainer, TrainingArguments
+from transformers.trainer import TRAINING_ARGS_NAME
+from transformers.trainer_optimizer import is_optimizer_factory
+from transformers.utils import CONFIG_NAME
 
 from ..data.collator import DataCollatorForAPC
 from .splits import hold_out_validation
 from ..metrics import APCMetrics
 from ..onednn import limit_onednn_primitive_cache
-from .checkpoints import PARTIAL_CHECKPOINTS_DIR, resolve_resume_from_checkpoint
+from ._trainer_overrides import TrainerOverridesMixin
+from .callbacks import EvaluateBeginCallback, callbacks_from_arguments  # noqa: F401  (EvaluateBeginCallback: old home)
+from .checkpoints import resolve_resume_from_checkpoint
 from .export import (
     BACKBONE_EXPORT_DIR,
     TRAINING_ARGS_JSON,
     export_backbone,
-    replace_directory,
+    saved_state_dict,
     staged_files,
     write_model_code,
 )
-from .model_card import MODEL_CARD_NAME, APCModelCardData
+from .model_card import APCModelCardData
+from .model_card_base import MODEL_CARD_NAME, ABSAModelCardData
 from .sampling import WindowedLengthSampler, sequence_lengths
-from .training_args import APCTrainingArguments, has_accelerator
+from .training_args import ABSATrainingArguments, APCTrainingArguments, has_accelerator
 
 logger = logging.getLogger(__name__)
 
 ETA_PARAMETER_PATTERN = re.compile(r"(^|\.)eta[12]$")
+# Optimizer kwargs that bring their own parameter groups (GaLore's params, LOMO's model, a user's optimizer_dict).
+OWN_GROUP_KWARGS = ("params", "model", "optimizer_dict")
 
 
-class EvaluateBeginCallback(TrainerCallback):
-    """Skip evaluations (and so best-model saves) before epoch ``evaluate_begin``."""
+class ABSATrainer(TrainerOverridesMixin, Trainer):
+    """`transformers.Trainer` for hf_absa models, whatever the task; `APCTrainer` is its aspect-polarity form.
 
-    def __init__(self, evaluate_begin: float):
-        self.evaluate_begin = evaluate_begin
+    Takes every `transformers.Trainer` argument. ``args`` defaults to ``training_arguments_class(output_dir=
+    "hf_absa_output")``; plain `TrainingArguments` are upgraded to ``training_arguments_class`` (TRL's habit).
+    ``dataset_name`` only names the training data in the model card. When ``data_collator`` /
+    ``compute_metrics`` are not given, the task's (`build_data_collator`, `build_compute_metrics`) are used;
+    when ``eval_dataset`` is not given and ``args.holds_out_validation``, a ``validation_fraction`` of
+    ``train_dataset`` is held out (`hold_out`). ``optimizer_cls_and_kwargs`` keeps the groups of
+    `learning_rate_mapping` (the stock Trainer would bypass them).
 
-    def _hold_back(self, state, control):
-        if state.epoch is not None and state.epoch < self.evaluate_begin:
-            control.should_evaluate = False
-        return control
+    Task hooks — to add a task, subclass and set:
 
-    def on_step_end(self, args, state, control, **kwargs):
-        return self._hold_back(state, control)
+    - ``training_arguments_class``: its `ABSATrainingArguments` subclass;
+    - ``model_card_data_class``: its `ABSAModelCardData` subclass (README.md of every export);
+    - ``auto_model_class``: the transformers Auto class of its models, named in ``auto_map`` by export mode 2
+      (None: mode 2 is refused);
+    - `build_data_collator` and `build_compute_metrics`: the defaults for those arguments;
+    - `learning_rate_mapping`: parameters that need their own learning rate (none by default);
+    - `hold_out` and `build_train_sampler`, when the task's data needs another split or sampler.
 
-    def on_epoch_end(self, args, state, control, **kwargs):
-        return self._hold_back(state, control)
-
-
-class APCTrainer(Trainer):
-    """Trainer for `APCModelForSequenceClassification`.
-
-    Example (``train`` and ``valid`` are datasets featurised by `APCProcessor`):
-
-    >>> trainer = APCTrainer(model=model, args=APCTrainingArguments("runs/demo"),
-    ...                      train_dataset=train, eval_dataset=valid,
-    ...                      processing_class=tokenizer)  # doctest: +SKIP
-    >>> trainer.train()  # doctest: +SKIP
-
-    ``dataset_name`` only names the training data in the model card.
+    Raises:
+        ValueError: ``args.export_mode == 2`` without ``auto_model_class``; an optimizer that brings its own
+            parameter groups while `learning_rate_mapping` matches parameters (at ``create_optimizer``).
     """
 
-    # True while the stock `_save_checkpoint` runs: `_get_output_dir` then points it at the staging folder.
-    _staging_checkpoint = False
+    training_arguments_class: type[ABSATrainingArguments] = ABSATrainingArguments
+    model_card_data_class: type[ABSAModelCardData] = ABSAModelCardData
+    auto_model_class: str | None = None
+    # The optimizer the caller asked for with `optimizer_cls_and_kwargs` (see __init__), else None.
+    requested_optimizer_cls_and_kwargs: tuple | None = None
 
     def __init__(
         self,
@@ -104,26 +111,21 @@ class APCTrainer(Trainer):
         dataset_name: str | None = None,
         **kwargs,
     ):
-        if args is None:
-            args = APCTrainingArguments(output_dir="hf_absa_output")
-        elif not isinstance(args, APCTrainingArguments):
-            # Plain TrainingArguments are upgraded (TRL's habit); to_dict() hides the token.
-            values = {k: v for k, v in args.to_dict().items() if k in APCTrainingArguments.__dataclass_fields__}
-            values["hub_token"] = args.hub_token
-            args = APCTrainingArguments(**values)
+        args = self._task_arguments(args)
+        if args.export_mode == 2 and self.auto_model_class is None:
+            raise ValueError(
+                f"export_mode=2 writes the model code with an auto_map entry, but {type(self).__name__} names no "
+                "auto_model_class (e.g. 'AutoModelForSequenceClassification'); set it or use export_mode 1 or 3"
+            )
         if (args.bf16 or args.bf16_full_eval) and (args.use_cpu or not has_accelerator()):
             limit_onednn_primitive_cache()  # dynamic padding would fill oneDNN's per-shape cache (hf_absa.onednn)
         if data_collator is None and processing_class is not None:
-            data_collator = DataCollatorForAPC(processing_class)
+            data_collator = self.build_data_collator(processing_class)
         if compute_metrics is None and model is not None:
-            compute_metrics = APCMetrics(model.config.id2label)
+            compute_metrics = self.build_compute_metrics(model)
         if eval_dataset is None and train_dataset is not None and args.holds_out_validation:
-            train_dataset, eval_dataset = hold_out_validation(train_dataset, args.validation_fraction, seed=args.seed)
-        callbacks = list(callbacks or [])
-        if args.patience is not None:
-            callbacks.append(EarlyStoppingCallback(early_stopping_patience=args.patience))
-        if args.evaluate_begin > 0:
-            callbacks.append(EvaluateBeginCallback(args.evaluate_begin))
+            train_dataset, eval_dataset = self.hold_out(train_dataset, args)
+        callbacks = [*(callbacks or []), *callbacks_from_arguments(args)]
         super().__init__(
             model=model,
             args=args,
@@ -135,48 +137,114 @@ class APCTrainer(Trainer):
             callbacks=callbacks,
             **kwargs,
         )
-        self._export_on_save = False
+        # With `optimizer_cls_and_kwargs` set, the stock create_optimizer never calls get_optimizer_cls_and_kwargs
+        # (trainer.py:1300-1303), which would lose the groups of learning_rate_mapping: the request is kept here
+        # and get_optimizer_cls_and_kwargs builds on it instead of on args.optim.
+        self.requested_optimizer_cls_and_kwargs, self.optimizer_cls_and_kwargs = self.optimizer_cls_and_kwargs, None
         self.dataset_name = dataset_name
 
-    # ---- optimisation -------------------------------------------------------------------------
+    def _task_arguments(self, args: TrainingArguments | None) -> ABSATrainingArguments:
+        arguments_class = self.training_arguments_class
+        if args is None:
+            return arguments_class(output_dir="hf_absa_output")
+        if isinstance(args, arguments_class):
+            return args
+        # Plain TrainingArguments are upgraded (TRL's habit); to_dict() hides the token.
+        values = {k: v for k, v in args.to_dict().items() if k in arguments_class.__dataclass_fields__}
+        values["hub_token"] = args.hub_token
+        return arguments_class(**values)
 
-    def _get_train_sampler(self, train_dataset=None):
-        # Length grouping over small windows (hf_absa.training.sampling): the stock sampler's 50-batch windows
-        # put the aspects of one sentence into one batch.
-        dataset = self.train_dataset if train_dataset is None else train_dataset
+    # ---- task hooks ---------------------------------------------------------------------------
+
+    def build_data_collator(self, processing_class):
+        """The collator used when none is given (None: the stock default for ``processing_class``)."""
+        return None
+
+    def build_compute_metrics(self, model):
+        """The ``compute_metrics`` used when none is given (None: the loss only)."""
+        return None
+
+    def learning_rate_mapping(self, args: ABSATrainingArguments) -> dict[str, float]:
+        """Parameter-name regex → learning rate: matching trainable parameters get their own AdamW group with that
+        rate and no weight decay (sentence-transformers' ``learning_rate_mapping``). None by default."""
+        return {}
+
+    def hold_out(self, train_dataset: Dataset, args: ABSATrainingArguments) -> tuple[Dataset, Dataset]:
+        """(train, validation) when the caller gave no ``eval_dataset``: a stratified ``args.validation_fraction``
+        of ``train_dataset`` (`hf_absa.training.splits.hold_out_validation`, seeded by ``args.seed``)."""
+        return hold_out_validation(train_dataset, args.validation_fraction, seed=args.seed)
+
+    def build_train_sampler(self, train_dataset):
+        """The training sampler, or None for the stock one: `WindowedLengthSampler` under
+        ``train_sampling_strategy="group_by_length"`` with ``length_group_window > 0``.
+
+        The stock sampler's 50-batch windows put the aspects of one sentence into one batch
+        (`hf_absa.training.sampling`).
+        """
         window = self.args.length_group_window
-        if self.args.train_sampling_strategy == "group_by_length" and window and isinstance(dataset, Dataset):
+        if self.args.train_sampling_strategy == "group_by_length" and window and isinstance(train_dataset, Dataset):
             # Grouped by the global batch: under DDP accelerate deals consecutive per-device batches to the
             # processes, so one optimizer step then sees the same examples as on one device.
             batch_size = self.args.train_batch_size * self.args.gradient_accumulation_steps * self.args.world_size
-            return WindowedLengthSampler(sequence_lengths(dataset), batch_size, window=window, seed=self.args.seed)
-        return super()._get_train_sampler(train_dataset)
+            lengths = sequence_lengths(train_dataset)
+            return WindowedLengthSampler(lengths, batch_size, window=window, seed=self.args.seed)
+        return None
+
+    # ---- optimisation -------------------------------------------------------------------------
 
     def get_optimizer_cls_and_kwargs(self, args, model=None):
-        """Stock optimizer choice, with the eta weights moved to their own group (ST's pattern)."""
-        optimizer_cls, optimizer_kwargs = Trainer.get_optimizer_cls_and_kwargs(args, model)
-        if model is None:
+        """The optimizer of ``args.optim`` (or of ``optimizer_cls_and_kwargs``), with the parameters of
+        `learning_rate_mapping` moved to their own groups through ``optimizer_dict`` (ST's pattern).
+
+        Without such parameters the stock parameter groups are kept. Raises ValueError when the optimizer brings its
+        own parameter groups (an optimizer factory, GaLore's ``params``, LOMO's ``model``, an ``optimizer_dict``)
+        while such parameters exist: one of the two would be silently lost.
+        """
+        if self.requested_optimizer_cls_and_kwargs is not None:
+            optimizer_cls, optimizer_kwargs = self.requested_optimizer_cls_and_kwargs
+            optimizer_kwargs = dict(optimizer_kwargs)
+        else:
+            optimizer_cls, optimizer_kwargs = Trainer.get_optimizer_cls_and_kwargs(args, model)
+        groups = self.parameter_groups(args, model) if model is not None else None
+        if groups is None:
             return optimizer_cls, optimizer_kwargs
+        own_groups = [key for key in OWN_GROUP_KWARGS if key in optimizer_kwargs]
+        if own_groups or is_optimizer_factory(optimizer_cls):
+            source = "optimizer_cls_and_kwargs" if self.requested_optimizer_cls_and_kwargs else f"optim={args.optim}"
+            raise ValueError(
+                f"{source} builds its own parameter groups ({', '.join(own_groups) or 'an optimizer factory'}), so "
+                f"the parameters matching {sorted(self.learning_rate_mapping(args))} cannot get their own learning "
+                "rate and no weight decay; use an optimizer class with plain keyword arguments (e.g. AdamW)"
+            )
+        optimizer_kwargs["optimizer_dict"] = groups
+        return optimizer_cls, optimizer_kwargs
+
+    def parameter_groups(self, args, model) -> list[dict] | None:
+        """Decay, no-decay and one group per `learning_rate_mapping` entry (its ``lr``, no weight decay), each
+        trainable parameter exactly once; None when no parameter matches the mapping."""
+        mapping = [(re.compile(pattern), lr) for pattern, lr in self.learning_rate_mapping(args).items()]
+        if not mapping:
+            return None
         decay_names = set(self.get_decay_parameter_names(model))
-        groups = {"decay": [], "no_decay": [], "eta": []}
+        decay, no_decay, mapped = [], [], [[] for _ in mapping]
         for name, parameter in model.named_parameters():
             if not parameter.requires_grad:
                 continue
-            if ETA_PARAMETER_PATTERN.search(name):
-                groups["eta"].append(parameter)
+            match = next((index for index, (pattern, _) in enumerate(mapping) if pattern.search(name)), None)
+            if match is not None:
+                mapped[match].append(parameter)
             elif name in decay_names:
-                groups["decay"].append(parameter)
+                decay.append(parameter)
             else:
-                groups["no_decay"].append(parameter)
-        param_groups = [
-            {"params": groups["decay"], "weight_decay": args.weight_decay},
-            {"params": groups["no_decay"], "weight_decay": 0.0},
+                no_decay.append(parameter)
+        if not any(mapped):
+            return None
+        groups = [
+            {"params": decay, "weight_decay": args.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+            *({"params": params, "weight_decay": 0.0, "lr": lr} for params, (_, lr) in zip(mapped, mapping)),
         ]
-        if groups["eta"]:
-            eta_lr = getattr(args, "eta_lr", args.learning_rate)
-            param_groups.append({"params": groups["eta"], "weight_decay": 0.0, "lr": eta_lr})
-        optimizer_kwargs["optimizer_dict"] = [group for group in param_groups if group["params"]]
-        return optimizer_cls, optimizer_kwargs
+        return [group for group in groups if group["params"]]
 
     # ---- training -----------------------------------------------------------------------------
 
@@ -191,98 +259,75 @@ class APCTrainer(Trainer):
 
     # ---- saving -------------------------------------------------------------------------------
 
-    @contextmanager
-    def _exporting(self, enabled: bool):
-        """Within this block, saves of the model apply ``args.save_mode`` and write the model card."""
-        previous = self._export_on_save
-        self._export_on_save = previous or enabled
-        try:
-            yield
-        finally:
-            self._export_on_save = previous
-
     def save_model(self, output_dir: str | None = None, _internal_call: bool = False) -> None:
-        """Save as the stock Trainer does; a user-level call also applies ``args.save_mode`` and writes README.md."""
-        with self._exporting(not _internal_call):
-            super().save_model(output_dir, _internal_call=_internal_call)
+        """Save the model to ``output_dir`` (default ``args.output_dir``), as the stock Trainer does, plus:
 
-    def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
-        output_dir = Path(output_dir if output_dir is not None else self.args.output_dir)
-        if not self.args.should_save:
-            super()._save(str(output_dir), state_dict=state_dict)
+        - ``training_args.json`` instead of the pickled ``training_args.bin``, in every save;
+        - except in the Trainer's own checkpoint saves (internal saves into a folder other than ``output_dir``):
+          the export of ``args.export_mode`` (`write_export`: model code for mode 2,
+          ``fine-tuned-pretrained-model/`` for mode 3) and the model card README.md. This covers a user's call
+          and the save ``push_to_hub`` makes before uploading ``output_dir``. On the writing process the files
+          are staged and moved into place once complete.
+
+        Call it on every process (FSDP / DeepSpeed gather the weights); with ``args.push_to_hub`` a user-level call
+        then pushes, as the stock one does.
+        """
+        output_dir = str(output_dir if output_dir is not None else self.args.output_dir)
+        is_checkpoint = _internal_call and os.path.abspath(output_dir) != os.path.abspath(self.args.output_dir)
+        # DeepSpeed may write from every process into the folder it is given (ZeRO-3 without gathered weights),
+        # and only the writing process stages: there the files are written in place.
+        if is_checkpoint or not self.args.should_save or self.is_deepspeed_enabled:
+            super().save_model(output_dir, _internal_call=True)
+            if self.args.should_save:
+                self.write_arguments_json(output_dir)
+                if not is_checkpoint:
+                    self.write_export(output_dir, model_id=self.model_card_id(output_dir))
+        else:
+            with staged_files(output_dir) as staging:
+                super().save_model(str(staging), _internal_call=True)
+                self.write_arguments_json(staging)
+                self.write_export(staging, model_id=self.model_card_id(output_dir))
+        if self.args.push_to_hub and not _internal_call:
+            # As the stock save_model does (trainer.py:4136-4137), once the export is in place.
+            self.push_to_hub(commit_message="Model save", revision=self.args.hub_revision)
+
+    def write_arguments_json(self, folder: str | os.PathLike) -> None:
+        """Replace the stock pickled ``training_args.bin`` in ``folder`` by ``training_args.json``."""
+        folder = Path(folder)
+        (folder / TRAINING_ARGS_NAME).unlink(missing_ok=True)
+        (folder / TRAINING_ARGS_JSON).write_text(self.args.to_json_string(), encoding="utf-8")
+
+    def write_export(self, folder: str | os.PathLike, model_id: str | None = None) -> None:
+        """Add the export of ``args.export_mode`` and the model card to ``folder``, which the stock save has
+        just written (config, weights, tokenizer).
+
+        Mode 3 cuts the backbone from the saved weights, which under FSDP / ZeRO-3 are the gathered ones (the
+        live modules are shards there). A folder without ``config.json`` (FSDP with a sharded state dict saves no
+        model) gets nothing, with a warning.
+        """
+        folder = Path(folder)
+        if not (folder / CONFIG_NAME).is_file():
+            logger.warning("No %s in %s (a sharded state dict?): no export and no model card", CONFIG_NAME, folder)
             return
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
-        with staged_files(output_dir) as staging:
-            # A copy: save_pretrained empties the dict it is given, and mode 3 needs the gathered weights after.
-            super()._save(str(staging), state_dict=dict(state_dict) if state_dict is not None else None)
-            # The stock Trainer pickles the arguments; a JSON copy says the same without the pickle.
-            (staging / "training_args.bin").unlink(missing_ok=True)
-            (staging / TRAINING_ARGS_JSON).write_text(self.args.to_json_string(), encoding="utf-8")
-            if self._export_on_save:
-                if self.args.save_mode == 2:
-                    write_model_code(model, staging)
-                self._write_model_card(staging, model_id=self._model_card_id(output_dir))
-        if self._export_on_save and self.args.save_mode == 3:
-            export_backbone(model, self.processing_class, output_dir / BACKBONE_EXPORT_DIR, state_dict=state_dict)
-
-    def _get_output_dir(self, trial) -> str:
-        run_dir = super()._get_output_dir(trial)
-        return os.path.join(run_dir, PARTIAL_CHECKPOINTS_DIR) if self._staging_checkpoint else run_dir
-
-    def _save_checkpoint(self, model, trial) -> None:
-        """Write ``checkpoint-N`` complete or not at all: staged under a hidden folder, renamed once written.
-
-        The stock method runs unchanged with its run folder pointed at ``.partial-checkpoints`` (every rank
-        writes its part there: weights, optimizer, RNG states, DeepSpeed/FSDP shards); after a barrier the
-        writer renames the folder into place, fixes ``best_model_checkpoint`` (the stock method names the
-        staging path), pushes it when ``hub_strategy`` asks (an upload reads the folder later, so never the
-        staging one) and rotates the checkpoints of the real run folder.
-        """
-        run_dir = self._get_output_dir(trial)
-        staging_root = os.path.join(run_dir, PARTIAL_CHECKPOINTS_DIR)
-        name = f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
-        staged, final = os.path.join(staging_root, name), os.path.join(run_dir, name)
-        if self.args.should_save:
-            shutil.rmtree(staging_root, ignore_errors=True)  # what a run killed while saving left behind
-        self.accelerator.wait_for_everyone()
-        self._staging_checkpoint = True
-        try:
-            super()._save_checkpoint(model, trial)
-        finally:
-            self._staging_checkpoint = False
-        self.accelerator.wait_for_everyone()  # every rank has written its part
-        if self.state.best_model_checkpoint == staged:
-            self.state.best_model_checkpoint = final
-        if self.args.should_save:
-            # Resuming reads best_model_checkpoint from this file, so it must name the final folder.
-            self.state.save_to_json(os.path.join(staged, TRAINER_STATE_NAME))
-            replace_directory(Path(staged), Path(final))
-            shutil.rmtree(staging_root, ignore_errors=True)
-        if self.args.push_to_hub:
-            self._push_from_checkpoint(final)  # held back while staging: the upload reads the folder later
-        if self.args.should_save:
-            rotate_checkpoints(
-                output_dir=run_dir,
-                save_total_limit=self.args.save_total_limit,
-                best_model_checkpoint=self.state.best_model_checkpoint,
-                use_mtime=True,
+        if self.args.export_mode == 2:
+            write_model_code(model, folder, auto_class=self.auto_model_class)
+        if self.args.export_mode == 3:
+            export_backbone(
+                model, self.processing_class, folder / BACKBONE_EXPORT_DIR, state_dict=saved_state_dict(folder)
             )
-        self.accelerator.wait_for_everyone()  # no rank reads checkpoint-N before it exists
+        self.write_model_card(folder, model_id=model_id or self.model_card_id(folder))
 
     # ---- model card and Hub -------------------------------------------------------------------
 
-    def _push_from_checkpoint(self, checkpoint_folder: str) -> None:
-        if self._staging_checkpoint:
-            return  # `_save_checkpoint` pushes the checkpoint once it is renamed into place
-        super()._push_from_checkpoint(checkpoint_folder)
-
-    def _model_card_id(self, folder: str | os.PathLike) -> str:
+    def model_card_id(self, folder: str | os.PathLike) -> str:
         """How the card's usage snippets name the model: its Hub repo when there is one, else the folder."""
         return self.hub_model_id or self.args.hub_model_id or str(folder)
 
-    def _write_model_card(self, folder: str | os.PathLike, model_id: str, **card_fields) -> None:
+    def write_model_card(self, folder: str | os.PathLike, model_id: str, **card_fields) -> None:
+        """Render the card of ``model_card_data_class`` from this trainer and write ``folder/README.md``."""
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
-        card = APCModelCardData.from_trainer(self, model=model, model_id=model_id, **card_fields)
+        card = self.model_card_data_class.from_trainer(self, model=model, model_id=model_id, **card_fields)
         card.save(Path(folder) / MODEL_CARD_NAME)
 
     def create_model_card(
@@ -301,9 +346,9 @@ class APCTrainer(Trainer):
         looks the base model up on the Hub). ``tasks``, ``dataset_tags`` and ``dataset_args`` are ignored."""
         if not self.is_world_process_zero():
             return
-        self._write_model_card(
+        self.write_model_card(
             self.args.output_dir,
-            model_id=self._model_card_id(self.args.output_dir),
+            model_id=self.model_card_id(self.args.output_dir),
             language=language,
             license=license,
             tags=[tags] if isinstance(tags, str) else tags,
@@ -312,8 +357,32 @@ class APCTrainer(Trainer):
             dataset=dataset if isinstance(dataset, str) else None,
         )
 
-    def push_to_hub(self, *args, **kwargs):
-        """Stock push (``save_model`` → ``create_model_card`` → ``upload_folder`` of ``output_dir``), uploading the
-        export of ``args.save_mode``: mode-2 code files and the mode-3 ``fine-tuned-pretrained-model/`` included."""
-        with self._exporting(True):
-            return super().push_to_hub(*args, **kwargs)
+
+class APCTrainer(ABSATrainer):
+    """`ABSATrainer` for `APCModelForSequenceClassification`.
+
+    The APC task hooks: `APCTrainingArguments`, `DataCollatorForAPC` (from ``processing_class``), `APCMetrics`
+    (accuracy, macro-F1, per-class F1 from the model's ``id2label``), `APCModelCardData`, and the ``eta1``/``eta2``
+    weights in their own group at ``args.eta_lr``.
+
+    Example (``model``, ``tokenizer`` and the datasets ``train`` and ``valid``, featurised by `APCProcessor`, are
+    not built here, so the example is skipped):
+
+    >>> trainer = APCTrainer(model=model, args=APCTrainingArguments("runs/demo"),
+    ...                      train_dataset=train, eval_dataset=valid,
+    ...                      processing_class=tokenizer)  # doctest: +SKIP
+    >>> trainer.train()  # doctest: +SKIP
+    """
+
+    training_arguments_class = APCTrainingArguments
+    model_card_data_class = APCModelCardData
+    auto_model_class = "AutoModelForSequenceClassification"
+
+    def build_data_collator(self, processing_class):
+        return DataCollatorForAPC(processing_class)
+
+    def build_compute_metrics(self, model):
+        return APCMetrics(model.config.id2label)
+
+    def learning_rate_mapping(self, args: APCTrainingArguments) -> dict[str, float]:
+        return {ETA_PARAMETER_PATTERN.pattern: args.eta_lr}

@@ -1,42 +1,9 @@
-"""`APCTrainingArguments`: `TrainingArguments` with APC defaults and PyABSA's knobs.
+"""Training arguments: `ABSATrainingArguments` (any ABSA task) and `APCTrainingArguments` (aspect polarity).
 
-Overridden defaults (everything else is stock `TrainingArguments`):
-
-- ``learning_rate``: 2e-5 instead of 5e-5 (PyABSA's default)
-- ``per_device_train_batch_size``: 16 instead of 8 (PyABSA's default);
-  ``per_device_eval_batch_size``: 64
-- PyABSA's optimisation: ``lr_scheduler_type="constant"`` with ``warmup_steps=0``,
-  ``max_grad_norm=0`` (no clipping) and ``weight_decay=1e-6`` (PyABSA's ``l2reg``;
-  none on biases/LayerNorm, none on eta). With the stock warmup + cosine and
-  clipping, one epoch on Laptop14 ended 6 points of accuracy below PyABSA; with
-  these, level with it (BENCHMARKS.md, "Accuracy"). PyABSA's optional warmup +
-  cosine (its ``warmup_step >= 0``) is ``lr_scheduler_type="cosine", warmup_steps=0.1``.
-- ``train_sampling_strategy="group_by_length"``: batches of similar lengths drawn
-  from windows of ``length_group_window`` (4) batches of a random permutation
-  (`hf_absa.training.sampling`): with dynamic padding a third fewer tokens per
-  epoch than random batches, at the same accuracy (BENCHMARKS.md)
-- ``eval_strategy="steps"`` with ``eval_steps=0.1``: ten evaluations per run,
-  whatever the data size (PyABSA evaluates every ``log_step`` steps)
-- ``save_strategy="best"``, ``load_best_model_at_end=True``,
-  ``metric_for_best_model="accuracy"``, ``save_total_limit=1``: a checkpoint
-  is written only when the validation metric improves, and the final model is
-  the best one (PyABSA keeps only its best checkpoint too)
-- ``logging_steps=10``
-- ``hub_strategy="end"``: with ``push_to_hub`` the Hub gets the final export
-  and its model card, not every intermediate checkpoint (the stock
-  intermediate pushes also upload the pickled ``training_args.bin``)
-
-Resuming (``resume_from_checkpoint``: a folder, or ``latest``/``true`` for the
-newest complete checkpoint) needs periodic checkpoints, e.g.
-``save_strategy="steps", save_steps=0.1``: the default ``"best"`` only writes
-one when the validation metric improves.
-
-``fp16`` is refused on CPU, where accelerate would silently train in fp32;
-``bf16`` works there.
-
-New fields: ``eta_lr``, ``save_mode``, ``patience``, ``evaluate_begin``,
-``validation_fraction``, ``length_group_window`` (length-grouped batches that stay
-varied), ``report_max_test`` (PyABSA's reporting protocol, opt-in).
+Both are `transformers.TrainingArguments` dataclasses, so every field is also a
+flag of ``hf-absa train`` (`HfArgumentParser`). The parameters are documented
+in the class docstrings, grouped as TRL does; accuracy and speed figures behind
+the defaults are in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -45,13 +12,21 @@ from dataclasses import dataclass, field
 
 import torch
 from transformers import TrainingArguments
+from transformers.trainer_utils import IntervalStrategy
 
-SAVE_MODES = {
+EXPORT_MODES = {
     0: "no model written (metrics only)",
     1: "safetensors weights + config.json + tokenizer, loadable with from_pretrained",
     2: "mode 1 plus the model code (auto_map): loads with trust_remote_code=True without hf_absa",
     3: "mode 1 plus fine-tuned-pretrained-model/: the backbone alone as a stock transformers model",
 }
+SAVE_MODES = EXPORT_MODES  # PyABSA's name for the same table
+DEFAULT_EXPORT_MODE = 1
+
+# (HF name, PyABSA alias): the alias is read only when the HF name is not set, then mirrors it — transformers 5.24's
+# own scheme for `gradient_checkpointing` → `activation_checkpointing` (training_args.py:1533-1545), so that a
+# `dataclasses.replace` of the HF name takes effect and code that reads the old name keeps working.
+ARGUMENT_ALIASES = (("export_mode", "save_mode"), ("early_stopping_patience", "patience"))
 
 
 def has_accelerator() -> bool:
@@ -61,18 +36,100 @@ def has_accelerator() -> bool:
 
 
 @dataclass
-class APCTrainingArguments(TrainingArguments):
-    """Training arguments for aspect polarity classification.
+class ABSATrainingArguments(TrainingArguments):
+    r"""`TrainingArguments` for `ABSATrainer`: PyABSA's optimisation defaults, export modes and selection knobs.
 
-    Example:
+    Task-neutral: every hf_absa task's arguments derive from this class (`APCTrainingArguments` for aspect
+    polarity). Only the parameters that differ from `transformers.TrainingArguments` are listed; every other field
+    keeps its stock meaning and default.
 
-    >>> args = APCTrainingArguments(output_dir="runs/laptop14", eta_lr=0.01, save_mode=2)
-    >>> args.lr_scheduler_type.value, args.warmup_steps, args.max_grad_norm
-    ('constant', 0, 0.0)
-    >>> APCTrainingArguments(output_dir="runs/laptop14", lr_scheduler_type="cosine", warmup_steps=0.1).warmup_steps
-    0.1
+    Parameters:
+        > Stock parameters whose defaults are overridden (PyABSA's habits; BENCHMARKS.md, "Accuracy", compares them
+        > with the stock ones)
+
+        learning_rate (`float`, defaults to `2e-5`; stock `5e-5`):
+            Peak learning rate of AdamW.
+        per_device_train_batch_size (`int`, defaults to `16`; stock `8`):
+            Training batch size per device.
+        per_device_eval_batch_size (`int`, defaults to `64`; stock `8`):
+            Evaluation batch size per device.
+        lr_scheduler_type (`str`, defaults to `"constant"`; stock `"linear"`):
+            PyABSA's constant rate. PyABSA's optional warmup + cosine is
+            ``lr_scheduler_type="cosine", warmup_steps=0.1``; the schedule scales every parameter group alike.
+        warmup_steps (`float`, defaults to `0`):
+            Warmup steps; a float below 1 is a fraction of all training steps.
+        max_grad_norm (`float`, defaults to `0.0`; stock `1.0`):
+            Gradient clipping norm; 0 turns clipping off, as in PyABSA.
+        weight_decay (`float`, defaults to `1e-6`; stock `0.0`):
+            PyABSA's ``l2reg``; never applied to biases, LayerNorm or the parameters of
+            `ABSATrainer.learning_rate_mapping`.
+        train_sampling_strategy (`str`, defaults to `"group_by_length"`; stock `"random"`):
+            Batches of similar length drawn from small windows (see ``length_group_window``); ``random``,
+            ``sequential`` and ``batch_rebalance`` are the stock samplers.
+        eval_strategy (`str`, defaults to `"steps"`; stock `"no"`) and eval_steps (`float`, defaults to `0.1`):
+            Ten evaluations per run whatever the data size (PyABSA evaluates every ``log_step`` steps).
+        save_strategy (`str`, defaults to `"best"`; stock `"steps"`), save_total_limit (`int`, defaults to `1`) and
+        load_best_model_at_end (`bool`, defaults to `True`):
+            A checkpoint is written only when the validation metric improves and the final model is the best one
+            (PyABSA keeps only its best checkpoint too). Resuming (``resume_from_checkpoint``: a folder, or
+            ``"latest"``/``True``) needs periodic checkpoints: ``save_strategy="steps", save_steps=0.1``.
+        logging_steps (`float`, defaults to `10`; stock `500`):
+            Log the training loss every N steps.
+        hub_strategy (`str`, defaults to `"end"`; stock `"every_save"`):
+            With ``push_to_hub`` the Hub gets the final export and its model card, not every checkpoint (the stock
+            intermediate pushes also upload the pickled ``training_args.bin``).
+        dataloader_pin_memory (`bool`, *optional*; stock `True`):
+            Unset: pinned only when CUDA is available (pinning serves host-to-GPU copies; without a GPU torch warns
+            on every data loader). A value you set is kept.
+
+        > Export and early stopping
+
+        export_mode (`int`, *optional*, defaults to `1`):
+            What a user-level ``save_model`` / ``push_to_hub`` writes besides the model card (`EXPORT_MODES`):
+            0 = nothing (metrics only), 1 = ``save_pretrained`` folder, 2 = plus the model code (loads with
+            ``trust_remote_code=True`` without hf_absa), 3 = plus ``fine-tuned-pretrained-model/`` (the backbone
+            alone). Checkpoints are never exported.
+        save_mode (`int`, *optional*):
+            Deprecated alias of ``export_mode`` (PyABSA's name, also the ``--save_mode`` flag); read only when
+            ``export_mode`` is not given, then equal to it.
+        early_stopping_patience (`int`, *optional*):
+            Stop after this many evaluations without improvement of ``metric_for_best_model`` (the stock
+            `EarlyStoppingCallback`); needs ``load_best_model_at_end=True``.
+        patience (`int`, *optional*):
+            Deprecated alias of ``early_stopping_patience`` (PyABSA's name), resolved like ``save_mode``.
+        evaluate_begin (`float`, defaults to `0`):
+            Epoch from which evaluation (and so best-model saving) starts, as PyABSA's ``evaluate_begin``. With
+            ``eval_strategy="epoch"`` it becomes the stock ``eval_delay``; with ``"steps"`` a callback does it,
+            because ``eval_delay`` counts steps there.
+
+        > Data and sampling
+
+        validation_fraction (`float`, defaults to `0.1`):
+            When the trainer gets no ``eval_dataset``, this stratified fraction of train is held out to select the
+            best model on (the test split is never used for selection). 0 holds nothing out: the model trains on
+            all of train, as PyABSA does, and the final model is the result (needs ``load_best_model_at_end=False``
+            and ``save_strategy`` no/steps/epoch).
+        length_group_window (`int`, defaults to `4`):
+            With ``train_sampling_strategy="group_by_length"``: batches are cut from windows of this many batches
+            sorted by length (`hf_absa.training.sampling`); 0 uses the stock sampler, which sorts up to 50 batches
+            at once.
+        report_max_test (`bool`, defaults to `False`):
+            PyABSA-compatible reporting, only to compare with PyABSA's published numbers: the test split is also
+            evaluated at every evaluation and ``max_test_*`` figures (maxima over those evaluations) are reported.
+            The model is still selected on validation (`hf_absa.experiments.protocols`).
+
+    Raises:
+        ValueError: a value out of range (the message names the argument), ``fp16`` on CPU (accelerate would
+            silently train in fp32; use ``bf16``), or a combination that cannot work (``push_to_hub`` with
+            ``export_mode=0``, ``early_stopping_patience`` without ``load_best_model_at_end``, ``report_max_test``
+            without evaluations).
+
+    >>> args = ABSATrainingArguments(output_dir="runs/demo", save_mode=3, patience=2)
+    >>> args.export_mode, args.early_stopping_patience, args.lr_scheduler_type.value
+    (3, 2, 'constant')
     """
 
+    # ---- stock fields with PyABSA's defaults ----
     learning_rate: float = field(default=2e-5, metadata={"help": "Peak learning rate of AdamW."})
     per_device_train_batch_size: int = field(default=16, metadata={"help": "Training batch size per device."})
     per_device_eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size per device."})
@@ -109,35 +166,41 @@ class APCTrainingArguments(TrainingArguments):
     load_best_model_at_end: bool = field(
         default=True, metadata={"help": "Reload the best checkpoint (on validation) when training ends."}
     )
-    metric_for_best_model: str | None = field(
-        default="accuracy", metadata={"help": "Validation metric that selects the best model: accuracy or f1."}
-    )
     logging_steps: float = field(default=10, metadata={"help": "Log the training loss every N steps."})
     hub_strategy: str = field(
         default="end",
         metadata={"help": "What --push_to_hub uploads when: end (the final export + model card), every_save, "
                   "checkpoint or all_checkpoints."},
     )
+    dataloader_pin_memory: bool | None = field(
+        default=None,
+        metadata={"help": "Pin data-loader memory. Default: only when CUDA is available; a value you set is kept."},
+    )
 
-    eta_lr: float = field(
-        default=0.01,
+    # ---- export and early stopping ----
+    export_mode: int | None = field(
+        default=None,
         metadata={
-            "help": "Learning rate of the learnable eta1/eta2 weights (own AdamW group, no weight decay). "
-            "PyABSA v2 declares 0.1 but never applies it (its eta group is empty); v1, where it worked, used 0.01."
+            "help": f"What save_model / push_to_hub write (default {DEFAULT_EXPORT_MODE}): "
+            + "; ".join(f"{k} = {v}" for k, v in EXPORT_MODES.items())
         },
     )
-    save_mode: int = field(
-        default=1,
-        metadata={"help": "Final export: " + "; ".join(f"{k} = {v}" for k, v in SAVE_MODES.items())},
+    save_mode: int | None = field(
+        default=None, metadata={"help": "Deprecated alias of --export_mode (PyABSA's name)."}
     )
-    patience: int | None = field(
+    early_stopping_patience: int | None = field(
         default=None,
         metadata={"help": "Stop after this many evaluations without improvement of metric_for_best_model."},
+    )
+    patience: int | None = field(
+        default=None, metadata={"help": "Deprecated alias of --early_stopping_patience (PyABSA's name)."}
     )
     evaluate_begin: float = field(
         default=0,
         metadata={"help": "Epoch from which evaluation (and best-model saving) starts, as PyABSA's evaluate_begin."},
     )
+
+    # ---- data and sampling ----
     validation_fraction: float = field(
         default=0.1,
         metadata={
@@ -148,16 +211,14 @@ class APCTrainingArguments(TrainingArguments):
             "evaluations are on test only)."
         },
     )
-
     length_group_window: int = field(
         default=4,
         metadata={
             "help": "With --train_sampling_strategy group_by_length: batches are cut from windows of this many "
             "batches sorted by length (hf_absa.training.sampling). The stock sampler sorts up to 50 batches at "
-            "once, which puts the aspects of one sentence into one batch and cost accuracy; 0 uses it anyway."
+            "once, which puts the aspects of one sentence into one batch; 0 uses it anyway."
         },
     )
-
     report_max_test: bool = field(
         default=False,
         metadata={
@@ -177,25 +238,93 @@ class APCTrainingArguments(TrainingArguments):
         # Checked first: with eval_strategy="no" TrainingArguments would complain about something less to the point.
         if self.report_max_test and self.eval_strategy == "no":
             raise ValueError("report_max_test needs periodic evaluations: set eval_strategy to steps or epoch")
-        if not torch.cuda.is_available():
-            # Pinned memory only helps host-to-GPU copies; without a GPU torch warns on every dataloader.
-            self.dataloader_pin_memory = False
+        for name, alias in ARGUMENT_ALIASES:
+            if getattr(self, name) is None and getattr(self, alias) is not None:
+                setattr(self, name, getattr(self, alias))
+        if self.export_mode is None:
+            self.export_mode = DEFAULT_EXPORT_MODE
+        for name, alias in ARGUMENT_ALIASES:
+            setattr(self, alias, getattr(self, name))
+        if self.dataloader_pin_memory is None:
+            self.dataloader_pin_memory = torch.cuda.is_available()
         if (self.fp16 or self.fp16_full_eval) and (self.use_cpu or not has_accelerator()):
             raise ValueError("--fp16 needs a GPU (on CPU accelerate would silently train in fp32); use --bf16 on CPU")
         super().__post_init__()
-        if self.save_mode not in SAVE_MODES:
-            raise ValueError(f"save_mode must be one of {sorted(SAVE_MODES)}, got {self.save_mode!r}")
+        if self.export_mode not in EXPORT_MODES:
+            raise ValueError(
+                f"export_mode (PyABSA's save_mode) must be one of {sorted(EXPORT_MODES)}, got {self.export_mode!r}"
+            )
         if self.length_group_window < 0:
             raise ValueError(f"length_group_window must be >= 0 batches, got {self.length_group_window}")
-        if self.eta_lr <= 0:
-            raise ValueError(f"eta_lr must be > 0, got {self.eta_lr}")
-        if self.patience is not None and self.patience < 1:
-            raise ValueError(f"patience must be >= 1 evaluation, got {self.patience}")
+        if self.early_stopping_patience is not None and self.early_stopping_patience < 1:
+            raise ValueError(
+                "early_stopping_patience (PyABSA's patience) must be >= 1 evaluation, "
+                f"got {self.early_stopping_patience}"
+            )
         if self.evaluate_begin < 0:
             raise ValueError(f"evaluate_begin must be >= 0 epochs, got {self.evaluate_begin}")
-        if self.push_to_hub and self.save_mode == 0:
-            raise ValueError("push_to_hub needs a model to upload, but save_mode=0 writes none")
+        if self.evaluate_begin and self.eval_strategy == IntervalStrategy.EPOCH:
+            # Same job as the stock eval_delay when both count epochs.
+            if self.eval_delay not in (0, self.evaluate_begin):
+                raise ValueError(
+                    f"evaluate_begin={self.evaluate_begin} and eval_delay={self.eval_delay} disagree; "
+                    "with eval_strategy=epoch both count epochs: set one of them"
+                )
+            self.eval_delay = self.evaluate_begin
+        if self.push_to_hub and self.export_mode == 0:
+            raise ValueError("push_to_hub needs a model to upload, but export_mode=0 (save_mode=0) writes none")
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction}")
-        if self.patience is not None and not self.load_best_model_at_end:
-            raise ValueError("patience needs load_best_model_at_end=True (early stopping compares evaluations)")
+        if self.early_stopping_patience is not None and not self.load_best_model_at_end:
+            raise ValueError(
+                "early_stopping_patience needs load_best_model_at_end=True (early stopping compares evaluations)"
+            )
+
+    @property
+    def evaluate_begin_needs_callback(self) -> bool:
+        """Whether ``evaluate_begin`` needs `EvaluateBeginCallback`: evaluations every N steps, counted in epochs."""
+        return self.evaluate_begin > 0 and self.eval_strategy == IntervalStrategy.STEPS
+
+
+@dataclass
+class APCTrainingArguments(ABSATrainingArguments):
+    r"""`ABSATrainingArguments` for aspect polarity classification (`APCTrainer`).
+
+    Adds only what is APC's; every other parameter is documented in `ABSATrainingArguments`.
+
+    Parameters:
+        > Stock parameters whose defaults are overridden
+
+        metric_for_best_model (`str`, defaults to `"accuracy"`; stock `None`, i.e. the loss):
+            Validation metric that selects the best model: ``accuracy`` or ``f1`` (macro-F1), both from
+            `hf_absa.metrics.APCMetrics`.
+
+        > APC parameters
+
+        eta_lr (`float`, defaults to `0.01`):
+            Learning rate of the learnable ``eta1``/``eta2`` weights of the LSA blocks and ``bert_spc_v2``: their
+            own AdamW group, no weight decay (`APCTrainer.learning_rate_mapping`). PyABSA v2 declares 0.1 but never
+            applies it (its eta group is empty); v1, where it worked, used 0.01.
+
+    >>> args = APCTrainingArguments(output_dir="runs/laptop14", eta_lr=0.01, save_mode=2)
+    >>> args.lr_scheduler_type.value, args.warmup_steps, args.max_grad_norm, args.export_mode
+    ('constant', 0, 0.0, 2)
+    >>> APCTrainingArguments(output_dir="runs/laptop14", lr_scheduler_type="cosine", warmup_steps=0.1).warmup_steps
+    0.1
+    """
+
+    metric_for_best_model: str | None = field(
+        default="accuracy", metadata={"help": "Validation metric that selects the best model: accuracy or f1."}
+    )
+    eta_lr: float = field(
+        default=0.01,
+        metadata={
+            "help": "Learning rate of the learnable eta1/eta2 weights (own AdamW group, no weight decay). "
+            "PyABSA v2 declares 0.1 but never applies it (its eta group is empty); v1, where it worked, used 0.01."
+        },
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.eta_lr <= 0:
+            raise ValueError(f"eta_lr must be > 0, got {self.eta_lr}")

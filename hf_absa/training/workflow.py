@@ -159,7 +159,7 @@ def fit_and_evaluate(
     metrics.update(max_test_metrics(trainer.state.log_history))
     trainer.save_metrics("all", metrics, combined=False)
     trainer.save_state()
-    if training_args.save_mode:
+    if training_args.export_mode:
         # Last, so that the model card and a --push_to_hub upload (the stock save_model pushes when
         # args.push_to_hub is set) include the metrics files.
         trainer.save_model()

@@ -1,0 +1,392 @@
+"""Task-neutral model cards: `ABSAModelCardData`, rendered with the packaged ``templates/model_card_base.md``.
+
+A card is a data class (what it says) plus a Jinja template (how it reads), as in
+sentence-transformers. This module holds what every hf_absa task's card shares:
+the YAML metadata, the metrics table per split, the model and training
+hyper-parameter tables, and building the data from a live trainer
+(`ABSAModelCardData.from_trainer`) or a saved folder
+(`ABSAModelCardData.from_folder`: ``config.json``, ``training_args.json``,
+``all_results.json``). Nothing here touches the network.
+
+To give a task its card, subclass `ABSAModelCardData` and set its class attributes
+(``template_name``, ``task_name``, ``pipeline_tag``, ``headline_metrics``,
+``model_type_key``, ``model_hyperparameter_names``, ``training_arguments_class``, ...),
+add the task's fields (`task_fields`), and write a template that
+``{% extends "model_card_base.md" %}`` and fills its blocks (``description``,
+``model``, ``usage``, ``evaluation_intro``, ``limitations``). `hf_absa.training.model_card`
+does this for aspect polarity classification.
+
+>>> card = ABSAModelCardData(model_id="me/model", labels=["Negative", "Positive"],
+...                          metrics={"eval_loss": 0.5, "test_loss": 0.6})
+>>> text = card.render()
+>>> "library_name: hf_absa" in text and "| loss | 0.5000 | 0.6000 |" in text
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import jinja2
+from huggingface_hub import EvalResult, ModelCard, ModelCardData, metadata_load
+from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+from ..models.configuration_apc import HF_ABSA_VERSION
+from .export import BACKBONE_EXPORT_DIR, TRAINING_ARGS_JSON, staged_files
+from .training_args import DEFAULT_EXPORT_MODE, EXPORT_MODES, ABSATrainingArguments
+
+MODEL_CARD_NAME = "README.md"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+CARD_TAGS = ("absa", "aspect-based-sentiment-analysis", "hf_absa")
+METRICS_FILE = "all_results.json"
+SPLITS = {"eval": "validation", "test": "test"}
+# Training arguments that change the trained model; a card lists those that differ from the
+# defaults of the card's `training_arguments_class`, plus ALWAYS_SHOWN_HYPERPARAMETERS.
+TRAINING_HYPERPARAMETERS = (
+    "learning_rate",
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "num_train_epochs",
+    "max_steps",
+    "lr_scheduler_type",
+    "warmup_steps",
+    "weight_decay",
+    "max_grad_norm",
+    "optim",
+    "label_smoothing_factor",
+    "bf16",
+    "fp16",
+    "metric_for_best_model",
+    "early_stopping_patience",
+    "evaluate_begin",
+    "validation_fraction",
+    "seed",
+)
+ALWAYS_SHOWN_HYPERPARAMETERS = ("learning_rate", "per_device_train_batch_size", "num_train_epochs", "seed")
+# Older training_args.json files name these arguments the PyABSA way.
+LEGACY_ARGUMENT_NAMES = {"save_mode": "export_mode", "patience": "early_stopping_patience"}
+
+
+def hub_id_or_none(name: str | os.PathLike | None) -> str | None:
+    """``name`` when it reads as a Hub repo id rather than a local path (``"bert-base-uncased"``, ``"org/model"``)."""
+    if not name:
+        return None
+    name = str(name)
+    if os.path.isabs(name) or name.startswith((".", "~")) or os.path.exists(name):
+        return None
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return None
+    return name
+
+
+def public_name(name: str | os.PathLike | None) -> str | None:
+    """``name``, or only the last part of it when it is a local path (a card is public; the machine's paths are not)."""
+    if name is None:
+        return None
+    name = str(name)
+    return Path(name).name if os.path.isabs(name) or os.path.exists(name) else name
+
+
+def argument_defaults(arguments_class: type = ABSATrainingArguments) -> dict[str, Any]:
+    """``arguments_class`` field defaults, as ``to_dict()`` writes them (enums as their values)."""
+    defaults = {}
+    for item in dataclasses.fields(arguments_class):
+        if item.default is not dataclasses.MISSING:
+            defaults[item.name] = getattr(item.default, "value", item.default)
+        elif item.default_factory is not dataclasses.MISSING:
+            defaults[item.name] = item.default_factory()
+    return defaults
+
+
+def training_hyperparameters(
+    training_args: dict[str, Any],
+    names: tuple[str, ...] = TRAINING_HYPERPARAMETERS,
+    arguments_class: type = ABSATrainingArguments,
+) -> dict[str, Any]:
+    """The hyper-parameters a card lists: those of ``names`` that differ from ``arguments_class``'s defaults, plus
+    `ALWAYS_SHOWN_HYPERPARAMETERS`. PyABSA-style names of older files are read as their HF names."""
+    training_args = dict(training_args)
+    for old, new in LEGACY_ARGUMENT_NAMES.items():
+        if new not in training_args and old in training_args:
+            training_args[new] = training_args[old]
+    defaults = argument_defaults(arguments_class)
+    shown = {}
+    for name in names:
+        if name not in training_args:
+            continue
+        value = training_args[name]
+        if name in ALWAYS_SHOWN_HYPERPARAMETERS or value != defaults.get(name, value):
+            shown[name] = value
+    return shown
+
+
+def split_metrics(metrics: dict[str, Any], names: list[str]) -> dict[str, dict[str, float]]:
+    """``{"accuracy": {"validation": 0.8, "test": 0.79}, ...}`` for the metric ``names`` found in flat metrics."""
+    table = {}
+    for name in names:
+        row = {
+            split: float(metrics[f"{prefix}_{name}"])
+            for prefix, split in SPLITS.items()
+            if isinstance(metrics.get(f"{prefix}_{name}"), (int, float))
+        }
+        if row:
+            table[name] = row
+    return table
+
+
+def latest_logged_metrics(log_history: list[dict], metric: str = "loss") -> dict[str, float]:
+    """The last ``eval_*`` and the last ``test_*`` evaluation (entries holding ``<split>_<metric>``) in a
+    Trainer's ``log_history``."""
+    metrics = {}
+    for prefix in SPLITS:
+        entry = next((log for log in reversed(log_history) if f"{prefix}_{metric}" in log), {})
+        metrics.update({key: value for key, value in entry.items() if key.startswith(f"{prefix}_")})
+    return metrics
+
+
+@dataclass
+class ABSAModelCardData:
+    """What the model card of an hf_absa model says, whatever its task.
+
+    ``model_id`` is how the usage snippets load the model (a Hub repo id, or the local folder); ``labels`` are the
+    model's label names in id order; ``metrics`` holds flat ``eval_*`` / ``test_*`` values as in
+    ``all_results.json``; ``export_mode`` says which files the folder holds (`EXPORT_MODES`; ``save_mode`` is its
+    deprecated PyABSA-named alias, read only when ``export_mode`` is not given).
+
+    Task hooks (class attributes a task's subclass sets): ``template_name`` (a template under
+    ``hf_absa/templates``), ``task_name`` / ``task_type`` / ``pipeline_tag`` (Hub metadata),
+    ``headline_metrics`` (test metrics reported in the model-index, name → display name), ``model_type_key``
+    (the ``config.json`` key that marks the task's models), ``model_hyperparameter_names`` (config keys listed in
+    the card), ``training_arguments_class`` and ``training_hyperparameter_names`` (the training table), and
+    ``reserved_tags`` (tags the card adds itself, not carried over from an earlier card).
+    """
+
+    template_name: ClassVar[str] = "model_card_base.md"
+    task_name: ClassVar[str | None] = None
+    task_type: ClassVar[str | None] = None
+    pipeline_tag: ClassVar[str | None] = None
+    headline_metrics: ClassVar[dict[str, str]] = {}
+    model_type_key: ClassVar[str | None] = None
+    model_hyperparameter_names: ClassVar[tuple[str, ...]] = ()
+    training_arguments_class: ClassVar[type] = ABSATrainingArguments
+    training_hyperparameter_names: ClassVar[tuple[str, ...]] = TRAINING_HYPERPARAMETERS
+    reserved_tags: ClassVar[tuple[str, ...]] = CARD_TAGS
+
+    model_id: str
+    labels: list[str]
+    export_mode: int | None = None
+    backbone: str | None = None
+    dataset: str | None = None
+    model_name: str | None = None
+    language: str | list[str] | None = None
+    license: str | None = None
+    tags: list[str] = field(default_factory=list)
+    model_hyperparameters: dict[str, Any] = field(default_factory=dict)
+    training_hyperparameters: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    base_model: str | None = None
+    save_mode: int | None = None
+    # The version that wrote the checkpoint (its config's), not the installed one: a card re-rendered later by
+    # `hf-absa push` must not claim a newer version.
+    hf_absa_version: str = HF_ABSA_VERSION
+
+    def __post_init__(self):
+        if self.export_mode is None:
+            self.export_mode = DEFAULT_EXPORT_MODE if self.save_mode is None else self.save_mode
+        self.save_mode = self.export_mode
+
+    # ---- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def task_fields(cls, config: dict) -> dict[str, Any]:
+        """The task's own fields, read from ``config.json`` (none here)."""
+        return {}
+
+    @classmethod
+    def model_hyperparameters_of(cls, config: dict) -> dict[str, Any]:
+        """The model hyper-parameters the card lists, read from ``config.json`` (`model_hyperparameter_names`)."""
+        return {name: config[name] for name in cls.model_hyperparameter_names if name in config}
+
+    @classmethod
+    def from_parts(cls, config: dict, training_args: dict, metrics: dict, model_id: str, **fields: Any):
+        """Build from a config dict (``config.json``), training-argument dict and flat metrics.
+
+        Raises KeyError when ``config`` has no ``id2label``.
+        """
+        id2label = {int(index): label for index, label in config["id2label"].items()}
+        mode = training_args.get("export_mode", training_args.get("save_mode"))
+        values = dict(
+            model_id=model_id,
+            labels=[id2label[index] for index in sorted(id2label)],
+            export_mode=DEFAULT_EXPORT_MODE if mode is None else int(mode),
+            backbone=config.get("backbone_name_or_path"),
+            model_hyperparameters=cls.model_hyperparameters_of(config),
+            hf_absa_version=config.get("hf_absa_version") or HF_ABSA_VERSION,
+            training_hyperparameters=training_hyperparameters(
+                training_args, cls.training_hyperparameter_names, cls.training_arguments_class
+            ),
+            metrics={key: value for key, value in metrics.items() if key.startswith(tuple(f"{p}_" for p in SPLITS))},
+            **cls.task_fields(config),
+        )
+        values.update({name: value for name, value in fields.items() if value is not None})
+        return cls(**values)
+
+    @classmethod
+    def from_trainer(cls, trainer, model=None, model_id: str | None = None, **fields: Any):
+        """From a live trainer: its model config, arguments, ``dataset_name`` and logged evaluations."""
+        model = model if model is not None else trainer.model
+        if fields.get("dataset") is None:
+            fields["dataset"] = getattr(trainer, "dataset_name", None)
+        first_metric = next(iter(cls.headline_metrics), "loss")
+        return cls.from_parts(
+            model.config.to_dict(),
+            trainer.args.to_dict(),
+            latest_logged_metrics(trainer.state.log_history, first_metric),
+            model_id=model_id or trainer.args.output_dir,
+            **fields,
+        )
+
+    @classmethod
+    def from_folder(cls, folder: str | os.PathLike, model_id: str | None = None, **fields: Any):
+        """From a saved folder: ``config.json``, and ``training_args.json`` / ``all_results.json`` when present.
+
+        Raises FileNotFoundError when ``folder`` is not a folder, ValueError when its ``config.json`` is not one of
+        this task's models.
+        """
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder} is not a folder; expected a model folder written by hf-absa train")
+
+        def read(name: str) -> dict:
+            path = folder / name
+            return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+        config = read("config.json")
+        if "id2label" not in config or (cls.model_type_key and cls.model_type_key not in config):
+            required = cls.model_type_key or "id2label"
+            raise ValueError(f"{folder} holds no hf_absa model (config.json without {required})")
+        fields = {**cls.previous_card_fields(folder / MODEL_CARD_NAME), **fields}
+        return cls.from_parts(config, read(TRAINING_ARGS_JSON), read(METRICS_FILE), model_id or str(folder), **fields)
+
+    @classmethod
+    def previous_card_fields(cls, path: Path) -> dict[str, Any]:
+        """What an earlier hf_absa card at ``path`` recorded beyond the folder's files (dataset, language, license,
+        extra tags, base model), so that rendering it again (e.g. for a Hub repo id) loses nothing."""
+        metadata = metadata_load(path) if path.is_file() else None
+        if not metadata or metadata.get("library_name") != "hf_absa":
+            return {}
+        fields = {name: metadata.get(name) for name in ("language", "license", "base_model")}
+        datasets = metadata.get("datasets") or []
+        results = (metadata.get("model-index") or [{}])[0].get("results") or [{}]
+        fields["dataset"] = datasets[0] if datasets else results[0].get("dataset", {}).get("type")
+        fields["tags"] = [tag for tag in metadata.get("tags") or [] if tag not in cls.reserved_tags]
+        return {name: value for name, value in fields.items() if value}
+
+    # ---- what the template reads --------------------------------------------------------------
+
+    @property
+    def dataset_key(self) -> str | None:
+        """The dataset as the metadata records it: its name, or a local folder's base name (no local paths)."""
+        return public_name(self.dataset)
+
+    @property
+    def backbone_display_name(self) -> str | None:
+        return public_name(self.backbone)
+
+    @property
+    def dataset_display_name(self) -> str | None:
+        if self.dataset_key is not None and self.dataset_key.lower() == "sample":
+            return "the sample data bundled with hf_absa"
+        return self.dataset_key
+
+    def metric_names(self) -> list[str]:
+        """The rows of the metrics table: the headline metrics, or the loss when the task names none."""
+        return list(self.headline_metrics) or ["loss"]
+
+    @property
+    def tested(self) -> bool:
+        """Whether a test split was evaluated (data without one gives validation figures only)."""
+        return any(key.startswith("test_") and isinstance(value, (int, float)) for key, value in self.metrics.items())
+
+    @property
+    def metrics_table(self) -> dict[str, dict[str, float]]:
+        return split_metrics(self.metrics, self.metric_names())
+
+    def task_tags(self) -> list[str]:
+        """Tags the task adds after hf_absa's (none here)."""
+        return []
+
+    def card_tags(self) -> list[str]:
+        """The card's tags: hf_absa's, then the task's (`task_tags`), then the user's."""
+        return [*CARD_TAGS, *self.task_tags(), *self.tags]
+
+    def template_kwargs(self) -> dict[str, Any]:
+        """Extra variables for the task's template."""
+        return {}
+
+    def card_data(self) -> ModelCardData:
+        """The YAML metadata: library, task, tags, base model, datasets and the test metrics as model-index."""
+        dataset_id = self.dataset if self.dataset and "/" in self.dataset and hub_id_or_none(self.dataset) else None
+        eval_results = [
+            EvalResult(
+                task_type=self.task_type or self.pipeline_tag or "other",
+                task_name=self.task_name,
+                dataset_type=dataset_id or self.dataset_key or "unknown",
+                dataset_name=self.dataset_display_name or "unknown",
+                dataset_split="test",
+                metric_type=name,
+                metric_name=display_name,
+                metric_value=self.metrics[f"test_{name}"],
+            )
+            for name, display_name in self.headline_metrics.items()
+            if f"test_{name}" in self.metrics
+        ]
+        return ModelCardData(
+            library_name="hf_absa",
+            pipeline_tag=self.pipeline_tag,
+            tags=self.card_tags(),
+            base_model=self.base_model or hub_id_or_none(self.backbone),
+            datasets=[dataset_id] if dataset_id else None,
+            language=self.language,
+            license=self.license,
+            metrics=list(self.headline_metrics) or None,
+            model_name=self.model_name or self.model_id.rstrip("/").split("/")[-1],
+            eval_results=eval_results or None,
+        )
+
+    # ---- rendering --------------------------------------------------------------------------
+
+    def render(self) -> str:
+        """The card's Markdown, YAML front matter included.
+
+        Rendered as `huggingface_hub.ModelCard.from_template` does (the metadata's fields are template variables
+        too), with a template loader so that a task's template can extend ``model_card_base.md``.
+        """
+        card_data = self.card_data()
+        environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
+        variables = {
+            **card_data.to_dict(),
+            "title": card_data.model_name,
+            "card": self,
+            "export_mode_description": EXPORT_MODES.get(self.export_mode, ""),
+            "backbone_export_dir": BACKBONE_EXPORT_DIR,
+            "hf_absa_version": self.hf_absa_version,
+            **self.template_kwargs(),
+        }
+        content = environment.get_template(self.template_name).render(card_data=card_data.to_yaml(), **variables)
+        return str(ModelCard(content))
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the rendered card to ``path``, staged so that a crash never leaves half a card."""
+        path = Path(path)
+        text = self.render()
+        with staged_files(path.parent) as staging:
+            (staging / path.name).write_text(text, encoding="utf-8")
+        return path
