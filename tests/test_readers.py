@@ -46,7 +46,10 @@ def assert_data_error(error_info, path, line, *fragments):
     "raw, expected",
     [("-1", "Negative"), ("0", "Neutral"), ("1", "Positive"), (1, "Positive"), (-1, "Negative"), (0.0, "Neutral"),
      (" positive ", "Positive"), ("NEGATIVE", "Negative"), ("Neutral", "Neutral"), ("Conflict", "Conflict"),
-     (" conflict ", "conflict"), ("2", "2"), (None, None), ("", None), (float("nan"), None)],
+     (" conflict ", "Conflict"), ("CONFLICT", "Conflict"), ("pos", "Positive"), ("POS ", "Positive"),
+     ("Neg", "Negative"), ("NEU", "Neutral"), ("neu", "Neutral"), ("+1", "Positive"), ("1.0", "Positive"),
+     ("2", "2"), (None, None), ("", None), (float("nan"), None), ("-100", None), (-100, None), ("-999", None),
+     (-999.0, None)],
 )
 def test_normalize_label(raw, expected):
     assert normalize_label(raw) == expected

@@ -148,7 +148,8 @@ def test_resolve_folder_and_file_paths(data_root):
 
     empty = data_root / "empty"
     make_file(empty / "notes.md")
-    with pytest.raises(DatasetNotFoundError, match=r"no APC data file in this folder \(found: notes\.md\)"):
+    with pytest.raises(DatasetNotFoundError, match=r"no APC data file in this folder; .* Files skipped: notes\.md "
+                                                   r"\(the name contains '\.md', which marks documentation\)$"):
         resolve_dataset_files(empty)
 
 
