@@ -82,7 +82,7 @@ def load_apc_dataset(
     ...         {"sentence": "rude staff", "aspect": "staff", "label": "neg "},
     ...         {"sentence": "the menu", "aspect": "menu", "label": "conflict"}]
     >>> loaded, report = load_apc_dataset(rows, drop_labels=("Conflict",), return_report=True)
-    >>> loaded["train"]["label"], report.dropped
+    >>> loaded["train"].to_dict()["label"], report.dropped
     (['Positive', 'Negative'], {'train': {'Conflict': 1}})
     """
     census = LabelCensus()

@@ -261,7 +261,7 @@ def _iter_apc_examples(path: Path, label_of: Callable[[Any], str | None]) -> Ite
     block: list[tuple[int, str]] = []
     for numbered in _without_trailing_blank_lines(_iter_lines(path)):
         block.append(numbered)
-        if first_line is None:
+        if first_line is None and numbered[1].strip():
             first_line = numbered[0]
         placeholder_seen = placeholder_seen or ASPECT_PLACEHOLDER in numbered[1]
         marker_seen = marker_seen or ASPECT_MARKER.search(numbered[1]) is not None
