@@ -114,6 +114,11 @@ def test_label_map_for_numbers_applies_to_every_split(tmp_path):
     write_examples(folder / "n.test.txt", labelled("2", "0"))
     loaded = load_apc_dataset(folder, label_map={"0": "Negative", 1: "neutral", "2": "Positive"})
     assert labels_of(loaded) == {"train": ["Negative", "Neutral", "Positive"], "test": ["Positive", "Negative"]}
+    # drop_labels names classes, also those of the map
+    write_examples(folder / "n.test.txt", labelled("2", "3", "0"))
+    mapping = {"0": "Negative", "1": "Neutral", "2": "Positive", "3": "conflict"}
+    loaded, report = load_apc_dataset(folder, label_map=mapping, drop_labels=["CONFLICT"], return_report=True)
+    assert loaded["test"]["label"] == ["Positive", "Negative"] and report.dropped == {"test": {"Conflict": 1}}
 
 
 def test_label_map_for_words_and_unmapped_labels(tmp_path):

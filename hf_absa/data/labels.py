@@ -86,11 +86,11 @@ class LabelCensus:
         return sum(counts[label] for counts in self.counts.values())
 
     def per_split(self, labels: Iterable[str | None]) -> str:
-        """``"3 in train, 1 in test"``: the examples with any of ``labels``, per split."""
+        """``"3 in train, 1 in test"``: the examples with any of ``labels``, in each split that has some."""
         wanted = set(labels)
-        parts = [f"{sum(n for label, n in counts.items() if label in wanted)} in {split}"
-                 for split, counts in self.counts.items()]
-        return ", ".join(part for part in parts if not part.startswith("0 "))
+        totals = {split: sum(count for label, count in counts.items() if label in wanted)
+                  for split, counts in self.counts.items()}
+        return ", ".join(f"{total} in {split}" for split, total in totals.items() if total)
 
 
 def is_no_label(label: str | None) -> bool:
@@ -255,8 +255,8 @@ def assign_label_classes(
         raise census.first_seen[first].error(
             f"{what}, not a class; the dataset has {sum(map(census.total, unlabelled))} unlabelled example(s) "
             f"({census.per_split(unlabelled)})",
-            "a label on every example of every split of a dataset that has labels, since the unlabelled ones "
-            "would count as mistakes or as nothing; pass drop_unlabelled=True to drop them")
+            "a label on every example of every split (all of a labelled dataset is training or evaluation data); "
+            "pass drop_unlabelled=True to drop the unlabelled examples")
 
     to_drop = _drop_classes(drop_labels, label_map)
     absent = sorted(to_drop - set(classes.values()))
