@@ -85,7 +85,7 @@ def test_load_list_of_dicts_with_placeholder_and_explicit_start():
     rows = [
         {"sentence": "The $T$ was great but the service slow .", "aspect": "food", "label": 1},
         {"sentence": SENTENCE, "aspect": "service", "label": "negative"},
-        {"sentence": "  food, food and more food", "aspect": "food", "aspect_start": 8, "label": None},
+        {"sentence": "  food, food and more food", "aspect": "food", "aspect_start": 8, "label": 0},
     ]
     loaded = load_apc_dataset(rows)
     assert list(loaded) == ["train"]
@@ -96,7 +96,7 @@ def test_load_list_of_dicts_with_placeholder_and_explicit_start():
     assert result[1]["left_aspect_start"] == 4 and result[1]["right_aspect_start"] == 27
     # leading whitespace is stripped and the given offset shifted with it
     assert (result[2]["sentence"], result[2]["aspect_start"], result[2]["aspect_end"], result[2]["label"]) == (
-        "food, food and more food", 6, 10, None)
+        "food, food and more food", 6, 10, "Neutral")
 
 
 def test_load_dataframe_with_numpy_values():
@@ -106,8 +106,11 @@ def test_load_dataframe_with_numpy_values():
         "label": [1.0, -1.0, np.nan],          # pandas turns an int column with a gap into floats
         "aspect_start": [np.nan, 27, np.nan],
     })
-    rows = load_apc_dataset(frame)["train"].to_list()
-    assert [(row["aspect_start"], row["label"]) for row in rows] == [(4, "Positive"), (27, "Negative"), (4, None)]
+    # the gap is an unlabelled training row: refused, or dropped when asked
+    with pytest.raises(ValueError, match=r"^row 2 of the train data: the label is missing"):
+        load_apc_dataset(frame)
+    rows = load_apc_dataset(frame, drop_unlabelled=True)["train"].to_list()
+    assert [(row["aspect_start"], row["label"]) for row in rows] == [(4, "Positive"), (27, "Negative")]
 
 
 def test_load_dataset_and_datasetdict_keep_neighbours_after_shuffle():
@@ -176,7 +179,8 @@ def test_build_label_mapping():
     assert build_label_mapping(make_splits(["b", "Conflict", "a"])) == ["Conflict", "a", "b"]
 
     with pytest.raises(ValueError, match=r"split 'validation' has label\(s\) 'Conflict' that the 'train' split "
-                                         r"lacks; expected only the train labels Negative, Positive"):
+                                         r"lacks \('Conflict' on 1 example\); expected only the train labels "
+                                         r"Negative, Positive"):
         build_label_mapping(make_splits(["Positive", "Negative"], validation=["Conflict", "Positive"]))
     with pytest.raises(ValueError, match="no 'train' split"):
         build_label_mapping(DatasetDict({"test": Dataset.from_dict({"label": ["Positive"]})}))

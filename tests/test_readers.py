@@ -46,7 +46,10 @@ def assert_data_error(error_info, path, line, *fragments):
     "raw, expected",
     [("-1", "Negative"), ("0", "Neutral"), ("1", "Positive"), (1, "Positive"), (-1, "Negative"), (0.0, "Neutral"),
      (" positive ", "Positive"), ("NEGATIVE", "Negative"), ("Neutral", "Neutral"), ("Conflict", "Conflict"),
-     (" conflict ", "conflict"), ("2", "2"), (None, None), ("", None), (float("nan"), None)],
+     (" conflict ", "Conflict"), ("CONFLICT", "Conflict"), ("pos", "Positive"), ("POS ", "Positive"),
+     ("Neg", "Negative"), ("NEU", "Neutral"), ("neu", "Neutral"), ("+1", "Positive"), ("1.0", "Positive"),
+     ("2", "2"), (None, None), ("", None), (float("nan"), None), ("-100", None), (-100, None), ("-999", None),
+     (-999.0, None)],
 )
 def test_normalize_label(raw, expected):
     assert normalize_label(raw) == expected
@@ -305,3 +308,44 @@ def test_rejects_malformed_political_test_file(shared_datasets):
     assert_data_error(error_info, path, 105, "custom.test.txt", "label line of the example starting at line 103",
                       "out of step")
     assert len(read_apc_file(path.with_name("custom.train.txt"))) == 67  # its CRLF train file is fine
+
+
+PLAIN = ["The food was great .", "The service was slow .", "We will come back .", "Prices are fair ."]
+
+
+@pytest.mark.parametrize("lines", [PLAIN, PLAIN[:3], PLAIN[:2], PLAIN[:2] + [""] + PLAIN[2:], PLAIN * 3],
+                         ids=["4-lines", "3-lines", "2-lines", "blank-line", "12-lines"])
+def test_plain_sentence_file_is_named_as_such(tmp_path, lines):
+    path = write_lines(tmp_path / "reviews.train.txt", [""] + lines)
+    with pytest.raises(APCDataError) as error_info:
+        read_apc_file(path)
+    assert_data_error(error_info, path, 2, "the file looks like plain sentences, no aspect marked",
+                      "'The $T$ was great' / 'food' / 'Positive'", "*.inference",
+                      "'The [B-ASP]food[E-ASP] was great $LABEL$ Positive'")
+
+    marked = write_lines(tmp_path / "reviews.test.inference", lines)
+    with pytest.raises(APCDataError) as error_info:
+        read_inference_file(marked)
+    assert_data_error(error_info, marked, 1, "the file looks like plain sentences, no aspect marked",
+                      "'The $T$ was great' / 'food' / 'Positive'", "[B-ASP]food[E-ASP]")
+
+
+def test_a_file_in_the_other_format_is_named_as_such(tmp_path):
+    marked_lines = [f"The [B-ASP]{aspect}[E-ASP] was great $LABEL$ Positive" for aspect in ("food", "wine", "tea")]
+    path = write_lines(tmp_path / "reviews.train.txt", marked_lines)
+    with pytest.raises(APCDataError) as error_info:
+        read_apc_file(path)
+    assert_data_error(error_info, path, 1, "looks like the marked format", "rename the file to end with .inference")
+
+    path = write_lines(tmp_path / "reviews.inference", THREE_ASPECTS)
+    with pytest.raises(APCDataError) as error_info:
+        read_inference_file(path)
+    assert_data_error(error_info, path, 1, "looks like the 3-line format", "not end with .inference")
+
+
+def test_one_unmarked_line_among_marked_ones_keeps_the_line_error(tmp_path):
+    path = write_lines(tmp_path / "x.inference", ["The [B-ASP]food[E-ASP] was good.", "The wine was good."])
+    with pytest.raises(APCDataError) as error_info:
+        read_inference_file(path)
+    assert_data_error(error_info, path, 2, "no aspect is marked in the text")
+    assert "plain sentences" not in str(error_info.value)

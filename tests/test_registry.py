@@ -1,16 +1,19 @@
 """Dataset registry: names -> folders -> split files, offline errors, and the (mocked) download."""
 
+import logging
 import os
 import zipfile
 
 import pytest
 
 from hf_absa.data import registry
+from hf_absa.data.loading import load_apc_dataset
 from hf_absa.data.registry import (
     APC_DATASETS,
     DatasetNotFoundError,
     registered_dataset_name,
     resolve_dataset_files,
+    split_in_name,
     split_of_file,
 )
 
@@ -89,9 +92,21 @@ def test_registered_dataset_name(alias, name):
     ("dev.txt.dat.apc", "validation"), ("custom.train.txt", "train"), ("test.raw.inference", None),
     ("readme.txt", None), ("notes.txt", None), ("train.py", None), ("x.train.txt.atepc", None),
     ("contest.txt", None), (".hidden.train", None),
+    ("ReviewsTrain.txt", "train"), ("XMLTest.txt", "test"), ("data_dev.txt", "validation"),
+    ("my-valid.txt", "validation"), ("reviews.VALID", "validation"), ("laptop14train.txt", "train"),
+    ("contestant.txt", None), ("attrain.txt", None), ("invalid.txt", None), ("develop.txt", None),
+    ("Latest.txt", None), ("survey_results.test.txt", None), ("laptop.test.inference", None),
 ])
 def test_split_of_file(file_name, split):
     assert split_of_file(file_name) == split
+
+
+@pytest.mark.parametrize("file_name, split", [
+    ("laptop.test.inference", "test"), ("survey_results.test.txt", "test"), ("ReviewsTrain.txt", "train"),
+    ("my-valid.txt", "validation"), ("contestant.txt", None),
+])
+def test_split_in_name_of_an_explicit_file_ignores_the_folder_filter(file_name, split):
+    assert split_in_name(file_name) == split
 
 
 def test_split_of_file_rejects_names_with_two_splits():
@@ -148,8 +163,56 @@ def test_resolve_folder_and_file_paths(data_root):
 
     empty = data_root / "empty"
     make_file(empty / "notes.md")
-    with pytest.raises(DatasetNotFoundError, match=r"no APC data file in this folder \(found: notes\.md\)"):
+    with pytest.raises(DatasetNotFoundError, match=r"no APC data file in this folder; .* Files skipped: notes\.md "
+                                                   r"\(the name contains '\.md', which marks documentation\)$"):
         resolve_dataset_files(empty)
+
+
+def test_explicit_files_keep_the_split_of_their_name(tmp_path):
+    marked = make_file(tmp_path / "laptop.test.inference", "the [B-ASP]boot time[E-ASP] $LABEL$ Positive\n")
+    assert resolve_dataset_files(marked) == {"test": [marked]}
+    train = make_file(tmp_path / "ReviewsTrain.txt", EXAMPLE + "the $T$ is slow\nwifi\nNegative\n")
+    assert list(load_apc_dataset([train, marked])) == ["train", "test"]
+
+
+def test_skipped_file_with_a_split_word_is_named_in_a_warning(tmp_path, caplog):
+    folder = tmp_path / "survey"
+    train = make_file(folder / "x.train.txt")
+    results = make_file(folder / "survey_results.test.txt")
+    make_file(folder / "x.test.txt.inference", "the [B-ASP]boot time[E-ASP]\n")  # a companion format: expected
+    make_file(folder / "acc_0.8.log")  # no split word: not worth a warning
+    with caplog.at_level(logging.WARNING, logger="hf_absa.data.registry"):
+        assert resolve_dataset_files(folder) == {"train": [train]}
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert warnings == [f"{results}: not read as test data although its name says 'test': the name contains "
+                        "'result', which marks results of a run; rename the file if it holds data"]
+
+
+def test_folder_without_usable_files_lists_each_file_and_why(tmp_path):
+    folder = tmp_path / "survey"
+    for name in ("survey_results.train.txt", "survey_results.test.txt", "notes.txt", "x.train.atepc",
+                 ".cache/copy.train.txt"):
+        make_file(folder / name)
+    with pytest.raises(DatasetNotFoundError) as error_info:
+        resolve_dataset_files(folder)
+    message = str(error_info.value)
+    assert message.startswith(f"{folder}: no APC data file in this folder; expected files with train, test or "
+                              "valid/dev as a word of their names"), message
+    assert message.endswith(
+        "Files skipped: .cache/copy.train.txt (hidden); notes.txt (no split word (train, test, valid/dev) in the "
+        "name); survey_results.test.txt (the name contains 'result', which marks results of a run); "
+        "survey_results.train.txt (the name contains 'result', which marks results of a run); x.train.atepc (the "
+        "name contains '.atepc', which marks ATEPC files (aspect extraction, another format))"), message
+
+
+def test_sample_resolves_to_the_bundled_folder():
+    files = resolve_dataset_files("sample")
+    assert files["train"] and set(files) <= {"train", "validation", "test"}
+    for paths in files.values():
+        assert all(path.parent == registry.SAMPLE_DATA_DIR and path.is_file() for path in paths)
+    assert resolve_dataset_files(" Sample ") == files
+    loaded = load_apc_dataset("sample")
+    assert list(loaded) == list(files) and loaded["train"].num_rows > 0
 
 
 def test_unknown_name_lists_close_matches(data_root):
@@ -159,6 +222,7 @@ def test_unknown_name_lists_close_matches(data_root):
     assert "'Resturant14' is neither an existing file or folder, nor a registered APC dataset" in message
     assert "Did you mean: Restaurant14" in message
     assert "Registered datasets: " in message and "Laptop14" in message
+    assert "'sample', the small set bundled with hf_absa" in message
 
 
 def test_offline_missing_dataset_fails_fast_with_instructions(data_root, isolated_cache):

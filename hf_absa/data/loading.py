@@ -1,10 +1,12 @@
 """Turn any supported APC data source into a ``datasets.DatasetDict`` in the canonical example schema.
 
-Sources: a registered dataset name, a folder, a file (3-line ``$T$`` or ``.inference``), a dict mapping split names
-to files or rows, a list of row dicts, a pandas DataFrame, a ``datasets.Dataset`` (taken as the train split) or a
-``datasets.DatasetDict``. In-memory rows need ``sentence``, ``aspect`` and ``label``; the aspect is located at its
-first occurrence in the sentence unless ``aspect_start`` is given, and a sentence may also carry ``$T$`` in place of
-the aspect. Holding out part of train for validation is the trainer's job, not this module's.
+Sources: a registered dataset name (or ``sample``, the set bundled with hf_absa), a folder, a file (3-line ``$T$``
+or ``.inference``), a dict mapping split names to files or rows, a list of row dicts, a pandas DataFrame, a
+``datasets.Dataset`` (taken as the train split) or a ``datasets.DatasetDict``. In-memory rows need ``sentence``,
+``aspect`` and ``label``; the aspect is located at its first occurrence in the sentence unless ``aspect_start`` is
+given, and a sentence may also carry ``$T$`` in place of the aspect. What the labels mean is decided over the whole
+dataset (see `hf_absa.data.labels`). Holding out part of train for validation is the trainer's job, not this
+module's.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from datasets import Dataset, DatasetDict, Features, Value
 
+from .labels import LabelCensus, LabelReport, assign_label_classes
+from .labels import build_label_mapping  # noqa: F401  (its former home; `hf_absa.training` imports it from here)
 from .readers import (
     ASPECT_PLACEHOLDER,
     EXAMPLE_COLUMNS,
@@ -25,9 +29,11 @@ from .readers import (
     add_neighbour_spans,
     canonical_example,
     iter_examples_file,
+    label_text,
     normalize_label,
+    read_labels_as_written,
 )
-from .registry import SPLITS, resolve_dataset_files, split_of_file
+from .registry import SPLITS, resolve_dataset_files, split_in_name
 
 _TEXT_COLUMNS = ("sentence", "aspect", "label")
 # Character offsets as int32 and every text column (label included, None = no label) as string.
@@ -45,37 +51,48 @@ def read_examples_file(path: str | os.PathLike) -> list[dict]:
     return [example for group in iter_examples_file(path) for example in group]
 
 
-def load_apc_dataset(data: Any, data_dir: str | os.PathLike | None = None) -> DatasetDict:
+def load_apc_dataset(
+    data: Any,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    label_map: Mapping[Any, str] | None = None,
+    drop_labels: Iterable[Any] | str = (),
+    drop_unlabelled: bool = False,
+    return_report: bool = False,
+) -> DatasetDict | tuple[DatasetDict, LabelReport]:
     """Load APC data from any supported source into a ``DatasetDict`` with fixed ``APC_FEATURES``.
 
     Splits present in the source among ``train``, ``validation`` (also called valid/dev/val) and ``test`` appear in
     that order. ``data_dir`` is the root searched for registered dataset names (see
     ``registry.resolve_dataset_files``).
+
+    Labels become classes over all splits together (`hf_absa.data.labels`): case and spaces do not matter,
+    ``pos``/``neg``/``neu`` are Positive/Negative/Neutral, numbers other than -1/0/1 need ``label_map`` (labels as
+    written -> class names, e.g. ``{"0": "Negative", "1": "Neutral", "2": "Positive"}``; also for words, e.g.
+    ``{"good": "Positive"}``). ``drop_labels`` leaves out the examples of the classes it names (e.g.
+    ``("conflict",)``). Every example must have a label, -100/-999 meaning none, unless ``drop_unlabelled`` drops
+    the unlabelled ones or no example has a label (unlabelled data, labels ``None``). Drops are logged per split;
+    with ``return_report=True`` the result is ``(dataset_dict, LabelReport)``, the report holding the classes and
+    the kept and dropped counts per split.
+
+    Raises ``APCDataError`` (a ``ValueError``) naming the file and line, or the row, of bad data or labels;
+    ``DatasetNotFoundError`` for a dataset found nowhere.
+
+    >>> rows = [{"sentence": "great food", "aspect": "food", "label": "POS"},
+    ...         {"sentence": "rude staff", "aspect": "staff", "label": "neg "},
+    ...         {"sentence": "the menu", "aspect": "menu", "label": "conflict"}]
+    >>> loaded, report = load_apc_dataset(rows, drop_labels=("Conflict",), return_report=True)
+    >>> loaded["train"].to_dict()["label"], report.dropped
+    (['Positive', 'Negative'], {'train': {'Conflict': 1}})
     """
-    examples = _examples_by_split(data, data_dir)
-    return DatasetDict({
+    census = LabelCensus()
+    examples = _examples_by_split(data, data_dir, census)
+    report = assign_label_classes(examples, census, label_map=label_map, drop_labels=drop_labels,
+                                  drop_unlabelled=drop_unlabelled)
+    dataset_dict = DatasetDict({
         split: Dataset.from_list(examples[split], features=APC_FEATURES) for split in SPLITS if split in examples
     })
-
-
-def build_label_mapping(dataset_dict: Mapping[str, Any]) -> list[str]:
-    """The train split's labels, sorted as strings (Negative, Neutral, Positive); unlabelled rows ignored.
-
-    A label found in another split but not in train raises ``ValueError`` naming the split and the label, since the
-    model could never predict it.
-    """
-    if "train" not in dataset_dict:
-        raise ValueError(f"no 'train' split to take the labels from (splits: {', '.join(dataset_dict) or 'none'})")
-    labels = sorted({label for label in dataset_dict["train"]["label"] if label is not None})
-    if not labels:
-        raise ValueError("the 'train' split has no labelled example; expected a label on every training example")
-    known = set(labels)
-    for split, dataset in dataset_dict.items():
-        unknown = sorted({label for label in dataset["label"] if label is not None} - known)
-        if unknown:
-            raise ValueError(f"split '{split}' has label(s) {', '.join(map(repr, unknown))} that the 'train' split "
-                             f"lacks; expected only the train labels {', '.join(labels)}")
-    return labels
+    return (dataset_dict, report) if return_report else dataset_dict
 
 
 def _split_name(name: Any) -> str:
@@ -93,50 +110,66 @@ def _is_dataframe(value: Any) -> bool:
     return type(value).__module__.startswith("pandas") and hasattr(value, "to_dict") and hasattr(value, "columns")
 
 
-def _examples_by_split(data: Any, data_dir: str | os.PathLike | None) -> dict[str, list[dict]]:
+def _examples_by_split(data: Any, data_dir: str | os.PathLike | None, census: LabelCensus) -> dict[str, list[dict]]:
+    """The examples of each split, labels as written (`label_text`), each label counted in ``census``."""
+    examples: dict[str, list[dict]] = {}
+
+    def add_rows(split: str, rows: Any, where: str) -> None:
+        examples.setdefault(split, []).extend(_examples_from_rows(rows, where, split, census))
+
+    def add_file(split: str, path: str | os.PathLike) -> None:
+        examples.setdefault(split, []).extend(_examples_of_file(path, split, census))
+
     if isinstance(data, DatasetDict):
-        return _merge((_split_name(split), _examples_from_rows(dataset, f"split '{split}'"))
-                      for split, dataset in data.items())
-    if isinstance(data, Dataset) or _is_dataframe(data):
-        return {"train": _examples_from_rows(data, "the train data")}
-    if _is_path(data):
-        return _examples_from_files(resolve_dataset_files(data, data_dir))
-    if isinstance(data, Mapping):
+        for split, dataset in data.items():
+            add_rows(_split_name(split), dataset, f"split '{split}'")
+    elif isinstance(data, Dataset) or _is_dataframe(data):
+        add_rows("train", data, "the train data")
+    elif _is_path(data):
+        for split, paths in resolve_dataset_files(data, data_dir).items():
+            for path in paths:
+                add_file(split, path)
+    elif isinstance(data, Mapping):
         if any(str(key).strip().lower() in _SPLIT_ALIASES for key in data):
-            return _merge((_split_name(split), _examples_of_split_value(value, _split_name(split)))
-                          for split, value in data.items())
-        if "sentence" in data:
-            return {"train": _examples_from_rows(_columns_to_rows(data), "the train data")}
-        raise ValueError(f"a dict must map split names (train, validation, test) to files or rows, or hold the "
-                         f"columns {', '.join(REQUIRED_COLUMNS)}; got the keys {', '.join(map(repr, data))}")
-    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
-        if data and all(_is_path(item) for item in data):
-            return _merge((split_of_file(path) or "train", read_examples_file(path)) for path in data)
-        return {"train": _examples_from_rows(data, "the train data")}
-    raise TypeError(f"cannot load APC data from {type(data).__name__}; expected a dataset name, a folder or file "
-                    "path, a dict of splits, a list of row dicts, a pandas DataFrame, a Dataset or a DatasetDict")
+            for name, value in data.items():
+                split = _split_name(name)
+                if _is_path(value):
+                    add_file(split, value)
+                elif _is_path_list(value):
+                    for path in value:
+                        add_file(split, path)
+                else:
+                    add_rows(split, _columns_to_rows(value) if isinstance(value, Mapping) and "sentence" in value
+                             else value, f"split '{split}'")
+        elif "sentence" in data:
+            add_rows("train", _columns_to_rows(data), "the train data")
+        else:
+            raise ValueError(f"a dict must map split names (train, validation, test) to files or rows, or hold the "
+                             f"columns {', '.join(REQUIRED_COLUMNS)}; got the keys {', '.join(map(repr, data))}")
+    elif isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        if _is_path_list(data):
+            for path in data:
+                add_file(split_in_name(path) or "train", path)
+        else:
+            add_rows("train", data, "the train data")
+    else:
+        raise TypeError(f"cannot load APC data from {type(data).__name__}; expected a dataset name, a folder or file "
+                        "path, a dict of splits, a list of row dicts, a pandas DataFrame, a Dataset or a DatasetDict")
+    return examples
 
 
-def _merge(parts: Iterable[tuple[str, list[dict]]]) -> dict[str, list[dict]]:
-    merged: dict[str, list[dict]] = {}
-    for split, examples in parts:
-        merged.setdefault(split, []).extend(examples)
-    return merged
+def _is_path_list(value: Any) -> bool:
+    return (isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and bool(value)
+            and all(map(_is_path, value)))
 
 
-def _examples_from_files(files: Mapping[str, Sequence[Path]]) -> dict[str, list[dict]]:
-    return _merge((split, read_examples_file(path)) for split, paths in files.items() for path in paths)
-
-
-def _examples_of_split_value(value: Any, split: str) -> list[dict]:
-    """One split's examples from a file path, a list of file paths, or in-memory rows."""
-    if _is_path(value):
-        return read_examples_file(value)
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and value and all(map(_is_path, value)):
-        return [example for path in value for example in read_examples_file(path)]
-    if isinstance(value, Mapping) and "sentence" in value:
-        value = _columns_to_rows(value)
-    return _examples_from_rows(value, f"split '{split}'")
+def _examples_of_file(path: str | os.PathLike, split: str, census: LabelCensus) -> list[dict]:
+    """The examples of one data file, labels as written, counted in ``census`` with their file and line."""
+    examples = []
+    for line, example in read_labels_as_written(path):
+        census.add(split, example["label"], str(path), line)
+        examples.append(example)
+    return examples
 
 
 def _columns_to_rows(columns: Mapping[str, Sequence]) -> list[dict]:
@@ -170,12 +203,15 @@ def _rows(data: Any) -> list[dict]:
                     "or a Dataset")
 
 
-def _examples_from_rows(data: Any, where: str) -> list[dict]:
-    """Canonical examples from in-memory rows; neighbour spans kept if every row has them, else computed."""
+def _examples_from_rows(data: Any, where: str, split: str, census: LabelCensus) -> list[dict]:
+    """Canonical examples from in-memory rows, labels as written and counted in ``census``; neighbour spans kept
+    if every row has them, else computed."""
     rows = _rows(data)
     if not rows:
         raise ValueError(f"{where} has no rows; expected at least one example")
-    examples = [example_from_row(row, index, where) for index, row in enumerate(rows)]
+    examples = [_example_from_row(row, index, where, True, label_text) for index, row in enumerate(rows)]
+    for index, example in enumerate(examples):
+        census.add(split, example["label"], line=index, rows=where)
     # rows already in the canonical schema (e.g. a loaded Dataset, maybe shuffled) keep their neighbours
     if all(row["sentence"] == example["sentence"] and all(_is_integer(row.get(column)) for column in NEIGHBOUR_COLUMNS)
            for row, example in zip(rows, examples)):
@@ -192,10 +228,19 @@ def example_from_row(row: Mapping, index: int, where: str, label_required: bool 
     Neighbour spans are the example's own (`add_neighbour_spans` links the aspects of a sentence). Errors are
     ``ValueError("row {index} of {where}: ...")``. With ``label_required=False`` a row may lack ``label``.
 
+    The label goes through `hf_absa.data.readers.normalize_label` (-100/-999 and blanks give ``None``).
+
     >>> row = {"sentence": "Tasty food", "aspect": "food"}
     >>> example_from_row(row, 0, "the rows", label_required=False)["aspect_start"]
     6
     """
+    return _example_from_row(row, index, where, label_required, normalize_label)
+
+
+def _example_from_row(row: Mapping, index: int, where: str, label_required: bool,
+                      label_of: Callable[[Any], str | None]) -> dict:
+    """`example_from_row` with ``label_of`` turning the ``label`` value into the example's label."""
+
     def fail(problem: str, expected: str) -> ValueError:
         return ValueError(f"row {index} of {where}: {problem}; expected {expected}")
 
@@ -209,7 +254,7 @@ def example_from_row(row: Mapping, index: int, where: str, label_required: bool 
     if not isinstance(raw_aspect, str) or not raw_aspect.strip():
         raise fail(f"column 'aspect' is {raw_aspect!r}", "a non-empty string")
     try:
-        label = normalize_label(row.get("label"))
+        label = label_of(row.get("label"))
     except TypeError as error:
         raise fail(f"column 'label' is {row['label']!r}", "a string, -1/0/1, or None for no label") from error
 

@@ -26,7 +26,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +50,29 @@ EXAMPLE_COLUMNS = (
 )
 NEIGHBOUR_COLUMNS = EXAMPLE_COLUMNS[5:]
 
-_NUMERIC_LABELS = {"-1": "Negative", "0": "Neutral", "1": "Positive"}
-_POLARITY_WORDS = {"negative": "Negative", "neutral": "Neutral", "positive": "Positive"}
+# PyABSA's numeric labels; the only numbers read as classes without an explicit label map.
+PYABSA_NUMERIC_LABELS = {"-1": "Negative", "0": "Neutral", "1": "Positive"}
+# PyABSA's "no label" values (-100 in v2, -999 in v1): they pad the label of an unlabelled example, never a class.
+NO_LABEL_VALUES = frozenset({"-100", "-999"})
+# Polarity words and their usual abbreviations, lower-cased -> the class name.
+POLARITY_WORDS = {
+    "positive": "Positive", "pos": "Positive",
+    "negative": "Negative", "neg": "Negative",
+    "neutral": "Neutral", "neu": "Neutral",
+}
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 THREE_LINE_FORMAT = "3 lines per example (sentence with $T$, aspect, label) and no blank lines between examples"
 MARKED_FORMAT = (
     "each aspect wrapped as [B-ASP]aspect[E-ASP], e.g. "
     "'The [B-ASP]food[E-ASP] was good, but the [B-ASP]service[E-ASP] was slow. $LABEL$ Positive, Negative' "
     "(the part from $LABEL$ on is optional)"
+)
+HOW_TO_MARK_ASPECTS = (
+    "each aspect marked, in one of two formats: 3 lines per aspect in any file, e.g. 'The $T$ was great' / "
+    "'food' / 'Positive' (the sentence with $T$ in place of the aspect, the aspect, the label); or, in a file named "
+    "*.inference, one sentence per line with each aspect wrapped, e.g. 'The [B-ASP]food[E-ASP] was great "
+    "$LABEL$ Positive' (the part from $LABEL$ on is optional)"
 )
 
 
@@ -88,27 +103,66 @@ class ReferenceLabelError(APCDataError):
     examples: list[dict] | None = None
 
 
-def normalize_label(label: Any) -> str | None:
-    """Canonical label string: -1/0/1 -> Negative/Neutral/Positive, polarity words capitalised, others stripped.
+def label_text(label: Any) -> str | None:
+    """A label as written, tidied: stripped, inner whitespace collapsed, integral numbers as integers.
 
-    ``None``, NaN and empty strings mean "no label" and give ``None``.
+    ``2``, ``2.0``, ``"+2"`` and ``" 2.0 "`` all give ``"2"`` (pandas turns an integer column with a gap into
+    floats). ``None``, NaN and blank strings give ``None`` (no label). Raises ``TypeError`` for a boolean.
+
+    >>> label_text("  very   positive "), label_text(-1.0), label_text(float("nan"))
+    ('very positive', '-1', None)
     """
     if label is None:
         return None
     if isinstance(label, bool):
         raise TypeError(f"a label must be a string or an integer, got the boolean {label!r}")
     if isinstance(label, float) or type(label).__name__.startswith("float"):
-        value = float(label)
-        if math.isnan(value):
+        if math.isnan(float(label)):
             return None
-        # pandas turns an integer label column with a missing value into floats (1.0, -1.0, nan)
-        label = int(value) if value.is_integer() else value
-    text = str(label).strip()
+    text = " ".join(str(label).split())
     if not text:
         return None
-    if text in _NUMERIC_LABELS:
-        return _NUMERIC_LABELS[text]
-    return _POLARITY_WORDS.get(text.lower(), text)
+    if _NUMBER.fullmatch(text):
+        value = float(text)
+        if value.is_integer():
+            return str(int(value))
+    return text
+
+
+def is_numeric_label(text: str) -> bool:
+    """Whether a label (as given by `label_text`) is a number, e.g. ``"2"`` or ``"-1"``."""
+    return _NUMBER.fullmatch(text) is not None
+
+
+def class_name(text: str) -> str:
+    """The class a label word stands for, whatever its case: polarity words and abbreviations (``pos``, ``NEG``,
+    ``neutral``) give Positive/Negative/Neutral, other words are capitalised (``conflict`` -> ``Conflict``).
+
+    ``text`` is tidied like `label_text`. Numbers are returned unchanged (their meaning is the dataset's choice).
+
+    >>> [class_name(word) for word in ("POS", "Negative ", "neu", "CONFLICT", "2")]
+    ['Positive', 'Negative', 'Neutral', 'Conflict', '2']
+    """
+    text = " ".join(text.split())
+    if is_numeric_label(text):
+        return text
+    return POLARITY_WORDS.get(text.lower(), text.capitalize())
+
+
+def normalize_label(label: Any) -> str | None:
+    """The class of one label read on its own (a reference label in a prediction file, a row to predict).
+
+    ``None``, NaN, blank strings and PyABSA's "no label" values -100/-999 give ``None``; -1/0/1 give
+    Negative/Neutral/Positive; words go through `class_name`; other numbers are kept as text. Training data is
+    read through `hf_absa.data.load_apc_dataset`, which decides what numbers mean over the whole dataset.
+
+    >>> [normalize_label(label) for label in (" pos", 1, "-100", "conflict", "2")]
+    ['Positive', 'Positive', None, 'Conflict', '2']
+    """
+    text = label_text(label)
+    if text is None or text in NO_LABEL_VALUES:
+        return None
+    return PYABSA_NUMERIC_LABELS.get(text) or class_name(text)
 
 
 def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -154,13 +208,14 @@ def iter_apc_file(path: str | os.PathLike) -> Iterator[list[dict]]:
     """Stream a PyABSA 3-line ``$T$`` file: one list of canonical examples per sentence, in file order.
 
     Consecutive examples of one sentence form one list (their neighbour spans link them). The file is read
-    lazily, so memory does not grow with its length. Raises ``APCDataError`` naming the file and 1-based line for
-    blank lines inside the file, an empty aspect or label, lines out of step (an aspect or label line containing
-    ``$T$``) and a line count that is not a multiple of 3. Skips, with one logged warning per file, sentences
-    containing ``$T$`` more than once (as PyABSA does) and sentences without ``$T$`` whose aspect does not occur
-    in them.
+    lazily, so memory does not grow with its length. Labels go through `normalize_label` (-100/-999 give
+    ``None``: no reference). Raises ``APCDataError`` naming the file and 1-based line for blank lines inside the
+    file, an empty aspect or label, lines out of step (an aspect or label line containing ``$T$``), a line count
+    that is not a multiple of 3, and a file of plain sentences (no aspect marked). Skips, with one logged warning
+    per file, sentences containing ``$T$`` more than once (as PyABSA does) and sentences without ``$T$`` whose
+    aspect does not occur in them.
     """
-    return iter_sentence_groups(_iter_apc_examples(Path(path)))
+    return iter_sentence_groups(example for _, example in _iter_apc_examples(Path(path), normalize_label))
 
 
 def read_apc_file(path: str | os.PathLike) -> list[dict]:
@@ -171,39 +226,67 @@ def read_apc_file(path: str | os.PathLike) -> list[dict]:
     return [example for group in iter_apc_file(path) for example in group]
 
 
-def _iter_apc_examples(path: Path) -> Iterator[dict]:
-    """The examples of a 3-line file without neighbour spans, validated block by block."""
+def _unmarked_file_error(path: Path, line: int, marked_format_seen: bool) -> APCDataError:
+    """The error for a file whose lines mark no aspect in the format its name calls for."""
+    if marked_format_seen:
+        return APCDataError(
+            path, line, "the file looks like the marked format ([B-ASP]aspect[E-ASP] in its lines), which is only "
+            "read from files whose name ends with .inference", f"{THREE_LINE_FORMAT}; or rename the file to end "
+            f"with .inference, that format being {MARKED_FORMAT}")
+    return APCDataError(path, line, "the file looks like plain sentences, no aspect marked (no '$T$' in place of an "
+                        "aspect, no [B-ASP]...[E-ASP] markers)", HOW_TO_MARK_ASPECTS)
+
+
+def _iter_apc_examples(path: Path, label_of: Callable[[Any], str | None]) -> Iterator[tuple[int, dict]]:
+    """(line of the label, example without neighbour spans) of a 3-line file, validated block by block.
+
+    ``label_of`` turns the label line into the example's label.
+    """
     slot_names = ("sentence", "aspect", "label")
     several_placeholders: list[int] = []
     aspect_not_found: list[int] = []
     located_without_placeholder: list[int] = []
     total = 0
     produced = 0
+    first_line: int | None = None
+    placeholder_seen = marker_seen = False
+
+    def fail(line: int, problem: str, expected: str) -> APCDataError:
+        # Before any usable example and without a single $T$, the file is not in this format at all: say so
+        # rather than report the first symptom (a blank line, a line count), which would send the user astray.
+        if first_line is not None and not placeholder_seen and not produced:
+            return _unmarked_file_error(path, first_line, marker_seen)
+        return APCDataError(path, line, problem, expected)
+
     block: list[tuple[int, str]] = []
     for numbered in _without_trailing_blank_lines(_iter_lines(path)):
         block.append(numbered)
+        if first_line is None and numbered[1].strip():
+            first_line = numbered[0]
+        placeholder_seen = placeholder_seen or ASPECT_PLACEHOLDER in numbered[1]
+        marker_seen = marker_seen or ASPECT_MARKER.search(numbered[1]) is not None
         if len(block) < 3:
             continue
-        first_line = block[0][0]
+        block_line = block[0][0]
         values = [line.strip() for _, line in block]
         block = []
         total += 1
         for offset, (slot, value) in enumerate(zip(slot_names, values)):
             if not value:
-                owner = "" if offset == 0 else f" of the example starting at line {first_line}"
-                raise APCDataError(path, first_line + offset, f"blank line where the {slot}{owner} should be",
-                                   f"a non-empty {slot}; the file must have {THREE_LINE_FORMAT}")
+                owner = "" if offset == 0 else f" of the example starting at line {block_line}"
+                raise fail(block_line + offset, f"blank line where the {slot}{owner} should be",
+                           f"a non-empty {slot}; the file must have {THREE_LINE_FORMAT}")
             if offset and ASPECT_PLACEHOLDER in value:
-                raise APCDataError(
-                    path, first_line + offset,
-                    f"the {slot} line of the example starting at line {first_line} contains '$T$', so it looks "
+                raise fail(
+                    block_line + offset,
+                    f"the {slot} line of the example starting at line {block_line} contains '$T$', so it looks "
                     "like a sentence: the lines are out of step (a line is missing or extra before it)",
-                    f"the {slot} of the sentence on line {first_line}; the file must have {THREE_LINE_FORMAT}",
+                    f"the {slot} of the sentence on line {block_line}; the file must have {THREE_LINE_FORMAT}",
                 )
         template, aspect, label = values
         placeholders = template.count(ASPECT_PLACEHOLDER)
         if placeholders > 1:
-            several_placeholders.append(first_line)
+            several_placeholders.append(block_line)
             continue
         if placeholders == 1:
             start = template.index(ASPECT_PLACEHOLDER)
@@ -211,18 +294,18 @@ def _iter_apc_examples(path: Path) -> Iterator[dict]:
         else:
             start = _find_aspect(template, aspect)
             if start < 0:
-                aspect_not_found.append(first_line)
+                aspect_not_found.append(block_line)
                 continue
-            located_without_placeholder.append(first_line)
+            located_without_placeholder.append(block_line)
             sentence = template
             aspect = template[start : start + len(aspect)]  # the sentence's own spelling of a case-insensitive match
         produced += 1
-        yield canonical_example(sentence, start, start + len(aspect), normalize_label(label))
+        yield block_line + 2, canonical_example(sentence, start, start + len(aspect), label_of(label))
 
     if block:
         last_line = block[-1][0]
-        raise APCDataError(
-            path, block[0][0],
+        raise fail(
+            block[0][0],
             f"the file ends with an incomplete example ({last_line} non-blank lines, not a multiple of 3)",
             THREE_LINE_FORMAT,
         )
@@ -241,7 +324,7 @@ def _iter_apc_examples(path: Path) -> Iterator[dict]:
             "%s: %d of %d examples have no '$T$' in their sentence; their aspect was located in the sentence text "
             "(first at line %d)", path, len(located_without_placeholder), total, located_without_placeholder[0])
     if not produced:
-        raise APCDataError(path, 1, "no usable example in the file", THREE_LINE_FORMAT)
+        raise fail(1, "no usable example in the file", THREE_LINE_FORMAT)
 
 
 def canonical_example(sentence: str, start: int, end: int, label: str | None = None) -> dict:
@@ -344,8 +427,14 @@ def parse_marked_text(text: str, line: int | None = None, path: str | os.PathLik
     Positive, Negative``; legacy ``[ASP]aspect[ASP]`` markers and the v1 ``!sent!`` separator are accepted.
     Reference labels are optional; when given there must be one per aspect, in aspect order. The examples carry
     the marker-free sentence, character spans, and neighbour spans over the aspects of this text.
-    ``line``/``path`` only locate errors (``APCDataError``).
+    ``line``/``path`` only locate errors (``APCDataError``). Reference labels go through `normalize_label`.
     """
+    return _parse_marked(text, line, path, normalize_label)
+
+
+def _parse_marked(text: str, line: int | None, path: str | os.PathLike | None,
+                  label_of: Callable[[Any], str | None]) -> list[dict]:
+    """`parse_marked_text` with ``label_of`` turning each reference label into the example's label."""
 
     def fail(problem: str, expected: str = MARKED_FORMAT) -> APCDataError:
         return APCDataError(path, line, problem, expected)
@@ -353,8 +442,8 @@ def parse_marked_text(text: str, line: int | None = None, path: str | os.PathLik
     if not isinstance(text, str):
         raise TypeError(f"expected the marked text as a string, got {type(text).__name__}")
     separator = LABEL_SEPARATOR if LABEL_SEPARATOR in text else LEGACY_LABEL_SEPARATOR
-    body, _, label_text = text.partition(separator)
-    if separator in label_text:
+    body, _, references = text.partition(separator)
+    if separator in references:
         raise fail(f"'{separator}' occurs more than once",
                    f"'{separator}' once, followed by the comma-separated labels of the aspects")
 
@@ -394,7 +483,7 @@ def parse_marked_text(text: str, line: int | None = None, path: str | os.PathLik
     shift = len(plain) - len(plain.lstrip())
     spans = [(start - shift, end - shift) for start, end in spans]
     try:
-        labels = _marked_labels(label_text, len(spans), path, line)
+        labels = _marked_labels(references, len(spans), path, line, label_of)
     except ReferenceLabelError as error:
         error.examples = add_neighbour_spans([canonical_example(sentence, *span) for span in spans])
         raise
@@ -411,17 +500,17 @@ def _stripped_span(pieces: list[str], start: int, end: int, fail, column: int) -
     return start + leading, end - trailing
 
 
-def _marked_labels(label_text: str, aspect_count: int, path, line) -> list[str | None]:
-    if not label_text.strip():
+def _marked_labels(references: str, aspect_count: int, path, line, label_of) -> list[str | None]:
+    if not references.strip():
         return [None] * aspect_count
-    labels = [part.strip() for part in label_text.split(",")]
+    labels = [part.strip() for part in references.split(",")]
     expected = f"one label per marked aspect ({aspect_count}), comma-separated in aspect order"
     if any(not part for part in labels):
         raise ReferenceLabelError(path, line, "an empty label in the comma-separated list after $LABEL$", expected)
     if len(labels) != aspect_count:
         raise ReferenceLabelError(
             path, line, f"{len(labels)} label(s) after $LABEL$ for {aspect_count} marked aspect(s)", expected)
-    return [normalize_label(part) for part in labels]
+    return [label_of(part) for part in labels]
 
 
 def iter_inference_file(path: str | os.PathLike, strict: bool = True) -> Iterator[list[dict]]:
@@ -432,20 +521,38 @@ def iter_inference_file(path: str | os.PathLike, strict: bool = True) -> Iterato
     aspects (a different count, an empty label) is read without reference labels instead, and the lines are
     counted in one logged warning (PyABSA's behaviour), so that one bad line does not stop a long job.
     """
-    path = Path(path)
+    for _, group in _iter_inference_lines(Path(path), strict, normalize_label):
+        yield group
+
+
+def _iter_inference_lines(path: Path, strict: bool, label_of: Callable[[Any], str | None]
+                          ) -> Iterator[tuple[int, list[dict]]]:
+    """(line, its examples) of each non-blank line of a marked-format file; ``label_of`` reads the labels."""
     unlabelled_lines: list[int] = []
     lines = 0
+    marker_seen = False
     for number, text in _iter_lines(path):
         if not text.strip():
             continue
         lines += 1
+        if not marker_seen:
+            if ASPECT_MARKER.search(text) is None:
+                # The first line already lacks markers: the whole file is in another form, and the error says which.
+                if ASPECT_PLACEHOLDER in text:
+                    raise APCDataError(
+                        path, number, "the file looks like the 3-line format ('$T$' in place of the aspect), which "
+                        "is read from files whose name does not end with .inference",
+                        f"one sentence per line, {MARKED_FORMAT}; or rename the file, that format having "
+                        f"{THREE_LINE_FORMAT}")
+                raise _unmarked_file_error(path, number, marked_format_seen=False)
+            marker_seen = True
         try:
-            yield parse_marked_text(text, line=number, path=path)
+            yield number, _parse_marked(text, number, path, label_of)
         except ReferenceLabelError as error:
             if strict:
                 raise
             unlabelled_lines.append(number)
-            yield error.examples
+            yield number, error.examples
     if unlabelled_lines:
         logger.warning(
             "%s: %d of %d lines have reference labels that do not match their marked aspects (a different count "
@@ -469,3 +576,19 @@ def iter_examples_file(path: str | os.PathLike, strict: bool = True) -> Iterator
     """Stream either format, one list of examples per sentence: `iter_inference_file` for ``.inference`` files,
     `iter_apc_file` for others (``strict`` only applies to the former)."""
     return iter_inference_file(path, strict=strict) if is_inference_file(path) else iter_apc_file(path)
+
+
+def read_labels_as_written(path: str | os.PathLike) -> list[tuple[int, dict]]:
+    """(1-based line of the label, example) of each example of a file in either format, labels as written.
+
+    For readers that decide what the labels mean over a whole dataset (`hf_absa.data.load_apc_dataset`): each
+    label is `label_text` of the file's text (``None`` where an ``.inference`` line has none), not yet a class.
+    Examples carry their neighbour spans. Reads strictly (a reference label count that does not match the
+    aspects is an error); otherwise the same errors as `iter_examples_file`.
+    """
+    path = Path(path)
+    if is_inference_file(path):
+        return [(line, example) for line, group in _iter_inference_lines(path, True, label_text) for example in group]
+    numbered = list(_iter_apc_examples(path, label_text))
+    examples = add_neighbour_spans([example for _, example in numbered])
+    return [(line, example) for (line, _), example in zip(numbered, examples)]

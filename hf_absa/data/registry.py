@@ -2,10 +2,11 @@
 
 Datasets follow the layout of the public ABSADatasets collection: ``<root>/apc_datasets/<id>.<name>/...`` (e.g.
 ``apc_datasets/110.SemEval/113.laptop14``), one or more files per split, the split written in the file name
-(``train``, ``test``, ``valid``/``dev``). The root is ``data_dir``, else the ``HF_ABSA_DATA_DIR`` environment
-variable; a copy downloaded earlier into the Hugging Face cache is searched too. A dataset found nowhere is
-downloaded (the whole collection, once) unless Hugging Face offline mode is on, in which case the error says where
-to put the files.
+(``train``, ``test``, ``valid``/``dev``, as a word of the name: ``ReviewsTrain.txt``, ``data_dev.txt``). The name
+``sample`` is the small set bundled with hf_absa (``hf_absa/sample_data``). The root is ``data_dir``, else the
+``HF_ABSA_DATA_DIR`` environment variable; a copy downloaded earlier into the Hugging Face cache is searched too. A
+dataset found nowhere is downloaded (the whole collection, once) unless Hugging Face offline mode is on, in which
+case the error says where to put the files.
 """
 
 from __future__ import annotations
@@ -78,11 +79,27 @@ _UNIONS = {
 APC_DATASETS.update({name: sum((APC_DATASETS[part] for part in parts), ()) for name, parts in _UNIONS.items()})
 _EXTRA_ALIASES = {"ACL_Twitter": "Twitter", "Custom": "CustomDataset", "Chinese3way": "MOOC"}
 
-# File names that are never APC data files of a split (PyABSA's filter list plus the marked/ATEPC formats).
-_IGNORED_NAME_PARTS = (".inference", ".atepc", ".ignore", "augment", ".py", ".md", "readme", ".log", "result",
-                       ".zip", ".state_dict", ".model", ".png", "acc_", "f1_", ".backup", ".bak", "license")
+# Parts of file names that mark files that are not APC data of a split (PyABSA's filter list plus the marked/ATEPC
+# formats), with what each part marks, for the messages.
+_COMPANION_FORMATS = {
+    # the same data in other formats, expected next to the 3-line files: skipped without a warning
+    ".inference": "marked-format files (read for prediction, not training)",
+    ".atepc": "ATEPC files (aspect extraction, another format)",
+}
+_NOT_DATA_NAME_PARTS = {
+    **_COMPANION_FORMATS,
+    ".ignore": "files to ignore", "augment": "augmented copies", ".py": "Python code", ".md": "documentation",
+    "readme": "documentation", ".log": "logs", "result": "results of a run", ".zip": "archives",
+    ".state_dict": "model weights", ".model": "model files", ".png": "images", "acc_": "results of a run",
+    "f1_": "results of a run", ".backup": "backups", ".bak": "backups", "license": "licences",
+}
 _SPLIT_WORDS = {"train": "train", "test": "test", "valid": "validation", "validation": "validation",
                 "val": "validation", "dev": "validation"}
+# Words of a file name: runs of lower-case letters (with a leading capital), capital runs (an acronym before a
+# CamelCase word stops at its last capital) and digit runs; everything else (. _ - spaces) separates them.
+_NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+SAMPLE_DATASET = "sample"
+SAMPLE_DATA_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -167,33 +184,94 @@ def _find_folder(root: Path, relative: str) -> Path | None:
     return matches[0] if matches else None
 
 
-def split_of_file(path: str | os.PathLike) -> str | None:
-    """``train``/``validation``/``test`` from the file name, or None for a file that is not a split's data file.
+def _split_words(name: str) -> list[str]:
+    """The split words of a file name, lower-cased, in order: ``ReviewsTrain.txt`` -> ``["train"]``."""
+    return [word for word in (match.lower() for match in _NAME_WORD.findall(name)) if word in _SPLIT_WORDS]
 
-    Words of the name are compared (``Laptops_Train.xml.seg`` -> train, ``dev.txt`` -> validation); a name naming
-    two splits is an error.
+
+def _not_data_reason(name: str) -> tuple[str, str] | None:
+    """(part of the name, what it marks) when the file name marks a file that is not split data, else None."""
+    lowered = name.lower()
+    for part, marks in _NOT_DATA_NAME_PARTS.items():
+        if part in lowered:
+            return part, marks
+    return None
+
+
+def split_in_name(path: str | os.PathLike) -> str | None:
+    """``train``/``validation``/``test`` named by a word of the file name, or None; for a file given explicitly.
+
+    Words are separated by ``.``, ``_``, ``-``, digits or CamelCase (``Laptops_Train.xml.seg`` and
+    ``ReviewsTrain.txt`` -> train, ``data_dev.txt``/``my-valid.txt`` -> validation, ``laptop.test.inference`` ->
+    test), never a part of a word (``contestant.txt``, ``attrain.txt`` -> None). Raises ``ValueError`` for a name
+    naming two splits.
+
+    >>> split_in_name("ReviewsTrain.txt"), split_in_name("data_dev.txt"), split_in_name("contestant.txt")
+    ('train', 'validation', None)
     """
-    name = Path(path).name.lower()
-    if name.startswith(".") or any(part in name for part in _IGNORED_NAME_PARTS):
-        return None
-    splits = {_SPLIT_WORDS[word] for word in re.split(r"[^a-z0-9]+", name) if word in _SPLIT_WORDS}
+    splits = {_SPLIT_WORDS[word] for word in _split_words(Path(path).name)}
     if len(splits) > 1:
         raise ValueError(f"{path}: the file name names several splits ({', '.join(sorted(splits))}); expected "
                          "exactly one of train, test, valid/dev in the name of each data file")
     return splits.pop() if splits else None
 
 
-def dataset_files_in_folder(folder: str | os.PathLike) -> dict[str, list[Path]]:
-    """The data files below ``folder`` (recursively) grouped by split, in sorted order; empty splits left out."""
-    folder = Path(folder)
+def split_of_file(path: str | os.PathLike) -> str | None:
+    """The split of a file found in a dataset folder: `split_in_name`, except None for a file that is not a split's
+    data file (hidden, or a name marking another kind of file: ``.inference``, ``result``, ``augment``, ...)."""
+    name = Path(path).name
+    if name.startswith(".") or _not_data_reason(name) is not None:
+        return None
+    return split_in_name(name)
+
+
+def _scan_folder(folder: Path) -> tuple[dict[str, list[Path]], list[tuple[Path, str]]]:
+    """(data files per split, (file, why it was skipped) for every other file) below ``folder``, sorted.
+
+    Warns about each file skipped for its name although the name carries a split word, since that is usually
+    data the user meant to load (``survey_results.test.txt``).
+    """
     files: dict[str, list[Path]] = {split: [] for split in SPLITS}
+    skipped: list[tuple[Path, str]] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue  # hidden files and folders (.ipynb_checkpoints, .git) hold copies, not data
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            # hidden files and folders (.ipynb_checkpoints, .git) hold copies, not data
+            skipped.append((path, "hidden"))
+            continue
+        reason = _not_data_reason(path.name)
+        if reason is not None:
+            part, marks = reason
+            skipped.append((path, f"the name contains '{part}', which marks {marks}"))
+            words = _split_words(path.name)
+            if words and part not in _COMPANION_FORMATS:
+                logger.warning("%s: not read as %s data although its name says '%s': the name contains '%s', which "
+                               "marks %s; rename the file if it holds data", path, _SPLIT_WORDS[words[0]], words[0],
+                               part, marks)
+            continue
         split = split_of_file(path)
-        if split is not None:
+        if split is None:
+            skipped.append((path, "no split word (train, test, valid/dev) in the name"))
+        else:
             files[split].append(path)
-    return {split: paths for split, paths in files.items() if paths}
+    return {split: paths for split, paths in files.items() if paths}, skipped
+
+
+def dataset_files_in_folder(folder: str | os.PathLike) -> dict[str, list[Path]]:
+    """The data files below ``folder`` (recursively) grouped by split, in sorted order; empty splits left out.
+
+    A file skipped for its name although the name carries a split word is named in a logged warning.
+    """
+    return _scan_folder(Path(folder))[0]
+
+
+def _no_data_file_message(folder: Path, skipped: list[tuple[Path, str]], limit: int = 50) -> str:
+    listing = "; ".join(f"{path.relative_to(folder).as_posix()} ({why})" for path, why in skipped[:limit])
+    if len(skipped) > limit:
+        listing += f"; and {len(skipped) - limit} more"
+    return (f"{folder}: no APC data file in this folder; expected files with train, test or valid/dev as a word of "
+            "their names (e.g. reviews.train.txt, ReviewsTest.txt, data_dev.txt). Files skipped: "
+            + (listing or "none, the folder is empty"))
 
 
 def _search_roots(data_dir: str | os.PathLike | None) -> list[tuple[Path, str]]:
@@ -265,7 +343,8 @@ def _unknown_name_message(name: str, roots: list[tuple[Path, str]]) -> str:
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     searched = "; ".join(f"{root} ({origin})" for root, origin in roots)
     return (f"'{name}' is neither an existing file or folder, nor a registered APC dataset, nor a dataset folder "
-            f"in {searched}.{hint} Registered datasets: {', '.join(sorted(APC_DATASETS))}.")
+            f"in {searched}.{hint} Registered datasets: {', '.join(sorted(APC_DATASETS))}; and "
+            f"'{SAMPLE_DATASET}', the small set bundled with hf_absa.")
 
 
 def _not_found_message(name: str, roots: list[tuple[Path, str]], reason: str) -> str:
@@ -281,21 +360,23 @@ def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.Pa
                           ) -> dict[str, list[Path]]:
     """Files of each split (``train``/``validation``/``test``, present ones only) of a dataset name or folder.
 
-    ``name_or_path``: an existing folder (searched recursively) or data file, or a registered PyABSA name
-    (case-insensitive; also ``113.laptop14``/``laptop14``-style folder names). Registered datasets are looked up
+    ``name_or_path``: an existing folder (searched recursively) or data file, ``sample`` (the set bundled with
+    hf_absa), or a registered PyABSA name (case-insensitive; also ``113.laptop14``/``laptop14``-style folder names).
+    A folder without any data file raises ``DatasetNotFoundError`` listing each of its files and why it was
+    skipped. Registered datasets are looked up
     under ``data_dir`` (else ``$HF_ABSA_DATA_DIR``) and an earlier download; if missing they are downloaded unless
     offline (``HF_HUB_OFFLINE``/``HF_DATASETS_OFFLINE``), which raises ``DatasetNotFoundError`` at once.
     """
     path = Path(name_or_path).expanduser()
     if path.is_dir():
-        files = dataset_files_in_folder(path)
+        files, skipped = _scan_folder(path)
         if not files:
-            listing = ", ".join(sorted(p.name for p in path.iterdir())[:20]) or "nothing"
-            raise DatasetNotFoundError(f"{path}: no APC data file in this folder (found: {listing}); expected "
-                                       "files with train, test or valid/dev in their names")
+            raise DatasetNotFoundError(_no_data_file_message(path, skipped))
         return files
     if path.is_file():
-        return {split_of_file(path) or "train": [path]}
+        return {split_in_name(path) or "train": [path]}
+    if str(name_or_path).strip().lower() == SAMPLE_DATASET:
+        return dataset_files_in_folder(SAMPLE_DATA_DIR)
 
     roots = _search_roots(data_dir)
     name = registered_dataset_name(str(name_or_path))
