@@ -159,3 +159,25 @@ def test_value_errors_from_other_libraries_keep_their_traceback(monkeypatch):
     monkeypatch.setattr(train, "main", broken)
     with pytest.raises(ValueError):
         main(["train"])
+
+
+def test_numeric_labels_need_a_label_map_flag(tiny_backbone_dir, tmp_path, capsys):
+    folder = tmp_path / "numeric"
+    folder.mkdir()
+    rows = synthetic_rows(40, seed=3)
+    numbers = {"Negative": "0", "Neutral": "1", "Positive": "2"}
+    write_apc_file(folder / "n.train.txt", [{**row, "label": numbers[row["label"]]} for row in rows])
+    flags = ["train", "--dataset", str(folder), "--backbone", str(tiny_backbone_dir), "--max_seq_len", "32",
+             "--max_steps", "2", "--eval_steps", "1", "--use_cpu", "--disable_tqdm", "true",
+             "--output_dir", str(tmp_path / "o")]
+    code, _, err = run_main(flags, capsys)
+    assert_one_line_error(code, err, "n.train.txt:", "--label_map")
+    code, _, err = run_main(flags + ["--label_map", '{"0": "Negative", "1": "Neutral", "2": "Positive"}'], capsys)
+    assert code == 0, err
+    config = json.loads((tmp_path / "o" / "config.json").read_text())
+    assert sorted(config["label2id"]) == ["Negative", "Neutral", "Positive"]
+
+
+def test_label_map_flag_must_be_json(capsys, tmp_path):
+    code, _, err = run_main(["train", "--label_map", "0=Negative", "--output_dir", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "--label_map", "JSON")

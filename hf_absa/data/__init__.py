@@ -7,6 +7,7 @@ sequence.
 """
 
 from .collator import DataCollatorForAPC
+from .labels import LabelReport
 from .loading import build_label_mapping, load_apc_dataset
 from .processing import APCProcessor, local_context_vectors
 from .readers import (
@@ -23,6 +24,7 @@ from .readers import (
 from .registry import APC_DATASETS, DatasetNotFoundError, resolve_dataset_files
 
 __all__ = [
+    "LabelReport",
     "APC_DATASETS",
     "APCDataError",
     "APCProcessor",

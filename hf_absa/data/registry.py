@@ -408,4 +408,4 @@ def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.Pa
 
 def sample_data_dir() -> Path:
     """The folder of the small sample set shipped with hf_absa (the dataset name ``sample``)."""
-    return Path(__file__).resolve().parent.parent / "sample_data"
+    return SAMPLE_DATA_DIR

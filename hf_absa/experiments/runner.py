@@ -102,6 +102,7 @@ def experiment_configurations(
 ) -> list[RunConfiguration]:
     """The configurations to compare: ``models`` × ``backbones``, named for folders and tables.
 
+    >>> from hf_absa.training.apc import APCModelArguments
     >>> [c.name for c in experiment_configurations(ExperimentArguments(architectures=["bert_spc", "lcf_bert"]),
     ...                                            APCModelArguments(model_name_or_path="org/bert-small"))]
     ['bert_spc', 'lcf_bert']

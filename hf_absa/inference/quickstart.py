@@ -42,22 +42,28 @@ def train_classifier(
         output_dir: where the run writes its checkpoints, ``all_results.json`` and the exported model.
         settings: any model argument (`hf_absa.training.apc.APCModelArguments`: ``model_name_or_path``,
             ``apc_model``, ``max_seq_len``...) or training argument (`APCTrainingArguments`: ``num_train_epochs``,
-            ``learning_rate``, ``seed``...), by its name.
+            ``learning_rate``, ``seed``...) or label option (``label_map``, ``drop_labels``, ``drop_unlabelled``),
+            by its name.
 
     Raises:
         TypeError: a setting that is neither a model nor a training argument.
         ValueError, FileNotFoundError: bad settings or data, as ``hf-absa train`` reports them.
     """
     model_fields, training_fields = _field_names(APCModelArguments), _field_names(APCTrainingArguments)
-    unknown = sorted(set(settings) - model_fields - training_fields)
+    data_fields = _field_names(APCDataArguments) - {"dataset", "data_dir"}
+    unknown = sorted(set(settings) - model_fields - training_fields - data_fields)
     if unknown:
         raise TypeError(f"train_classifier got unknown setting(s) {unknown}; expected model arguments "
-                        f"({', '.join(sorted(model_fields))}) or APCTrainingArguments fields")
+                        f"({', '.join(sorted(model_fields))}), label options ({', '.join(sorted(data_fields))}) "
+                        "or APCTrainingArguments fields")
     model_args = APCModelArguments(**{k: v for k, v in settings.items() if k in model_fields})
     training_args = APCTrainingArguments(
         output_dir=str(output_dir), **{k: v for k, v in settings.items() if k in training_fields}
     )
-    data_args = APCDataArguments(dataset=str(dataset), data_dir=None if data_dir is None else str(data_dir))
+    data_args = APCDataArguments(
+        dataset=str(dataset), data_dir=None if data_dir is None else str(data_dir),
+        **{k: v for k, v in settings.items() if k in data_fields},
+    )
     metrics, trainer = train_apc(model_args, data_args, training_args)
     classifier = SentimentClassifier(trainer.model, trainer.processing_class)
     classifier.metrics = metrics

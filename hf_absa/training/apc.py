@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -24,7 +25,6 @@ from transformers import AutoTokenizer, set_seed
 
 from ..data.loading import build_label_mapping, load_apc_dataset
 from ..data.processing import APCProcessor
-from ..data.registry import sample_data_dir
 from ..models import APC_MODEL_SETTINGS, APC_MODELS, APCConfig, APCModelForSequenceClassification, required_inputs
 from ..models.configuration_apc import label_maps
 from .trainer import APCTrainer
@@ -71,7 +71,7 @@ APCModelArguments.__doc__ = (
 
 @dataclass
 class APCDataArguments:
-    """Which data to train on (see `hf_absa.data.load_apc_dataset`)."""
+    """Which data to train on, and how its labels are read (see `hf_absa.data.load_apc_dataset`)."""
 
     dataset: str = field(
         default="sample",
@@ -84,14 +84,41 @@ class APCDataArguments:
         default=None,
         metadata={"help": "Folder laid out like ABSADatasets (apc_datasets/...); default: env HF_ABSA_DATA_DIR."},
     )
+    label_map: str | None = field(
+        default=None,
+        metadata={"help": "JSON object from the labels as written to class names, e.g. "
+                  "'{\"0\": \"Negative\", \"1\": \"Neutral\", \"2\": \"Positive\"}': needed for numeric labels other "
+                  "than PyABSA's -1/0/1."},
+    )
+    drop_labels: list[str] | None = field(
+        default=None,
+        metadata={"help": "Labels whose examples are left out of training and evaluation, e.g. conflict "
+                  "(the count dropped per split is logged)."},
+    )
+    drop_unlabelled: bool = field(
+        default=False,
+        metadata={"help": "Drop examples without a label (-100, -999 or none) instead of stopping at the first."},
+    )
+
+    def __post_init__(self):
+        if isinstance(self.label_map, str):
+            try:
+                mapping = json.loads(self.label_map)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"--label_map must be a JSON object, e.g. '{{\"0\": \"Negative\"}}': {error}") from None
+            if not isinstance(mapping, dict):
+                raise ValueError(f"--label_map must be a JSON object (labels as written -> class names), got {mapping!r}")
+            self.label_map = mapping
+
+    def load_options(self) -> dict[str, Any]:
+        """The label options of `hf_absa.data.load_apc_dataset`."""
+        return {"label_map": self.label_map, "drop_labels": tuple(self.drop_labels or ()),
+                "drop_unlabelled": self.drop_unlabelled}
 
 
 def load_training_data(data_args: APCDataArguments) -> DatasetDict:
-    """The raw splits named by ``data_args``."""
-    if data_args.dataset.lower() == "sample":
-        raw = load_apc_dataset(str(sample_data_dir()))
-    else:
-        raw = load_apc_dataset(data_args.dataset, data_dir=data_args.data_dir)
+    """The raw splits named by ``data_args`` (``sample``: the set bundled with hf_absa)."""
+    raw = load_apc_dataset(data_args.dataset, data_dir=data_args.data_dir, **data_args.load_options())
     logger.info("Data %s: %s", data_args.dataset, ", ".join(f"{split} {len(ds)}" for split, ds in raw.items()))
     return raw
 
