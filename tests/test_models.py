@@ -133,6 +133,33 @@ def test_forward_backward_reaches_every_parameter(case, backbone_dict, vocab_siz
             assert parameter.grad.abs() > 0, f"{name} got a zero gradient"
 
 
+def test_batch_without_labelled_rows_leaves_the_weights_unchanged(backbone_dict, vocab_size):
+    """All labels -100: the loss is 0 (not 0/0 = NaN) and an optimizer step, unclipped, changes nothing."""
+    model = make_model(backbone_dict, "fast_lsa_t_v2").train()
+    before = {name: parameter.detach().clone() for name, parameter in model.named_parameters()}
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.0)
+    batch = {**make_batch(vocab_size, lengths=(12, 9, 10)), "labels": torch.full((3,), -100)}
+    output = model(**batch)
+    assert output.loss.item() == 0.0 and output.loss.requires_grad
+    output.loss.backward()
+    optimizer.step()
+    for name, parameter in model.named_parameters():
+        assert torch.isfinite(parameter).all(), name
+        assert torch.equal(parameter, before[name]), name
+
+
+def test_loss_is_the_mean_over_the_labelled_rows_only(backbone_dict, vocab_size):
+    model = make_model(backbone_dict, "lcf_bert", lcf="fusion").eval()
+    batch = {**make_batch(vocab_size, lengths=(12, 9, 10)), "labels": torch.tensor([2, -100, 0])}
+    with torch.no_grad():
+        output = model(**batch)
+    log_probabilities = torch.log_softmax(output.logits, dim=-1)
+    expected = -(log_probabilities[0, 2] + log_probabilities[2, 0]) / 2
+    assert output.loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    all_rows = -(log_probabilities[0, 2] + log_probabilities[1, 1] + log_probabilities[2, 0]) / 3
+    assert output.loss.item() != pytest.approx(all_rows.item(), rel=1e-3)  # the unlabelled row really is left out
+
+
 @pytest.mark.parametrize(
     ("apc_model", "settings", "expected"),
     [

@@ -35,6 +35,10 @@ from .layers import (
     combine_windows,
 )
 
+# Label id of an unlabelled row (PyTorch's cross-entropy default; the same value as hf_absa.data.processing
+# IGNORED_LABEL_ID, which this remote-code file cannot import): such rows add nothing to the loss.
+IGNORED_LABEL_ID = -100
+
 # Keyword arguments of `from_pretrained` that locate files; in backbone mode they go to the backbone's loaders.
 _HUB_KWARGS = ("cache_dir", "force_download", "local_files_only", "token", "revision", "subfolder", "proxies")
 
@@ -236,7 +240,8 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         All per-token arguments are (batch, length) and aligned with `input_ids` (the sentence-aspect pair
         encoding); `sentence_length` is (batch,). Which extra arguments are needed depends on the config:
         `config.forward_inputs` (a missing one raises a ValueError naming it). `labels` (batch,) adds the
-        cross-entropy `loss`. Returns `SequenceClassifierOutput(loss, logits)`, or a tuple when
+        cross-entropy `loss` (scalar): the mean over the rows whose label is not -100 (unlabelled), 0 when no
+        row is labelled. Returns `SequenceClassifierOutput(loss, logits)`, or a tuple when
         `return_dict=False`.
         """
         config = self.config
@@ -269,7 +274,13 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         logits = self.classifier(self.head_pooler(self.post_encoder(self.dropout(features), mask)))
         loss = None
         if labels is not None:
-            loss = nn.functional.cross_entropy(logits.view(-1, config.num_labels), labels.view(-1).long())
+            labels = labels.view(-1).long()
+            # Mean over the labelled rows; a batch with none (all -100) gives 0, still attached to the graph,
+            # where the plain mean gives 0/0 = NaN, which reaches the weights when gradients are not clipped.
+            summed = nn.functional.cross_entropy(
+                logits.view(-1, config.num_labels), labels, ignore_index=IGNORED_LABEL_ID, reduction="sum"
+            )
+            loss = summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
         if not (return_dict if return_dict is not None else config.return_dict):
             return (loss, logits) if loss is not None else (logits,)
         return SequenceClassifierOutput(loss=loss, logits=logits)
