@@ -33,17 +33,19 @@ REPO_ID = "me/tiny-absa"
 
 
 class FakeHub:
-    """Stands in for the Hub: records create_repo / upload_folder calls and keeps a copy of every uploaded repo."""
+    """Stands in for the Hub: records create_repo / create_branch / upload_folder calls (and their order in
+    `calls`) and keeps a copy of every uploaded repo."""
 
     def __init__(self, store: Path):
         self.store = store
-        self.created, self.uploads = [], []
+        self.created, self.branches, self.uploads, self.calls = [], [], [], []
 
     def install(self, monkeypatch):
         hub = self
 
         def create_repo(api, repo_id, **kwargs):
             hub.created.append({"repo_id": repo_id, **kwargs})
+            hub.calls.append("create_repo")
             return RepoUrl(f"https://huggingface.co/{repo_id}")
 
         def upload_folder(api, *, repo_id, folder_path, allow_patterns=None, ignore_patterns=None, **kwargs):
@@ -58,6 +60,7 @@ class FakeHub:
                 shutil.copy2(folder / name, remote / name)
             hub.uploads.append({"repo_id": repo_id, "folder": folder, "files": set(files),
                                 "ignore_patterns": ignore_patterns, **kwargs})
+            hub.calls.append("upload_folder")
             url = f"https://huggingface.co/{repo_id}/commit/{'0' * 40}"
             if not kwargs.get("run_as_future"):
                 return url
@@ -65,12 +68,17 @@ class FakeHub:
             done.set_result(url)
             return done
 
+        def create_branch(api, repo_id, *, branch, **kwargs):
+            hub.branches.append({"repo_id": repo_id, "branch": branch, **kwargs})
+            hub.calls.append("create_branch")
+
         def refuse(api, *args, **kwargs):
             raise AssertionError("unexpected Hub call")
 
         monkeypatch.setattr(HfApi, "create_repo", create_repo)
+        monkeypatch.setattr(HfApi, "create_branch", create_branch)
         monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
-        for name in ("create_commit", "create_branch", "model_info", "whoami"):
+        for name in ("create_commit", "model_info", "whoami"):
             monkeypatch.setattr(HfApi, name, refuse)
         return self
 
@@ -111,6 +119,7 @@ def assert_hub_ready(files: set[str]) -> None:
 def test_train_push_to_hub_uploads_the_export_with_a_card(cli_pushed, tiny_backbone_dir):
     output_dir, hub = cli_pushed
     assert [call["repo_id"] for call in hub.created] == [REPO_ID]
+    assert hub.branches == []  # no revision: the upload goes to main, no branch is made
     assert len(hub.uploads) == 1  # hub_strategy "end": one push, of the final model
     upload = hub.uploads[0]
     assert upload["repo_id"] == REPO_ID and upload["folder"] == output_dir
@@ -167,6 +176,7 @@ def test_push_of_a_saved_folder_renders_the_card_for_the_repo(cli_pushed, fake_h
     output_dir, _ = cli_pushed
     push_to_hub(output_dir, "me/renamed", private=True)
     assert fake_hub.created == [{"repo_id": "me/renamed", "private": True, "exist_ok": True}]
+    assert fake_hub.branches == []
     upload = fake_hub.uploads[0]
     assert upload["folder"] == output_dir
     assert_hub_ready(upload["files"])
@@ -180,6 +190,23 @@ def test_push_of_a_saved_folder_renders_the_card_for_the_repo(cli_pushed, fake_h
     assert "me/again" in capsys.readouterr().out
     assert fake_hub.uploads[-1]["repo_id"] == "me/again"
     assert main(["push", "--folder", str(output_dir / "missing"), "--repo_id", "me/again"]) == 2
+
+
+def test_push_to_a_new_branch_creates_it_before_the_upload(cli_pushed, fake_hub):
+    output_dir, _ = cli_pushed
+    push_to_hub(output_dir, "me/branched", revision="experiment-1")
+    assert fake_hub.calls == ["create_repo", "create_branch", "upload_folder"]
+    assert fake_hub.branches == [{"repo_id": "me/branched", "branch": "experiment-1", "exist_ok": True}]
+    assert fake_hub.uploads[0]["repo_id"] == "me/branched" and fake_hub.uploads[0]["revision"] == "experiment-1"
+
+    assert main(["push", "--folder", str(output_dir), "--repo_id", "me/cli-branch", "--revision", "v2"]) == 0
+    assert fake_hub.calls[3:] == ["create_repo", "create_branch", "upload_folder"]
+    assert fake_hub.branches[-1] == {"repo_id": "me/cli-branch", "branch": "v2", "exist_ok": True}
+    assert fake_hub.uploads[-1]["revision"] == "v2"
+
+    push_to_hub(output_dir, "me/on-main")  # without a revision nothing is branched
+    assert fake_hub.calls[6:] == ["create_repo", "upload_folder"] and len(fake_hub.branches) == 2
+    assert fake_hub.uploads[-1]["revision"] is None
 
 
 def test_trainer_push_to_hub_uploads_the_mode_3_backbone(fake_hub, tmp_path, tiny_backbone_dir, tiny_tokenizer):

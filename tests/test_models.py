@@ -7,13 +7,15 @@ All on the tiny random BERT of `tiny_backbone_dir`; inputs are synthetic tensors
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import re
+import shutil
 
 import pytest
 import torch
-from transformers import AutoConfig, AutoModelForSequenceClassification, BertModel
+from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, BertModel, DistilBertConfig
 
 import hf_absa
 from hf_absa.models import (
@@ -131,6 +133,33 @@ def test_forward_backward_reaches_every_parameter(case, backbone_dict, vocab_siz
     for name, parameter in model.named_parameters():
         if ETA_PATTERN.search(name):
             assert parameter.grad.abs() > 0, f"{name} got a zero gradient"
+
+
+def test_batch_without_labelled_rows_leaves_the_weights_unchanged(backbone_dict, vocab_size):
+    """All labels -100: the loss is 0 (not 0/0 = NaN) and an optimizer step, unclipped, changes nothing."""
+    model = make_model(backbone_dict, "fast_lsa_t_v2").train()
+    before = {name: parameter.detach().clone() for name, parameter in model.named_parameters()}
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.0)
+    batch = {**make_batch(vocab_size, lengths=(12, 9, 10)), "labels": torch.full((3,), -100)}
+    output = model(**batch)
+    assert output.loss.item() == 0.0 and output.loss.requires_grad
+    output.loss.backward()
+    optimizer.step()
+    for name, parameter in model.named_parameters():
+        assert torch.isfinite(parameter).all(), name
+        assert torch.equal(parameter, before[name]), name
+
+
+def test_loss_is_the_mean_over_the_labelled_rows_only(backbone_dict, vocab_size):
+    model = make_model(backbone_dict, "lcf_bert", lcf="fusion").eval()
+    batch = {**make_batch(vocab_size, lengths=(12, 9, 10)), "labels": torch.tensor([2, -100, 0])}
+    with torch.no_grad():
+        output = model(**batch)
+    log_probabilities = torch.log_softmax(output.logits, dim=-1)
+    expected = -(log_probabilities[0, 2] + log_probabilities[2, 0]) / 2
+    assert output.loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    all_rows = -(log_probabilities[0, 2] + log_probabilities[1, 1] + log_probabilities[2, 0]) / 3
+    assert output.loss.item() != pytest.approx(all_rows.item(), rel=1e-3)  # the unlabelled row really is left out
 
 
 @pytest.mark.parametrize(
@@ -422,6 +451,136 @@ def test_from_pretrained_backbone_mode_errors(tiny_backbone_dir):
     assert "not an hf_absa checkpoint" in str(error.value)
     with pytest.raises(TypeError, match="lfc"):
         APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS, lfc="cdm")
+
+
+def head_state(model: APCModelForSequenceClassification) -> dict[str, torch.Tensor]:
+    return {name: value for name, value in model.state_dict().items() if not name.startswith("backbone.")}
+
+
+def test_backbone_mode_builds_one_backbone(tiny_backbone_dir, monkeypatch):
+    """The pretrained backbone is loaded once and used as it is: no random copy is built next to it."""
+    calls = collections.Counter()
+    original_from_pretrained, original_from_config = AutoModel.from_pretrained, AutoModel.from_config
+    original_init = BertModel.__init__
+
+    def counting(name, original):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(AutoModel, "from_pretrained", counting("AutoModel.from_pretrained", original_from_pretrained))
+    monkeypatch.setattr(AutoModel, "from_config", counting("AutoModel.from_config", original_from_config))
+    monkeypatch.setattr(BertModel, "__init__", counting("BertModel.__init__", original_init))
+    model = APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS, apc_model="lcf_bert")
+    assert calls == {"AutoModel.from_pretrained": 1, "BertModel.__init__": 1}
+    reference = original_from_pretrained(tiny_backbone_dir).state_dict()
+    assert model.backbone.state_dict().keys() == reference.keys()
+    assert all(torch.equal(model.backbone.state_dict()[name], reference[name]) for name in reference)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_backbone_mode_head_is_initialised_as_in_the_config_path(seed, tiny_backbone_dir, monkeypatch):
+    """Before the single load, backbone mode was `cls(config)` (random backbone, then the head) plus a weight copy,
+    so its head was the config path's for the same seed. It still is, once the config path's random backbone
+    draws are set aside: the head initialisation itself (scheme, order, eta values) is unchanged."""
+    torch.manual_seed(seed)
+    model = APCModelForSequenceClassification.from_pretrained(
+        tiny_backbone_dir, labels=LABELS, apc_model="fast_lsa_t_v2", eta=0.7
+    )
+
+    original_from_config = AutoModel.from_config
+
+    def random_backbone_aside(config, **kwargs):
+        with torch.random.fork_rng(devices=[]):
+            return original_from_config(config, **kwargs)
+
+    monkeypatch.setattr(AutoModel, "from_config", random_backbone_aside)
+    torch.manual_seed(seed)
+    reference = APCModelForSequenceClassification(model.config)
+
+    ours, expected = head_state(model), head_state(reference)
+    assert ours.keys() == expected.keys() and len(ours) > 20
+    for name in expected:
+        assert torch.equal(ours[name], expected[name]), name
+    assert model.cdw_lsa.eta1.item() == pytest.approx(0.7)
+    bound = 1 / (model.config.get_backbone_config().hidden_size ** 0.5)  # PyTorch's Linear init, not N(0, 0.02)
+    assert 0.5 * bound < model.head_pooler.dense.weight.abs().max() <= bound
+    torch.manual_seed(seed + 10)
+    other = APCModelForSequenceClassification.from_pretrained(
+        tiny_backbone_dir, labels=LABELS, apc_model="fast_lsa_t_v2"
+    )
+    assert not torch.equal(head_state(other)["classifier.weight"], ours["classifier.weight"])
+
+
+def test_backbone_mode_passes_load_options_to_the_backbone(tiny_backbone_dir, tmp_path, vocab_size):
+    model = APCModelForSequenceClassification.from_pretrained(
+        tiny_backbone_dir, labels=LABELS, apc_model="bert_spc_v2", lsa=True, dtype=torch.bfloat16, device_map="cpu"
+    )
+    assert {parameter.dtype for parameter in model.parameters()} == {torch.bfloat16}  # head follows the backbone
+    reference = BertModel.from_pretrained(tiny_backbone_dir, dtype=torch.bfloat16).state_dict()
+    assert all(torch.equal(model.backbone.state_dict()[name], reference[name]) for name in reference)
+    batch = make_batch(vocab_size)
+    assert model(**batch).logits.dtype == torch.bfloat16
+    model.save_pretrained(tmp_path / "bf16")
+    reloaded = APCModelForSequenceClassification.from_pretrained(tmp_path / "bf16")
+    assert {parameter.dtype for parameter in reloaded.parameters()} == {torch.bfloat16}
+    with torch.no_grad():
+        assert torch.equal(model(**batch).logits, reloaded(**batch).logits)
+
+    # An fp32 checkpoint loaded with dtype=: the backbone too (it used to stay in its stored config's float32).
+    fp32 = APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS)
+    fp32.save_pretrained(tmp_path / "fp32")
+    cast = APCModelForSequenceClassification.from_pretrained(tmp_path / "fp32", dtype=torch.bfloat16)
+    assert {parameter.dtype for parameter in cast.parameters()} == {torch.bfloat16}
+
+    for implementation in ("eager", "sdpa"):
+        model = APCModelForSequenceClassification.from_pretrained(
+            tiny_backbone_dir, labels=LABELS, attn_implementation=implementation
+        )
+        assert model.backbone.config._attn_implementation == implementation
+    with pytest.raises(ValueError, match="one device"):
+        APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS, device_map="auto")
+
+
+def custom_code_backbone(tiny_backbone_dir, folder, model_type: str):
+    """A copy of the tiny BERT whose config.json points at custom code (the code files are never read)."""
+    shutil.copytree(tiny_backbone_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config.update(
+        model_type=model_type,
+        auto_map={"AutoConfig": "configuration_custom.CustomConfig", "AutoModel": "modeling_custom.CustomModel"},
+    )
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_custom_code_backbones_are_refused_before_loading(tiny_backbone_dir, tmp_path, monkeypatch):
+    unknown = custom_code_backbone(tiny_backbone_dir, tmp_path / "custom", "my_custom_bert")
+    known = custom_code_backbone(tiny_backbone_dir, tmp_path / "bert-with-code", "bert")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the backbone was loaded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(AutoModel, "from_pretrained", refuse)
+        with pytest.raises(ValueError, match="'my_custom_bert', which transformers .* does not build in") as error:
+            APCModelForSequenceClassification.from_pretrained(unknown, labels=LABELS, trust_remote_code=True)
+        assert "\n" not in str(error.value)
+        with pytest.raises(ValueError, match="omit trust_remote_code") as error:
+            APCModelForSequenceClassification.from_pretrained(known, labels=LABELS, trust_remote_code=True)
+        assert "\n" not in str(error.value)
+    # Without trust_remote_code, transformers' own BERT classes are used, as a saved model would rebuild them.
+    model = APCModelForSequenceClassification.from_pretrained(known, labels=LABELS, trust_remote_code=False)
+    assert type(model.backbone) is BertModel
+
+
+def test_a_given_backbone_must_match_the_config(backbone_dict):
+    config = APCConfig(backbone_config=backbone_dict, labels=LABELS)
+    other = AutoModel.from_config(DistilBertConfig(vocab_size=60, dim=16, n_layers=1, n_heads=2, hidden_dim=32))
+    with pytest.raises(ValueError, match="model_type 'distilbert'.*describes model_type 'bert'"):
+        APCModelForSequenceClassification(config, backbone=other)
 
 
 def test_stock_text_classification_pipeline_runs_bert_spc(tiny_backbone_dir, tiny_tokenizer):

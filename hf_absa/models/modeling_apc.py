@@ -16,13 +16,16 @@ and same-folder modules through single-dot relative imports, never `hf_absa`.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import CONFIG_MAPPING, AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import __version__ as transformers_version
 from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
@@ -35,8 +38,17 @@ from .layers import (
     combine_windows,
 )
 
+# Label id of an unlabelled row (PyTorch's cross-entropy default; the same value as hf_absa.data.processing
+# IGNORED_LABEL_ID, which this remote-code file cannot import): such rows add nothing to the loss.
+IGNORED_LABEL_ID = -100
+
 # Keyword arguments of `from_pretrained` that locate files; in backbone mode they go to the backbone's loaders.
 _HUB_KWARGS = ("cache_dir", "force_download", "local_files_only", "token", "revision", "subfolder", "proxies")
+# Keyword arguments of `from_pretrained` that shape how the weights are loaded; in backbone mode they go to the
+# backbone's `AutoModel.from_pretrained` (the head follows the backbone's dtype and device).
+_BACKBONE_LOAD_KWARGS = ("dtype", "attn_implementation", "device_map", "use_safetensors", "variant")
+# device_map values that let accelerate spread the backbone over several devices: the head needs one device.
+_MULTI_DEVICE_MAPS = ("auto", "balanced", "balanced_low_0", "sequential")
 
 
 class APCPreTrainedModel(PreTrainedModel):
@@ -63,19 +75,39 @@ class APCPreTrainedModel(PreTrainedModel):
 
 
 class APCModelForSequenceClassification(APCPreTrainedModel):
-    """Aspect polarity classifier: `self.backbone` (built once from `config.backbone_config`) plus the head of
-    `config.apc_model`. See the module docstring and `forward`.
+    """Aspect polarity classifier: `self.backbone` plus the head of `config.apc_model`. See the module docstring
+    and `forward`.
 
     `from_pretrained` is dual-mode: an hf_absa checkpoint loads as usual; any other model id/path is taken as
     the backbone, e.g.
     `APCModelForSequenceClassification.from_pretrained("microsoft/deberta-v3-base",
     labels=["Negative", "Neutral", "Positive"], apc_model="fast_lsa_t_v2", lcf="cdw")`.
+
+    Args:
+        config: the APC settings and, in `config.backbone_config`, the backbone's config.
+        backbone: an already built backbone (e.g. from `AutoModel.from_pretrained`), used as it is, with its
+            weights; its config must be the one stored in `config.backbone_config`. When None (checkpoint
+            loading, `from_config`) a backbone is built from `config.backbone_config`, randomly initialised.
+            Only the head is initialised here.
+
+    Raises:
+        ValueError: `backbone` is not of the type `config.backbone_config` describes.
     """
 
-    def __init__(self, config: APCConfig) -> None:
+    def __init__(self, config: APCConfig, backbone: PreTrainedModel | None = None) -> None:
         super().__init__(config)
-        backbone_config = config.get_backbone_config()
-        self.backbone = AutoModel.from_config(backbone_config)
+        if backbone is None:
+            # In the dtype the whole model is being built in (`from_pretrained(..., dtype=)` sets the default),
+            # not the one the stored backbone config names, which would leave backbone and head in different dtypes.
+            backbone = AutoModel.from_config(config.get_backbone_config(), dtype=torch.get_default_dtype())
+        elif backbone.config.model_type != (config.backbone_config or {}).get("model_type"):
+            raise ValueError(
+                f"backbone is a {type(backbone).__name__} (model_type {backbone.config.model_type!r}) but "
+                f"config.backbone_config describes model_type {(config.backbone_config or {}).get('model_type')!r}; "
+                "build the config from the backbone's: APCConfig(backbone_config=backbone.config.to_dict(), ...)."
+            )
+        self.backbone = backbone
+        backbone_config = backbone.config
         # DistilBERT-like backbones have no segment embeddings and no such argument.
         self._backbone_takes_token_type_ids = "token_type_ids" in inspect.signature(self.backbone.forward).parameters
 
@@ -131,13 +163,27 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
     ) -> APCModelForSequenceClassification:
         """Load an hf_absa checkpoint, or start a new model from a backbone (SpanMarker-style dual mode).
 
-        Backbone mode (the path/id's config is not an hf_absa one): `labels=[...]` (or `id2label=`) is
-        required; `apc_model=` and other `APCConfig` fields (`lcf`, `SRD`, `window`, `eta`, `lsa`,
-        `use_bert_spc`, `dropout`, `max_seq_len`) may be given; the backbone weights come from
-        `AutoModel.from_pretrained(pretrained_model_name_or_path)`, the head is freshly initialised.
+        Checkpoint mode (the path/id holds an hf_absa config): transformers' own `from_pretrained`, with all of
+        its keyword arguments.
+
+        Backbone mode (any other model id/path): `labels=[...]` (or `id2label=`) is required; `apc_model=` and
+        other `APCConfig` fields (`lcf`, `SRD`, `window`, `eta`, `lsa`, `use_bert_spc`, `dropout`,
+        `max_seq_len`) may be given. The backbone is loaded once, by
+        `AutoModel.from_pretrained(pretrained_model_name_or_path)`, which also gets the file-location arguments
+        (`revision`, `token`, `cache_dir`, ...) and `dtype`, `attn_implementation`, `device_map` (one device
+        only), `use_safetensors`, `variant`; the head is freshly initialised in the backbone's dtype, on its
+        device. The head's random draws do not depend on the backbone load: the same seed gives the same head.
+
+        Raises:
+            ValueError: backbone mode without labels; a `device_map` that may split the backbone over devices;
+                a backbone whose architecture is not built into transformers, or loaded with
+                `trust_remote_code=True` (a saved model rebuilds its backbone with transformers' own classes);
+                `config=` that is not an `APCConfig`; `labels`/`apc_model` that contradict a checkpoint.
+            TypeError: an unknown keyword argument in backbone mode.
         """
         hub_kwargs = {name: kwargs[name] for name in _HUB_KWARGS if name in kwargs}
         config = kwargs.get("config")
+        config_dict: dict[str, Any] = {}
         if isinstance(config, PretrainedConfig):
             model_type = config.model_type
         elif config is None:
@@ -155,7 +201,7 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                 f"config= must be an hf_absa APCConfig, got a {type(config).__name__} (model_type {model_type!r}). "
                 "To start from a backbone, pass its id or path and the APC settings as keyword arguments."
             )
-        return cls._from_backbone(pretrained_model_name_or_path, labels, apc_model, hub_kwargs, kwargs)
+        return cls._from_backbone(pretrained_model_name_or_path, labels, apc_model, hub_kwargs, kwargs, config_dict)
 
     @classmethod
     def _from_backbone(
@@ -165,6 +211,7 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         apc_model: str | None,
         hub_kwargs: dict[str, Any],
         kwargs: dict[str, Any],
+        backbone_config_dict: dict[str, Any],
     ) -> APCModelForSequenceClassification:
         if labels is None and kwargs.get("id2label") is None:
             raise ValueError(
@@ -174,6 +221,7 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                 'labels=["Negative", "Neutral", "Positive"], apc_model="fast_lsa_t_v2")'
             )
         config_fields = {name: value for name, value in kwargs.items() if name not in _HUB_KWARGS}
+        load_kwargs = {name: config_fields.pop(name) for name in _BACKBONE_LOAD_KWARGS if name in config_fields}
         allowed = set(inspect.signature(APCConfig.__init__).parameters) - {
             "self",
             "kwargs",
@@ -188,10 +236,18 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
             raise TypeError(
                 f"from_pretrained got unexpected keyword argument(s) {unknown} for a new model on backbone "
                 f"{backbone_name_or_path!r}; APC settings are {sorted(allowed - {'trust_remote_code'})}, "
-                f"file-location settings are {list(_HUB_KWARGS)}."
+                f"file-location settings are {list(_HUB_KWARGS)}, backbone loading settings are "
+                f"{list(_BACKBONE_LOAD_KWARGS)}."
             )
-        if "trust_remote_code" in config_fields:
-            hub_kwargs["trust_remote_code"] = config_fields.pop("trust_remote_code")
+        _check_builtin_backbone(
+            backbone_name_or_path, backbone_config_dict, bool(config_fields.pop("trust_remote_code", False))
+        )
+        device_map = load_kwargs.get("device_map")
+        if isinstance(device_map, dict) or device_map in _MULTI_DEVICE_MAPS:
+            raise ValueError(
+                f"device_map={device_map!r} may spread the backbone over several devices, but the APC head runs "
+                'on one: pass one device (device_map="cuda:0"), or load on CPU and call .to(device).'
+            )
 
         backbone_config = AutoConfig.from_pretrained(backbone_name_or_path, **hub_kwargs)
         config = APCConfig(
@@ -201,9 +257,16 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
             backbone_name_or_path=str(backbone_name_or_path),
             **config_fields,
         )
-        model = cls(config)
-        pretrained_backbone = AutoModel.from_pretrained(backbone_name_or_path, config=backbone_config, **hub_kwargs)
-        model.backbone.load_state_dict(pretrained_backbone.state_dict())
+        # The head's random draws come after the load, from the caller's seed alone: forking the generator keeps
+        # them independent of whatever the load draws (random init of weights a checkpoint lacks).
+        with torch.random.fork_rng(devices=[]):
+            backbone = AutoModel.from_pretrained(
+                backbone_name_or_path, config=backbone_config, **hub_kwargs, **load_kwargs
+            )
+        # The loaded backbone's config (its dtype, say) is the one a saved model rebuilds the backbone from.
+        config.backbone_config, config.dtype = backbone.config.to_dict(), backbone.dtype
+        with torch.device(backbone.device), _default_dtype(backbone.dtype):
+            model = cls(config, backbone=backbone)
         model.config.name_or_path = str(backbone_name_or_path)
         model.eval()  # like every from_pretrained
         return model
@@ -236,7 +299,8 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         All per-token arguments are (batch, length) and aligned with `input_ids` (the sentence-aspect pair
         encoding); `sentence_length` is (batch,). Which extra arguments are needed depends on the config:
         `config.forward_inputs` (a missing one raises a ValueError naming it). `labels` (batch,) adds the
-        cross-entropy `loss`. Returns `SequenceClassifierOutput(loss, logits)`, or a tuple when
+        cross-entropy `loss` (scalar): the mean over the rows whose label is not -100 (unlabelled), 0 when no
+        row is labelled. Returns `SequenceClassifierOutput(loss, logits)`, or a tuple when
         `return_dict=False`.
         """
         config = self.config
@@ -269,7 +333,13 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         logits = self.classifier(self.head_pooler(self.post_encoder(self.dropout(features), mask)))
         loss = None
         if labels is not None:
-            loss = nn.functional.cross_entropy(logits.view(-1, config.num_labels), labels.view(-1).long())
+            labels = labels.view(-1).long()
+            # Mean over the labelled rows; a batch with none (all -100) gives 0, still attached to the graph,
+            # where the plain mean gives 0/0 = NaN, which reaches the weights when gradients are not clipped.
+            summed = nn.functional.cross_entropy(
+                logits.view(-1, config.num_labels), labels, ignore_index=IGNORED_LABEL_ID, reduction="sum"
+            )
+            loss = summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
         if not (return_dict if return_dict is not None else config.return_dict):
             return (loss, logits) if loss is not None else (logits,)
         return SequenceClassifierOutput(loss=loss, logits=logits)
@@ -409,6 +479,36 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         if config.lcf == "fusion":
             return self.fusion_linear(torch.cat([global_features] + aggregated, dim=-1)), attention_mask
         return self.post_linear(torch.cat([global_features, aggregated[0]], dim=-1)), attention_mask
+
+
+def _check_builtin_backbone(name_or_path: str, config_dict: dict[str, Any], trust_remote_code: bool) -> None:
+    """A saved model rebuilds its backbone from the stored config with transformers' own classes
+    (`APCConfig.get_backbone_config`, `AutoModel.from_config`): refuse backbones that need their own code."""
+    model_type = config_dict.get("model_type")
+    if model_type is not None and model_type not in CONFIG_MAPPING:
+        raise ValueError(
+            f"{name_or_path!r} has model_type {model_type!r}, which transformers {transformers_version} does not "
+            "build in; a saved hf_absa model rebuilds its backbone with transformers' own classes, so custom-code "
+            "(trust_remote_code) backbones are not supported."
+        )
+    if trust_remote_code and config_dict.get("auto_map"):
+        raise ValueError(
+            f"trust_remote_code=True would build the backbone {name_or_path!r} from its repository's own code, which "
+            "a saved hf_absa model cannot rebuild (it uses transformers' own classes); omit trust_remote_code to use "
+            "the architecture built into transformers."
+        )
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """Create floating-point parameters in `dtype` (the backbone's) while the head is built."""
+    previous = torch.get_default_dtype()
+    if dtype.is_floating_point:
+        torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
 
 
 def _check_checkpoint_matches(

@@ -41,6 +41,8 @@ def push_to_hub(
 ) -> CommitInfo:
     """Upload the saved model ``folder`` to the Hub repository ``repo_id`` (created if missing).
 
+    ``revision`` names the branch to commit to; a branch that does not exist yet is created from ``main``.
+
     With ``write_model_card`` the folder's README.md is rendered again from its files
     (`APCModelCardData.from_folder`) for ``repo_id``; ``card_fields`` (``dataset``, ``language``,
     ``license``, ``tags``, ...) override what the files and the previous card say.
@@ -51,6 +53,9 @@ def push_to_hub(
         card.save(folder / MODEL_CARD_NAME)
     api = HfApi(token=token)
     repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
+    if revision is not None:
+        # upload_folder commits to an existing branch only; a new one is branched off main first.
+        api.create_branch(repo_url.repo_id, branch=revision, exist_ok=True)
     return api.upload_folder(
         repo_id=repo_url.repo_id,
         folder_path=folder,
