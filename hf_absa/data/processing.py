@@ -26,7 +26,7 @@ import numpy as np
 
 # The column names are the model's forward arguments: declared once, by the models (which import nothing from
 # hf_absa, being Hub remote code), and produced here.
-from ..models.configuration_apc import LCF_VECTOR_INPUTS, LSA_SPC_INPUTS
+from ..models.configuration_apc import IGNORED_LABEL_ID, LCF_VECTOR_INPUTS, LSA_SPC_INPUTS
 
 __all__ = [
     "APCProcessor",
@@ -41,8 +41,6 @@ LCF_VECTOR_COLUMNS = LCF_VECTOR_INPUTS
 LSA_SPC_COLUMNS = LSA_SPC_INPUTS
 # Every column the processor can add to the base ones, in the order it emits them.
 EXTRA_COLUMNS = ("sentence_length",) + LCF_VECTOR_COLUMNS + LSA_SPC_COLUMNS
-# Label id of an example whose `label` is None inside labelled data; CrossEntropyLoss ignores it.
-IGNORED_LABEL_ID = -100
 
 _SPAN_COLUMNS = ("aspect_start", "aspect_end")
 _NEIGHBOUR_SPAN_COLUMNS = {

@@ -18,6 +18,9 @@ from transformers import AutoConfig, PretrainedConfig
 # lives in this file because this file must load where hf_absa is not installed (remote code).
 HF_ABSA_VERSION = "0.1.0"
 
+# Label id of an unlabelled example (PyTorch's cross-entropy default): the processor writes it, the loss skips it.
+IGNORED_LABEL_ID = -100
+
 # Extra input columns (beyond input_ids / attention_mask / token_type_ids) each architecture can read
 # under some lcf/window setting (PyABSA declares the same as each model class's `inputs` list).
 LCF_VECTOR_INPUTS: tuple[str, ...] = (

@@ -29,7 +29,7 @@ from transformers import __version__ as transformers_version
 from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .configuration_apc import SPC_MODELS, APCConfig
+from .configuration_apc import IGNORED_LABEL_ID, SPC_MODELS, APCConfig
 from .layers import (
     FirstTokenPooler,
     LocalSentimentAggregation,
@@ -38,9 +38,6 @@ from .layers import (
     combine_windows,
 )
 
-# Label id of an unlabelled row (PyTorch's cross-entropy default; the same value as hf_absa.data.processing
-# IGNORED_LABEL_ID, which this remote-code file cannot import): such rows add nothing to the loss.
-IGNORED_LABEL_ID = -100
 
 # Keyword arguments of `from_pretrained` that locate files; in backbone mode they go to the backbone's loaders.
 _HUB_KWARGS = ("cache_dir", "force_download", "local_files_only", "token", "revision", "subfolder", "proxies")
@@ -230,7 +227,7 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
             "backbone_name_or_path",
             "hf_absa_version",
         }
-        allowed |= {"id2label", "label2id", "trust_remote_code"}
+        allowed |= {"id2label", "label2id", "trust_remote_code"} | set(APCConfig.attribute_map)  # + old spellings
         unknown = sorted(set(config_fields) - allowed)
         if unknown:
             raise TypeError(
