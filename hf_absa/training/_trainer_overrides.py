@@ -42,7 +42,7 @@ from transformers.trainer import TRAINER_STATE_NAME
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
 from .checkpoints import PARTIAL_CHECKPOINTS_DIR
-from .export import replace_directory
+from ..files import replace_directory
 
 TESTED_TRANSFORMERS = "5.24"
 

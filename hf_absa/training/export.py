@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 from safetensors.torch import load_file
 from transformers.dynamic_module_utils import custom_object_save
 from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
+
+from ..files import staged_folder
 
 BACKBONE_EXPORT_DIR = "fine-tuned-pretrained-model"
 # The training arguments as JSON: ABSATrainer writes them instead of the pickled training_args.bin.
@@ -37,47 +36,9 @@ TRAINING_ARGS_JSON = "training_args.json"
 AUTO_MODEL_CLASS = "AutoModelForSequenceClassification"
 
 
-@contextmanager
-def staged_files(destination: str | os.PathLike):
-    """Yield a hidden staging folder; on success move each file into ``destination``.
-
-    Existing files of the same name are replaced one by one with ``os.replace``
-    (atomic per file); on error the staging folder is removed and
-    ``destination`` is left as it was.
-    """
-    destination = Path(destination)
-    destination.mkdir(parents=True, exist_ok=True)
-    staging = destination / f".staging-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        yield staging
-        move_into(staging, destination)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def move_into(staging: Path, destination: Path) -> None:
-    """Move every file and folder of ``staging`` into ``destination``, replacing those of the same name.
-
-    Files are replaced with ``os.replace`` (atomic per file), folders whole (`replace_directory`).
-    """
-    for item in sorted(Path(staging).iterdir()):
-        target = Path(destination) / item.name
-        if item.is_dir():
-            replace_directory(item, target)
-        else:
-            os.replace(item, target)
-
-
-def replace_directory(source: Path, target: Path) -> None:
-    """Swap the complete folder ``source`` in for ``target`` (the old one is deleted last)."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".old-{target.name}-{uuid.uuid4().hex[:8]}")
-        os.replace(target, old)
-    os.replace(source, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+# Staged writes (a crash never leaves half an export) are `hf_absa.files.staged_folder`; the name is kept here
+# for the trainer and the model card.
+staged_files = staged_folder
 
 
 def write_model_code(model, folder: str | os.PathLike, auto_class: str = AUTO_MODEL_CLASS) -> list[str]:
