@@ -310,3 +310,16 @@ def test_resolves_real_shared_layout(shared_datasets):
                  "Turkish_SemEval2016Task5"):
         files = resolve_dataset_files(name, data_dir=shared_datasets)
         assert files["train"] and files["test"], name
+
+
+def test_registered_names_resolve_under_another_task_folder(tmp_path):
+    """The registry is task-neutral: the same names under atepc_datasets/ for the extraction task."""
+    folder = tmp_path / "atepc_datasets" / "110.SemEval" / "113.laptop14"
+    folder.mkdir(parents=True)
+    (folder / "laptop.train.txt").write_text("x\n")
+    (folder / "laptop.test.txt").write_text("x\n")
+    files = resolve_dataset_files("laptop14", data_dir=tmp_path, task_folder="atepc_datasets")
+    assert {split: [path.name for path in paths] for split, paths in files.items()} == {
+        "train": ["laptop.train.txt"], "test": ["laptop.test.txt"]}
+    with pytest.raises(DatasetNotFoundError, match="APC dataset 'Laptop14'"):
+        resolve_dataset_files("laptop14", data_dir=tmp_path)  # no apc_datasets/ there

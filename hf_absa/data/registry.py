@@ -153,13 +153,19 @@ def default_download_dir() -> Path:
     return Path(constants.HF_HUB_CACHE).parent / "hf_absa" / "ABSADatasets"
 
 
-def apc_root(root: str | os.PathLike) -> Path | None:
-    """The ``apc_datasets`` folder of ``root``: root itself, ``root/apc_datasets`` or ``root/datasets/apc_datasets``."""
+def task_root(root: str | os.PathLike, task_folder: str = APC_FOLDER) -> Path | None:
+    """The task's folder of ``root`` (``apc_datasets``, ``atepc_datasets``...): root itself, ``root/<task_folder>``
+    or ``root/datasets/<task_folder>``; None when there is none."""
     root = Path(root).expanduser()
-    for candidate in (root, root / APC_FOLDER, root / "datasets" / APC_FOLDER):
-        if candidate.name.lower() == APC_FOLDER and candidate.is_dir():
+    for candidate in (root, root / task_folder, root / "datasets" / task_folder):
+        if candidate.name.lower() == task_folder and candidate.is_dir():
             return candidate
     return None
+
+
+def apc_root(root: str | os.PathLike) -> Path | None:
+    """The ``apc_datasets`` folder of ``root`` (`task_root` for APC)."""
+    return task_root(root, APC_FOLDER)
 
 
 def _child_dir(parent: Path, name: str) -> Path | None:
@@ -285,11 +291,11 @@ def _search_roots(data_dir: str | os.PathLike | None) -> list[tuple[Path, str]]:
     return roots
 
 
-def _resolve_in_roots(relative_folders: tuple[str, ...], roots: list[tuple[Path, str]]
+def _resolve_in_roots(relative_folders: tuple[str, ...], roots: list[tuple[Path, str]], task_folder: str = APC_FOLDER
                       ) -> dict[str, list[Path]] | None:
     """Files of the first root that holds all ``relative_folders`` (their splits concatenated), else None."""
     for root, _ in roots:
-        folder_root = apc_root(root)
+        folder_root = task_root(root, task_folder)
         if folder_root is None:
             continue
         folders = [_find_folder(folder_root, relative) for relative in relative_folders]
@@ -347,17 +353,18 @@ def _unknown_name_message(name: str, roots: list[tuple[Path, str]]) -> str:
             f"'{SAMPLE_DATASET}', the small set bundled with hf_absa.")
 
 
-def _not_found_message(name: str, roots: list[tuple[Path, str]], reason: str) -> str:
+def _not_found_message(name: str, roots: list[tuple[Path, str]], reason: str, task_folder: str = APC_FOLDER) -> str:
     searched = "; ".join(f"{root} ({origin})" for root, origin in roots)
     first_root = roots[0][0] if roots[0][1] != "download cache" else Path("<your data folder>")
-    places = ", ".join(f"{first_root}/{APC_FOLDER}/{relative}" for relative in APC_DATASETS[name])
-    return (f"APC dataset '{name}' was not found in: {searched}; {reason}. Put its files (names containing train, "
+    places = ", ".join(f"{first_root}/{task_folder}/{relative}" for relative in APC_DATASETS[name])
+    task = task_folder.removesuffix("_datasets").upper()  # apc_datasets -> APC
+    return (f"{task} dataset '{name}' was not found in: {searched}; {reason}. Put its files (names containing train, "
             f"test or valid/dev) in {places}, or pass data_dir=... / set {DATA_DIR_ENV} to the folder that "
-            f"contains {APC_FOLDER}/.")
+            f"contains {task_folder}/.")
 
 
-def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.PathLike | None = None
-                          ) -> dict[str, list[Path]]:
+def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.PathLike | None = None,
+                          task_folder: str = APC_FOLDER) -> dict[str, list[Path]]:
     """Files of each split (``train``/``validation``/``test``, present ones only) of a dataset name or folder.
 
     ``name_or_path``: an existing folder (searched recursively) or data file, ``sample`` (the set bundled with
@@ -366,6 +373,9 @@ def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.Pa
     skipped. Registered datasets are looked up
     under ``data_dir`` (else ``$HF_ABSA_DATA_DIR``) and an earlier download; if missing they are downloaded unless
     offline (``HF_HUB_OFFLINE``/``HF_DATASETS_OFFLINE``), which raises ``DatasetNotFoundError`` at once.
+
+    ``task_folder`` is the task's top folder in the ABSADatasets layout: ``apc_datasets`` (APC, the default) or
+    ``atepc_datasets``; the registered names and their relative folders are the same for every task.
     """
     path = Path(name_or_path).expanduser()
     if path.is_dir():
@@ -384,25 +394,27 @@ def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.Pa
         # an unregistered dataset folder (e.g. "200.MyReviews") placed in a data root is found by its name too
         folder_name = str(name_or_path).strip()
         if folder_name and not any(sep in folder_name for sep in ("/", "\\", "..")):
-            files = _resolve_in_roots((folder_name,), roots)
+            files = _resolve_in_roots((folder_name,), roots, task_folder)
             if files is not None:
                 return files
         raise ValueError(_unknown_name_message(str(name_or_path), roots))
 
-    files = _resolve_in_roots(APC_DATASETS[name], roots)
+    files = _resolve_in_roots(APC_DATASETS[name], roots, task_folder)
     if files is not None:
         return files
     if is_offline():
         raise DatasetNotFoundError(_not_found_message(
-            name, roots, "downloading is disabled because HF_HUB_OFFLINE or HF_DATASETS_OFFLINE is set"))
+            name, roots, "downloading is disabled because HF_HUB_OFFLINE or HF_DATASETS_OFFLINE is set", task_folder))
     try:
         download_absa_datasets()
     except Exception as error:  # any network/archive failure ends in the same actionable message
         raise DatasetNotFoundError(_not_found_message(
-            name, roots, f"downloading {ABSA_DATASETS_URL} failed ({type(error).__name__}: {error})")) from error
-    files = _resolve_in_roots(APC_DATASETS[name], roots)
+            name, roots, f"downloading {ABSA_DATASETS_URL} failed ({type(error).__name__}: {error})", task_folder)
+        ) from error
+    files = _resolve_in_roots(APC_DATASETS[name], roots, task_folder)
     if files is None:
-        raise DatasetNotFoundError(_not_found_message(name, roots, "the downloaded ABSADatasets copy lacks it too"))
+        raise DatasetNotFoundError(
+            _not_found_message(name, roots, "the downloaded ABSADatasets copy lacks it too", task_folder))
     return files
 
 
