@@ -1,6 +1,7 @@
 """hf_absa: aspect-based sentiment analysis (APC) on the Hugging Face stack.
 
-From data to a prediction (defaults throughout; the bundled all-MiniLM-L6-v2 backbone, the bundled sample set):
+From data to a prediction (defaults throughout; the bundled all-MiniLM-L6-v2 backbone, the bundled sample set;
+skipped in the test suite, where it would train MiniLM for minutes):
 
 >>> from hf_absa import train_classifier
 >>> classifier = train_classifier("sample")  # doctest: +SKIP

@@ -71,7 +71,8 @@ def cross_validate(setup, training_args, folds: int) -> dict:
 
     Each fold is an ordinary `fit_and_evaluate` run in ``output_dir/fold-{i}``
     (model selection on the fold, test with the selected model, the
-    ``report_max_test`` figures when asked for).
+    ``report_max_test`` figures when asked for). (Skipped in the test suite: ``raw`` and ``args`` are not built
+    here, and it trains five models.)
 
     >>> from hf_absa.training.apc import APCModelArguments, load_training_data, prepare_apc_setup
     >>> setup = prepare_apc_setup(APCModelArguments(apc_model="bert_spc"), raw, args)  # doctest: +SKIP

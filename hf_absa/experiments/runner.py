@@ -137,7 +137,8 @@ def run_experiment(
 
     ``task`` says how to read the data and build each configuration's setup (default: APC). Returns the
     ``summary.json`` content. ``training_args.output_dir`` is the
-    experiment's folder; every other training argument applies to every run.
+    experiment's folder; every other training argument applies to every run. (Skipped in the test suite: it
+    trains six MiniLM models.)
 
     >>> from hf_absa.training.apc import APCDataArguments, APCModelArguments
     >>> summary = run_experiment(ExperimentArguments(architectures=["bert_spc", "fast_lsa_t_v2"], seeds=[1, 2, 3]),

@@ -1,5 +1,7 @@
 """`predict_file`: stream a 3-line ``$T$`` or ``.inference`` file through a `SentimentClassifier` into JSON Lines.
 
+(Skipped in the test suite: it needs a trained checkpoint in ``runs/laptop14``.)
+
 >>> from hf_absa import SentimentClassifier
 >>> classifier = SentimentClassifier.from_pretrained("runs/laptop14")  # doctest: +SKIP
 >>> report = classifier.predict_file("laptop14.test.txt", "predictions.jsonl", progress=True)  # doctest: +SKIP

@@ -1,5 +1,7 @@
 """`SentimentClassifier`: aspect polarity prediction with a trained hf_absa checkpoint (PyABSA's class name).
 
+(Skipped in the test suite: it needs a trained checkpoint in ``runs/demo``; tests/test_inference.py runs each form.)
+
 >>> from hf_absa import SentimentClassifier
 >>> classifier = SentimentClassifier.from_pretrained("runs/demo")  # doctest: +SKIP
 >>> classifier.predict("The [B-ASP]battery[E-ASP] lasts forever but the [B-ASP]screen[E-ASP] is dim")  # doctest: +SKIP

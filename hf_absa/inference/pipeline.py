@@ -6,6 +6,10 @@ Importing hf_absa registers the task, so a checkpoint folder (or a model object)
 >>> from transformers.pipelines import PIPELINE_REGISTRY
 >>> "aspect-sentiment" in PIPELINE_REGISTRY.get_supported_tasks()
 True
+
+The calls below need a trained checkpoint in ``runs/demo`` (skipped in the test suite; tests/test_pipeline.py runs
+them on a tiny model):
+
 >>> from transformers import pipeline
 >>> classifier = pipeline("aspect-sentiment", model="runs/demo")  # doctest: +SKIP
 >>> classifier("The [B-ASP]battery[E-ASP] lasts forever but the [B-ASP]screen[E-ASP] is dim")  # doctest: +SKIP

@@ -2,6 +2,8 @@
 
 PyABSA users know this as ``APCTrainer(config, dataset).load_trained_model()``. It runs the same workflow as
 ``hf-absa train`` (`hf_absa.training.apc.train_apc`): the low-level parts stay available for everything else.
+(Skipped in the test suite, where it would train MiniLM for minutes; tests/test_workflow.py runs it on a tiny
+model.)
 
 >>> from hf_absa import train_classifier
 >>> classifier = train_classifier("sample", output_dir="runs/sample")  # doctest: +SKIP

@@ -206,6 +206,8 @@ def train_apc(
 ) -> tuple[dict, APCTrainer]:
     """Train, select on validation, test the selected model, export; returns (metrics, trainer).
 
+    (Skipped in the test suite: it trains MiniLM for an epoch.)
+
     >>> from hf_absa.training.apc import APCDataArguments, APCModelArguments, train_apc
     >>> results, trainer = train_apc(APCModelArguments(apc_model="bert_spc"), APCDataArguments("sample"),
     ...                     APCTrainingArguments("runs/sample", num_train_epochs=1))  # doctest: +SKIP

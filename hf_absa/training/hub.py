@@ -8,7 +8,8 @@ checkpoints, staging folders and pickles behind. From a live trainer use
 `APCTrainer.push_to_hub` (``--push_to_hub --hub_model_id ID`` on the command line).
 
 Loading by Hub id is transformers' own resolution (``from_pretrained(repo_id)``
-downloads into the Hugging Face cache, then reads the same files as a local folder):
+downloads into the Hugging Face cache, then reads the same files as a local folder). (Skipped in the test suite:
+they need the network and a trained folder.)
 
 >>> from hf_absa import push_to_hub
 >>> push_to_hub("runs/laptop14", "me/laptop14-fast-lsa-t-v2")  # doctest: +SKIP
