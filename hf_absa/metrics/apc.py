@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .data.processing import IGNORED_LABEL_ID
+from ..data.processing import IGNORED_LABEL_ID
 
 
 def metric_label_key(label: str) -> str:
