@@ -41,8 +41,8 @@ from transformers import Trainer
 from transformers.trainer import TRAINER_STATE_NAME
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
-from .checkpoints import PARTIAL_CHECKPOINTS_DIR
 from ..files import replace_directory
+from .checkpoints import PARTIAL_CHECKPOINTS_DIR
 
 TESTED_TRANSFORMERS = "5.24"
 
