@@ -172,6 +172,8 @@ def test_duplicates_and_mismatched_inputs_are_errors():
         compute_atepc_metrics([[(0, 1)]], [[POS, NEG]], [[]], [[]], [[POS]], POLARITIES)
     with pytest.raises(ValueError, match=r"predicted_polarities\[0\] holds polarity id 3"):
         compute_atepc_metrics([[]], [[]], [[(0, 1)]], [[3]], [[]], POLARITIES)
+    with pytest.raises(ValueError, match=r"gold_aspect_predictions\[0\] holds polarity id -100; expected 0..2$"):
+        compute_atepc_metrics([[(0, 1)]], [[POS]], [[]], [[]], [[NONE]], POLARITIES)
     with pytest.raises(ValueError, match=r"gold_spans\[0\] holds the span \(2, 2\)"):
         exact_span_scores([[(2, 2)]], [[]])
     with pytest.raises(ValueError, match="copy_style"):
@@ -251,6 +253,11 @@ def test_trainer_metrics_refuse_what_they_cannot_read():
     with pytest.raises(ValueError, match="row 1 has polarity labels beyond its 0 gold aspects"):
         metrics(EvalPrediction(predictions=prediction.predictions,
                                label_ids=(prediction.label_ids[0], polarity_labels)))
+    tag_logits, polarity_logits = prediction.predictions
+    with pytest.raises(ValueError, match="row 0 has a labelled gold aspect without polarity logits"):
+        metrics(EvalPrediction(predictions=(tag_logits, polarity_logits[:, :1]), label_ids=prediction.label_ids))
+    with pytest.raises(ValueError, match=r"polarity logits have shape \(4, 2, 2\); expected"):
+        metrics(EvalPrediction(predictions=(tag_logits, polarity_logits[..., :2]), label_ids=prediction.label_ids))
     with pytest.raises(ValueError, match="'S-ASP' at position 1 is not IOB2"):
         ATEPCMetrics({0: "O", 1: "S-ASP"}, POLARITIES)
 
@@ -270,3 +277,13 @@ def test_trainer_metrics_read_batches_concatenated_with_the_trainers_padding():
     assert merged[1].shape == (4, 2, 3) and merged[3][2:, 1].tolist() == [-100, -100]
     metrics = ATEPCMetrics({0: "O", 1: "B-ASP", 2: "I-ASP"}, POLARITIES)
     assert metrics(EvalPrediction((merged[0], merged[1]), (merged[2], merged[3]))) == metrics(full)
+
+
+def test_trainer_metrics_of_an_aspect_free_evaluation():
+    tag_labels = np.array([[-100, O, O, -100], [-100, O, -100, -100]])
+    tag_logits = one_hot_logits([[O, B, O, O], [O, O, O, -1]])
+    prediction = EvalPrediction((tag_logits, np.zeros((2, 0, 3))), (tag_labels, np.zeros((2, 0), dtype=np.int64)))
+    metrics = ATEPCMetrics({0: "O", 1: "B-ASP", 2: "I-ASP"}, POLARITIES)(prediction)
+    assert (metrics["num_gold_aspects"], metrics["num_predicted_aspects"]) == (0, 1)
+    assert metrics["ate_precision"] == 0.0 and metrics["ate_f1"] == 0.0 and metrics["e2e_f1"] == 0.0
+    assert metrics["pyabsa_ate_f1"] == 0.0  # no copies at all

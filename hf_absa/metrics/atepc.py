@@ -217,12 +217,15 @@ def compute_atepc_metrics(
             if len(values) != len(spans):
                 raise ValueError(f"{name}[{sentence}] has {len(values)} polarities for {len(spans)} spans; expected "
                                  "one per span")
-        for name, values in (("gold_polarities", gold_polarities[sentence]),
-                             ("predicted_polarities", predicted_polarities[sentence])):
+        labelled_guesses = [guess for guess, polarity in zip(gold_aspect_predictions[sentence],
+                                                             gold_polarities[sentence]) if polarity != IGNORED_LABEL_ID]
+        for name, values, allowed in (("gold_polarities", gold_polarities[sentence], " or -100"),
+                                      ("predicted_polarities", predicted_polarities[sentence], " or -100"),
+                                      ("gold_aspect_predictions", labelled_guesses, "")):
             for value in values:
-                if value != IGNORED_LABEL_ID and not 0 <= value < num_polarities:
+                if (value != IGNORED_LABEL_ID or not allowed) and not 0 <= value < num_polarities:
                     raise ValueError(f"{name}[{sentence}] holds polarity id {value}; expected 0..{num_polarities - 1}"
-                                     f" or {IGNORED_LABEL_ID}")
+                                     f"{allowed}")
         unlabelled = set()
         for span, polarity, guess in zip(gold_row, gold_polarities[sentence], gold_aspect_predictions[sentence]):
             if polarity == IGNORED_LABEL_ID:
@@ -398,8 +401,12 @@ class ATEPCMetrics:
                              f"{tag_labels.shape[0]}")
         polarity_guesses = None
         if polarity_logits is not None:
-            polarity_guesses = np.asarray(polarity_logits).reshape(tag_labels.shape[0], -1,
-                                                                   len(self.polarity_labels)).argmax(-1)
+            polarity_logits = np.asarray(polarity_logits)
+            expected = (tag_labels.shape[0], len(self.polarity_labels))
+            if polarity_logits.ndim != 3 or (polarity_logits.shape[0], polarity_logits.shape[2]) != expected:
+                raise ValueError(f"polarity logits have shape {polarity_logits.shape}; expected (N, A, "
+                                 f"num_polarities) = ({expected[0]}, A, {expected[1]})")
+            polarity_guesses = polarity_logits.argmax(-1)
         elif (polarity_refs != IGNORED_LABEL_ID).any():
             raise ValueError("polarity labels are given but the predictions hold no polarity logits; expected "
                              "predictions = (tag logits, polarity logits)")
@@ -420,6 +427,9 @@ class ATEPCMetrics:
             guesses = [int(polarity_guesses[row, j])
                        if polarity_guesses is not None and j < polarity_guesses.shape[1] else IGNORED_LABEL_ID
                        for j in range(len(gold_row))]
+            if any(guess == IGNORED_LABEL_ID != label for guess, label in zip(guesses, polarities)):
+                raise ValueError(f"row {row} has a labelled gold aspect without polarity logits; expected polarity "
+                                 "logits for every labelled aspect (the model run with the gold aspect_spans)")
             guess_of_span = dict(zip(gold_row, guesses))
             gold_spans.append(gold_row)
             gold_polarities.append(polarities)
