@@ -355,8 +355,8 @@ class ATEPCMetrics:
 
     >>> from transformers import EvalPrediction
     >>> metrics = ATEPCMetrics({0: "O", 1: "B-ASP", 2: "I-ASP"}, ["Negative", "Positive"])
-    >>> tag_logits = np.eye(3)[[[0, 1, 2, 0, -1]]] * 5         # predicts O B I O (the last position is padding)
-    >>> tag_labels = np.array([[-100, 1, 2, 0, -100]])          # gold: words 0-1 form an aspect
+    >>> tag_logits = np.eye(3)[[[0, 1, 2, 0, 2]]] * 5          # predicts O B I O I per token
+    >>> tag_labels = np.array([[-100, 1, 2, 0, -100]])          # first sub-tokens: words 0-1 form an aspect
     >>> polarity_logits = np.array([[[0.0, 2.0]]])              # its polarity: Positive
     >>> out = metrics(EvalPrediction((tag_logits, polarity_logits), (tag_labels, np.array([[1]]))))
     >>> out["ate_f1"], out["e2e_f1"], out["apc_accuracy"]
