@@ -1,6 +1,7 @@
-"""Evaluation metrics, one module per task: `apc` (accuracy, macro-F1, per-class F1 from a confusion matrix).
+"""Evaluation metrics, one module per task: `apc` (accuracy, macro-F1, per-class F1 from a confusion matrix),
+`atepc` (aspect extraction + polarity under the main exact-span protocol and PyABSA's lenient one).
 
-The names of `hf_absa.metrics.apc` are re-exported here, so ``from hf_absa.metrics import APCMetrics`` works.
+The public names of both modules are re-exported here, so ``from hf_absa.metrics import APCMetrics`` works.
 """
 
 from .apc import (
@@ -10,11 +11,29 @@ from .apc import (
     metric_label_key,
     metrics_from_confusion_matrix,
 )
+from .atepc import (
+    ATEPCMetrics,
+    compute_atepc_metrics,
+    compute_pyabsa_ate_metrics,
+    exact_span_scores,
+    max_over_evaluations,
+    spans_to_tags,
+    tag_ids_to_spans,
+    tags_to_spans,
+)
 
 __all__ = [
     "APCMetrics",
+    "ATEPCMetrics",
     "compute_apc_metrics",
+    "compute_atepc_metrics",
+    "compute_pyabsa_ate_metrics",
     "confusion_counts",
+    "exact_span_scores",
+    "max_over_evaluations",
     "metric_label_key",
     "metrics_from_confusion_matrix",
+    "spans_to_tags",
+    "tag_ids_to_spans",
+    "tags_to_spans",
 ]
