@@ -193,7 +193,8 @@ def test_save_pretrained_round_trip_through_the_auto_class(tiny_backbone_dir, ba
     model = build(tiny_backbone_dir, "lcf_atepc", "fusion", srd=2, polarity_loss_weight=0.5).eval()
     model.save_pretrained(tmp_path)
     files = {path.name for path in tmp_path.iterdir()}
-    assert "model.safetensors" in files and not [name for name in files if any(name.endswith(s) for s in PICKLE_SUFFIXES)]
+    assert "model.safetensors" in files
+    assert not [name for name in files if any(name.endswith(suffix) for suffix in PICKLE_SUFFIXES)]
     saved = json.loads((tmp_path / "config.json").read_text())
     assert saved["model_type"] == "hf_absa_atepc" and "auto_map" not in saved
     config = AutoConfig.from_pretrained(tmp_path)
