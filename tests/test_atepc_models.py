@@ -5,7 +5,7 @@ import json
 
 import pytest
 import torch
-from transformers import AutoConfig, AutoModel, AutoModelForTokenClassification, BertModel
+from transformers import AutoConfig, AutoModel, AutoModelForTokenClassification, BertModel, pipeline
 
 from hf_absa.models import ATEPC_MODELS, ATEPC_TAGS, ATEPCConfig, ATEPCModelForTokenClassification
 from hf_absa.models.modeling_atepc import local_context_weights
@@ -211,6 +211,22 @@ def test_save_pretrained_round_trip_through_the_auto_class(tiny_backbone_dir, ba
         ATEPCModelForTokenClassification.from_pretrained(tmp_path, atepc_model="bert_base_atepc")
 
 
+def test_the_stock_token_classification_pipeline_tags_with_the_token_head(tiny_backbone_dir, tiny_tokenizer):
+    model = build(tiny_backbone_dir, "fast_lcf_atepc").eval()
+    with torch.no_grad():
+        model.classifier.weight.mul_(100.0)  # confident, input-dependent tags from the random head
+    sentence = "the staff was so nice but the service was bad"
+    tagger = pipeline("token-classification", model=model, tokenizer=tiny_tokenizer, aggregation_strategy="none")
+    found = {(entity["index"], entity["entity"]) for entity in tagger(sentence)}
+    encoding = tiny_tokenizer(sentence, return_tensors="pt", return_special_tokens_mask=True)
+    special = encoding.pop("special_tokens_mask")[0].tolist()
+    with torch.no_grad():
+        predicted = model(**encoding).logits[0].argmax(-1).tolist()
+    # The pipeline reports the words' tokens, not the special ones, and leaves out "O".
+    expected = {(index, ATEPC_TAGS[tag]) for index, tag in enumerate(predicted) if tag != 0 and not special[index]}
+    assert found == expected and expected
+
+
 REMOTE_LOAD_SCRIPT = """
 import sys
 
@@ -340,3 +356,18 @@ def test_a_few_steps_learn_aspects_of_one_sentence_that_disagree(tiny_tokenizer,
     assert tag_after < 0.5 * tag_before
     assert polarity_after < 0.5 * polarity_before
     assert predicted.tolist() == polarity_labels.tolist()
+
+
+@pytest.mark.parametrize(("atepc_model", "passes_in_training"), [("fast_lcf_atepc", 1), ("lcf_atepc", 2)])
+def test_lcf_atepc_runs_its_second_backbone_pass_only_in_training(tiny_backbone_dir, batch, atepc_model,
+                                                                  passes_in_training):
+    """Without dropout the second pass would repeat the first exactly, so evaluation reuses the first."""
+    model = build(tiny_backbone_dir, atepc_model)
+    passes = []
+    model.backbone.register_forward_hook(lambda module, args, output: passes.append(1))
+    model.train()(**batch)
+    assert len(passes) == passes_in_training
+    passes.clear()
+    with torch.no_grad():
+        model.eval()(**batch)
+    assert len(passes) == 1

@@ -53,7 +53,7 @@ from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedMode
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
-from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, ATEPCConfig
+from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
 from .layers import FirstTokenPooler, SelfAttentionEncoder
 from .modeling_apc import (
     _BACKBONE_LOAD_KWARGS,
@@ -304,7 +304,7 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         config = ATEPCConfig(
             backbone_config=backbone_config.to_dict(),
             polarity_labels=polarity_labels,
-            atepc_model=atepc_model or ATEPCConfig().atepc_model,
+            atepc_model=atepc_model or SETTING_DEFAULTS["atepc_model"],
             backbone_name_or_path=str(backbone_name_or_path),
             **config_fields,
         )
