@@ -1,12 +1,14 @@
-"""hf_absa's APC models: `APCConfig`, `APCModelForSequenceClassification` and the input-column registry.
+"""hf_absa's models: APC (`APCConfig`, `APCModelForSequenceClassification`, the input-column registry) and ATEPC
+(`ATEPCConfig`, `ATEPCModelForTokenClassification`).
 
 Importing this package registers the classes with the transformers Auto classes (idempotent), so that
-`AutoModelForSequenceClassification.from_pretrained(<hf_absa checkpoint>)` returns our class. The folder is
+`AutoModelForSequenceClassification.from_pretrained(<hf_absa APC checkpoint>)` and
+`AutoModelForTokenClassification.from_pretrained(<hf_absa ATEPC checkpoint>)` return our classes. The folder is
 self-contained (torch, transformers and single-dot relative imports only), so save mode 2
 (`hf_absa.training.export`) can copy it next to a checkpoint as Hub remote code.
 """
 
-from transformers import AutoConfig, AutoModelForSequenceClassification
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from .configuration_apc import (
     APC_MODEL_INPUTS,
@@ -18,17 +20,26 @@ from .configuration_apc import (
     ModelSetting,
     required_inputs,
 )
+from .configuration_atepc import ATEPC_MODEL_SETTINGS, ATEPC_MODELS, ATEPC_TAGS, ATEPCConfig
 from .modeling_apc import APCModelForSequenceClassification, APCPreTrainedModel
+from .modeling_atepc import ATEPCModelForTokenClassification, ATEPCOutput, ATEPCPreTrainedModel
 
 __all__ = [
     "APC_MODEL_INPUTS",
     "APC_MODEL_SETTINGS",
     "APC_MODELS",
+    "ATEPC_MODEL_SETTINGS",
+    "ATEPC_MODELS",
+    "ATEPC_TAGS",
     "HF_ABSA_VERSION",
     "LSA_SPC_INPUTS",
     "APCConfig",
     "APCModelForSequenceClassification",
     "APCPreTrainedModel",
+    "ATEPCConfig",
+    "ATEPCModelForTokenClassification",
+    "ATEPCOutput",
+    "ATEPCPreTrainedModel",
     "ModelSetting",
     "register_auto_classes",
     "required_inputs",
@@ -36,9 +47,12 @@ __all__ = [
 
 
 def register_auto_classes() -> None:
-    """Register the APC classes with AutoConfig / AutoModelForSequenceClassification (safe to call again)."""
+    """Register the APC and ATEPC classes with AutoConfig / AutoModelForSequenceClassification /
+    AutoModelForTokenClassification (safe to call again)."""
     AutoConfig.register(APCConfig.model_type, APCConfig, exist_ok=True)
     AutoModelForSequenceClassification.register(APCConfig, APCModelForSequenceClassification, exist_ok=True)
+    AutoConfig.register(ATEPCConfig.model_type, ATEPCConfig, exist_ok=True)
+    AutoModelForTokenClassification.register(ATEPCConfig, ATEPCModelForTokenClassification, exist_ok=True)
 
 
 register_auto_classes()

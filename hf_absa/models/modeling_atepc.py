@@ -1,0 +1,497 @@
+"""`ATEPCModelForTokenClassification`: PyABSA's aspect term extraction + polarity models on any `AutoModel` backbone.
+
+One backbone pass over a sentence (``[CLS] words [SEP]``) feeds two heads:
+
+* the token head (dropout → linear) tags every token with `ATEPC_TAGS` (O / B-ASP / I-ASP);
+* the polarity head classifies every aspect span given in `aspect_spans`, all aspects of a sentence at once,
+  over the aspect's local context (`config.atepc_model`):
+
+  - `bert_base_atepc` (PyABSA ``bert_base_atepc.py``): pooler → dropout → linear.
+  - `fast_lcf_atepc` (PyABSA ``fast_lcf_atepc.py``): the sentence features weighted by the aspect's local-context
+    vector (`config.lcf`: CDM mask, CDW weights, or fusion of both) → self-attention encoder, concatenated with
+    the sentence features → linear → self-attention encoder → first-token pooler → dropout → linear.
+  - `lcf_atepc` (PyABSA ``lcf_atepc.py``): as `fast_lcf_atepc`, with the local features from a second pass of the
+    same backbone.
+
+Deliberate differences from PyABSA (models/__lcf__/*_atepc.py, dataset_utils/__lcf__/atepc_utils.py):
+
+* One example per sentence with all its aspects, (batch, aspects, ...), instead of one copy of the sentence per
+  aspect; the polarity head runs once per real aspect (rows gathered by index), padding aspects (span -1) are
+  never computed and get zero logits.
+* No Python loop over tokens: PyABSA moves first-sub-word features to the front with a double loop and `.item()`;
+  here every head works on the token positions themselves, and the local-context vectors are built in those same
+  positions from `aspect_spans` with tensor operations (PyABSA computes them on the sub-word positions of its
+  sentence-aspect string and multiplies them onto the word-repacked features, a different position space).
+* The token loss ignores -100 (PyABSA: label 0, its padding label), the polarity loss ignores -100; each is a mean
+  over its labelled items and 0 (not NaN) when there is none. PyABSA's knob for the polarity loss's weight is
+  called `ate_loss_weight`; here it is `config.polarity_loss_weight` (default 1.0).
+* `attention_mask` is used by the backbone (both passes of `lcf_atepc`; PyABSA's local pass has none) and by the
+  self-attention encoders (PyABSA's attend to padding).
+* `bert_base_atepc` pools the aspect's own tokens (mean over its span, then PyABSA's dense + tanh pooler): PyABSA
+  pools `[CLS]`, which with its default `use_bert_spc=True` never sees the aspect (the aspect segment is zeroed),
+  so every aspect of a sentence would get the same polarity.
+* `lcf_atepc`: with PyABSA's default `use_bert_spc=True` both of its passes encode the same sentence; the second
+  pass differs only by its dropout noise. It is therefore run in training only; in evaluation (no dropout) it
+  would repeat the first pass exactly, whose features are reused.
+* `fusion` concatenates the sentence features with the CDW- and CDM-weighted ones (no encoder on the weighted
+  features, as in PyABSA), so the local encoder exists only for `cdw` / `cdm`.
+
+This file is copied next to the weights by `save_pretrained` (remote code): it imports only torch, transformers
+and same-folder modules through single-dot relative imports, never `hf_absa`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import initialization as init
+from transformers.utils import ModelOutput
+
+from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
+from .layers import FirstTokenPooler, SelfAttentionEncoder
+from .modeling_apc import (
+    _BACKBONE_LOAD_KWARGS,
+    _HUB_KWARGS,
+    _MULTI_DEVICE_MAPS,
+    _check_builtin_backbone,
+    _default_dtype,
+)
+
+__all__ = ["ATEPCModelForTokenClassification", "ATEPCOutput", "ATEPCPreTrainedModel", "local_context_weights"]
+
+
+@dataclass
+class ATEPCOutput(ModelOutput):
+    """Output of `ATEPCModelForTokenClassification.forward`.
+
+    Args:
+        loss: scalar, tag loss + `config.polarity_loss_weight` × polarity loss; None without labels.
+        logits: (batch, tokens, 3) tag logits, classes `ATEPC_TAGS`.
+        polarity_logits: (batch, aspects, num_polarities) for the given `aspect_spans`, zeros on padding aspects;
+            None when no spans are given.
+    """
+
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    polarity_logits: torch.Tensor | None = None
+
+
+def local_context_weights(
+    aspect_starts: torch.Tensor, aspect_ends: torch.Tensor, attention_mask: torch.Tensor, srd: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """CDM and CDW vectors of each aspect over its sentence's tokens (PyABSA `get_lca_ids_and_cdm_vec`,
+    `get_cdw_vec`), computed with tensor operations.
+
+    The local context window of an aspect spanning tokens [start, end) is ``[start - srd, end - 1 + srd]``. A real
+    token (attention mask 1) at distance ``d`` from the window (0 inside it) gets CDM ``1 if d == 0 else 0`` and CDW
+    ``1 - d / n``, with ``n`` the sentence's real token count (special tokens included, as PyABSA's ``text_len``);
+    padding gets 0 in both.
+
+    Args:
+        aspect_starts, aspect_ends: (aspects,) token positions, int.
+        attention_mask: (aspects, tokens), the mask of each aspect's sentence, 1 = real token.
+        srd: semantic-relative distance, in tokens.
+
+    Returns:
+        (cdm, cdw), each (aspects, tokens) float32.
+
+    >>> cdm, cdw = local_context_weights(torch.tensor([3]), torch.tensor([5]), torch.ones(1, 10), srd=1)
+    >>> cdm.tolist()
+    [[0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]]
+    >>> [round(value, 2) for value in cdw[0].tolist()]
+    [0.8, 0.9, 1.0, 1.0, 1.0, 1.0, 0.9, 0.8, 0.7, 0.6]
+    """
+    positions = torch.arange(attention_mask.shape[-1], device=attention_mask.device)
+    window_begin = (aspect_starts - srd).unsqueeze(-1)
+    window_end = (aspect_ends - 1 + srd).unsqueeze(-1)
+    distance = (window_begin - positions).clamp(min=0) + (positions - window_end).clamp(min=0)
+    real = attention_mask.to(torch.bool)
+    length = real.sum(dim=-1, keepdim=True).clamp(min=1)
+    cdm = (real & (distance == 0)).to(torch.float32)
+    cdw = torch.where(real, 1.0 - distance.to(torch.float32) / length, 0.0)
+    return cdm, cdw
+
+
+class ATEPCPreTrainedModel(PreTrainedModel):
+    """Base class: config class, backbone attribute name and weight initialisation of the ATEPC heads."""
+
+    config_class = ATEPCConfig
+    base_model_prefix = "backbone"
+    supports_gradient_checkpointing = True
+
+    def _init_weights(self, module: nn.Module) -> None:
+        # Only head modules reach here: the backbone, a PreTrainedModel itself, is initialised by its own class.
+        if isinstance(module, nn.Linear):
+            # PyTorch's default Linear init, as PyABSA's heads get (same reason as the APC heads).
+            init.kaiming_uniform_(module.weight, a=math.sqrt(5))
+            if module.bias is not None:
+                bound = 1 / math.sqrt(module.in_features)
+                init.uniform_(module.bias, -bound, bound)
+
+
+class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
+    """Aspect term tagger + aspect polarity classifier: `self.backbone` plus the heads of `config.atepc_model`.
+    See the module docstring and `forward`.
+
+    `from_pretrained` is dual-mode: an hf_absa ATEPC checkpoint loads as usual; any other model id/path is taken as
+    the backbone, e.g. `ATEPCModelForTokenClassification.from_pretrained("bert-base-uncased",
+    polarity_labels=["Negative", "Neutral", "Positive"], atepc_model="fast_lcf_atepc")`.
+
+    Args:
+        config: the ATEPC settings, the polarity labels and, in `config.backbone_config`, the backbone's config.
+        backbone: an already built backbone, used as it is, with its weights; its config must be the one stored in
+            `config.backbone_config`. When None a backbone is built from `config.backbone_config`, randomly
+            initialised. Only the heads are initialised here.
+
+    Raises:
+        ValueError: `config.polarity_labels` is missing; `backbone` is not of the type `config.backbone_config`
+            describes.
+    """
+
+    def __init__(self, config: ATEPCConfig, backbone: PreTrainedModel | None = None) -> None:
+        super().__init__(config)
+        if not config.polarity_labels:
+            raise ValueError(
+                "config.polarity_labels is not set; an ATEPC model needs its polarity names in class-index order, "
+                'e.g. ATEPCConfig(..., polarity_labels=["Negative", "Neutral", "Positive"]).'
+            )
+        if backbone is None:
+            backbone = AutoModel.from_config(config.get_backbone_config(), dtype=torch.get_default_dtype())
+        elif backbone.config.model_type != (config.backbone_config or {}).get("model_type"):
+            raise ValueError(
+                f"backbone is a {type(backbone).__name__} (model_type {backbone.config.model_type!r}) but "
+                f"config.backbone_config describes model_type {(config.backbone_config or {}).get('model_type')!r}; "
+                "build the config from the backbone's: ATEPCConfig(backbone_config=backbone.config.to_dict(), ...)."
+            )
+        self.backbone = backbone
+        backbone_config = backbone.config
+        self._backbone_takes_token_type_ids = "token_type_ids" in inspect.signature(self.backbone.forward).parameters
+
+        hidden_size = backbone_config.hidden_size
+        attention_dropout = next(
+            (
+                getattr(backbone_config, name)
+                for name in ("attention_probs_dropout_prob", "attention_dropout")
+                if isinstance(getattr(backbone_config, name, None), (int, float))
+            ),
+            0.0,
+        )
+        encoder_args = (hidden_size, backbone_config.num_attention_heads, float(attention_dropout))
+
+        # No head module may share a name with a backbone submodule (BertModel's `pooler`, `encoder`): the loader
+        # maps a checkpoint key `k` to `backbone.k` whenever that exists.
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(hidden_size, len(ATEPC_TAGS))
+        if config.atepc_model != "bert_base_atepc":
+            if config.lcf == "fusion":
+                self.fusion_linear = nn.Linear(hidden_size * 3, hidden_size)
+            else:
+                self.local_encoder = SelfAttentionEncoder(*encoder_args)
+                self.post_linear = nn.Linear(hidden_size * 2, hidden_size)
+            self.post_encoder = SelfAttentionEncoder(*encoder_args)
+        self.head_pooler = FirstTokenPooler(hidden_size)
+        self.polarity_classifier = nn.Linear(hidden_size, len(config.polarity_labels))
+        self.post_init()
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        pretrained_model_name_or_path: str,
+        *model_args: Any,
+        polarity_labels: list[str] | None = None,
+        atepc_model: str | None = None,
+        **kwargs: Any,
+    ) -> ATEPCModelForTokenClassification:
+        """Load an hf_absa ATEPC checkpoint, or start a new model from a backbone (dual mode).
+
+        Checkpoint mode (the path/id holds an hf_absa ATEPC config): transformers' own `from_pretrained`, with all
+        of its keyword arguments.
+
+        Backbone mode (any other model id/path): `polarity_labels=[...]` is required; `atepc_model=` and the other
+        `ATEPCConfig` settings (`lcf`, `srd`, `dropout`, `polarity_loss_weight`, `max_seq_len`) may be given. The
+        backbone is loaded once, by `AutoModel.from_pretrained(pretrained_model_name_or_path)`, which also gets the
+        file-location arguments (`revision`, `token`, `cache_dir`, ...) and `dtype`, `attn_implementation`,
+        `device_map` (one device only), `use_safetensors`, `variant`; the heads are freshly initialised in the
+        backbone's dtype, on its device, from the caller's random state alone.
+
+        Raises:
+            ValueError: backbone mode without polarity labels; a `device_map` that may split the backbone; a
+                backbone that needs custom code; `config=` that is not an `ATEPCConfig`; `polarity_labels` /
+                `atepc_model` that contradict a checkpoint.
+            TypeError: an unknown keyword argument in backbone mode.
+        """
+        hub_kwargs = {name: kwargs[name] for name in _HUB_KWARGS if name in kwargs}
+        config = kwargs.get("config")
+        config_dict: dict[str, Any] = {}
+        if isinstance(config, PretrainedConfig):
+            model_type = config.model_type
+        elif config is None:
+            config_dict, _ = PretrainedConfig.get_config_dict(pretrained_model_name_or_path, **hub_kwargs)
+            model_type = config_dict.get("model_type")
+        else:  # a path or id for the config: let transformers resolve it
+            model_type = ATEPCConfig.model_type
+
+        if model_type == ATEPCConfig.model_type:
+            model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
+            _check_checkpoint_matches(model.config, polarity_labels, atepc_model, pretrained_model_name_or_path)
+            return model
+        if config is not None:
+            raise ValueError(
+                f"config= must be an hf_absa ATEPCConfig, got a {type(config).__name__} (model_type "
+                f"{model_type!r}). To start from a backbone, pass its id or path and the ATEPC settings as keyword "
+                "arguments."
+            )
+        if polarity_labels is None:
+            raise ValueError(
+                f"{pretrained_model_name_or_path!r} is not an hf_absa ATEPC checkpoint, so it is used as the backbone "
+                "of a new model, which needs its polarity names in class-index order, e.g.\n"
+                f"    ATEPCModelForTokenClassification.from_pretrained({str(pretrained_model_name_or_path)!r}, "
+                'polarity_labels=["Negative", "Neutral", "Positive"], atepc_model="fast_lcf_atepc")'
+            )
+        return cls._from_backbone(
+            pretrained_model_name_or_path, polarity_labels, atepc_model, hub_kwargs, kwargs, config_dict
+        )
+
+    @classmethod
+    def _from_backbone(
+        cls,
+        backbone_name_or_path: str,
+        polarity_labels: list[str],
+        atepc_model: str | None,
+        hub_kwargs: dict[str, Any],
+        kwargs: dict[str, Any],
+        backbone_config_dict: dict[str, Any],
+    ) -> ATEPCModelForTokenClassification:
+        config_fields = {name: value for name, value in kwargs.items() if name not in _HUB_KWARGS}
+        load_kwargs = {name: config_fields.pop(name) for name in _BACKBONE_LOAD_KWARGS if name in config_fields}
+        allowed = set(inspect.signature(ATEPCConfig.__init__).parameters) - {
+            "self",
+            "kwargs",
+            "backbone_config",
+            "polarity_labels",
+            "atepc_model",
+            "backbone_name_or_path",
+            "hf_absa_version",
+        }
+        allowed |= {"trust_remote_code", "ate_loss_weight"} | set(ATEPCConfig.attribute_map)  # + PyABSA spellings
+        unknown = sorted(set(config_fields) - allowed)
+        if unknown:
+            raise TypeError(
+                f"from_pretrained got unexpected keyword argument(s) {unknown} for a new model on backbone "
+                f"{backbone_name_or_path!r}; ATEPC settings are polarity_labels, atepc_model and "
+                f"{sorted(allowed - {'trust_remote_code'})}, file-location settings are {list(_HUB_KWARGS)}, "
+                f"backbone loading settings are {list(_BACKBONE_LOAD_KWARGS)}."
+            )
+        _check_builtin_backbone(
+            backbone_name_or_path, backbone_config_dict, bool(config_fields.pop("trust_remote_code", False))
+        )
+        device_map = load_kwargs.get("device_map")
+        if isinstance(device_map, dict) or device_map in _MULTI_DEVICE_MAPS:
+            raise ValueError(
+                f"device_map={device_map!r} may spread the backbone over several devices, but the ATEPC heads run "
+                'on one: pass one device (device_map="cuda:0"), or load on CPU and call .to(device).'
+            )
+
+        backbone_config = AutoConfig.from_pretrained(backbone_name_or_path, **hub_kwargs)
+        config = ATEPCConfig(
+            backbone_config=backbone_config.to_dict(),
+            polarity_labels=polarity_labels,
+            atepc_model=atepc_model or SETTING_DEFAULTS["atepc_model"],
+            backbone_name_or_path=str(backbone_name_or_path),
+            **config_fields,
+        )
+        # The heads' random draws come after the load, from the caller's seed alone.
+        with torch.random.fork_rng(devices=[]):
+            backbone = AutoModel.from_pretrained(
+                backbone_name_or_path, config=backbone_config, **hub_kwargs, **load_kwargs
+            )
+        config.backbone_config, config.dtype = backbone.config.to_dict(), backbone.dtype
+        with torch.device(backbone.device), _default_dtype(backbone.dtype):
+            model = cls(config, backbone=backbone)
+        model.config.name_or_path = str(backbone_name_or_path)
+        model.eval()  # like every from_pretrained
+        return model
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        aspect_spans: torch.Tensor | None = None,
+        polarity_labels: torch.Tensor | None = None,
+        return_dict: bool | None = None,
+    ) -> ATEPCOutput | tuple[torch.Tensor, ...]:
+        """Tag every token and classify the polarity of every given aspect.
+
+        Args:
+            input_ids, attention_mask, token_type_ids: (batch, tokens), the sentences (no aspect segment).
+            labels: (batch, tokens) tag ids (`ATEPC_TAGS`), -100 = ignored.
+            aspect_spans: (batch, aspects, 2) token spans [first, end) of the aspects to classify; rows holding
+                -1 are padding and change nothing.
+            polarity_labels: (batch, aspects) polarity ids (`config.polarity_labels`), -100 = ignored.
+            return_dict: a tuple instead of `ATEPCOutput` when False.
+
+        Returns:
+            `ATEPCOutput(loss, logits, polarity_logits)`: see its docstring. The loss is the tag cross-entropy
+            (mean over labelled tokens) + `config.polarity_loss_weight` × the polarity cross-entropy (mean over
+            labelled aspects); a part with no labelled item adds 0. Present when `labels` or `polarity_labels` is
+            given.
+
+        Raises:
+            ValueError: `polarity_labels` without `aspect_spans`; shapes that disagree; a real aspect span outside
+                [0, tokens] or empty.
+        """
+        config = self.config
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        self._check_inputs(input_ids, attention_mask, labels, aspect_spans, polarity_labels)
+
+        hidden = self._encode(input_ids, attention_mask, token_type_ids)
+        features = self.dropout(hidden)
+        logits = self.classifier(features)
+
+        polarity_logits = None
+        if aspect_spans is not None:
+            polarity_logits = self._polarity_logits(
+                input_ids, attention_mask, token_type_ids, hidden, features, aspect_spans
+            )
+
+        loss = None
+        if labels is not None or polarity_labels is not None:
+            loss = logits.new_zeros(())
+            if labels is not None:
+                loss = loss + _mean_cross_entropy(logits, labels)
+            if polarity_labels is not None:
+                loss = loss + config.polarity_loss_weight * _mean_cross_entropy(polarity_logits, polarity_labels)
+        if not (return_dict if return_dict is not None else config.return_dict):
+            return tuple(value for value in (loss, logits, polarity_logits) if value is not None)
+        return ATEPCOutput(loss=loss, logits=logits, polarity_logits=polarity_logits)
+
+    def _check_inputs(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        labels: torch.Tensor | None,
+        aspect_spans: torch.Tensor | None,
+        polarity_labels: torch.Tensor | None,
+    ) -> None:
+        for name, value in (("attention_mask", attention_mask), ("labels", labels)):
+            if value is not None and value.shape != input_ids.shape:
+                raise ValueError(
+                    f"{name} has shape {tuple(value.shape)} but input_ids has {tuple(input_ids.shape)}; per-token "
+                    "inputs must be padded to the same length (DataCollatorForATEPC does this)."
+                )
+        if polarity_labels is not None and aspect_spans is None:
+            raise ValueError("polarity_labels were given without aspect_spans: the polarity head needs the spans.")
+        if aspect_spans is None:
+            return
+        if aspect_spans.dim() != 3 or aspect_spans.shape[0] != input_ids.shape[0] or aspect_spans.shape[2] != 2:
+            raise ValueError(
+                f"aspect_spans must have shape (batch={input_ids.shape[0]}, aspects, 2), got "
+                f"{tuple(aspect_spans.shape)}."
+            )
+        if polarity_labels is not None and polarity_labels.shape != aspect_spans.shape[:2]:
+            raise ValueError(
+                f"polarity_labels has shape {tuple(polarity_labels.shape)} but aspect_spans has "
+                f"{tuple(aspect_spans.shape)}; expected (batch, aspects)."
+            )
+        starts, ends = aspect_spans[..., 0], aspect_spans[..., 1]
+        bad = (starts >= 0) & ((ends <= starts) | (ends > input_ids.shape[1]))
+        if bad.any():
+            raise ValueError(
+                f"aspect_spans {aspect_spans[bad].tolist()} are not [first, end) token spans with "
+                f"0 <= first < end <= {input_ids.shape[1]} (padding rows hold -1)."
+            )
+
+    def _encode(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Last hidden states of the backbone, (batch, tokens, hidden)."""
+        backbone_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None and self._backbone_takes_token_type_ids:
+            backbone_inputs["token_type_ids"] = token_type_ids
+        return self.backbone(**backbone_inputs)[0]
+
+    def _polarity_logits(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        hidden: torch.Tensor,
+        features: torch.Tensor,
+        aspect_spans: torch.Tensor,
+    ) -> torch.Tensor:
+        """(batch, aspects, num_polarities): the head run once per real aspect, zeros on padding rows."""
+        config = self.config
+        batch_size, num_aspects = aspect_spans.shape[:2]
+        polarity_logits = features.new_zeros(batch_size, num_aspects, len(config.polarity_labels))
+        real = aspect_spans[..., 0] >= 0
+        sentence_index, aspect_index = real.nonzero(as_tuple=True)
+        if sentence_index.numel() == 0:
+            return polarity_logits
+        starts = aspect_spans[sentence_index, aspect_index, 0]
+        ends = aspect_spans[sentence_index, aspect_index, 1]
+        mask = attention_mask[sentence_index]  # (real aspects, tokens)
+        global_features = features[sentence_index]  # (real aspects, tokens, hidden)
+
+        if config.atepc_model == "bert_base_atepc":
+            positions = torch.arange(input_ids.shape[1], device=input_ids.device)
+            in_span = ((positions >= starts[:, None]) & (positions < ends[:, None])).to(global_features.dtype)
+            aspect_vector = (global_features * in_span.unsqueeze(-1)).sum(dim=1) / in_span.sum(dim=1, keepdim=True)
+            pooled = self.head_pooler(aspect_vector.unsqueeze(1))
+        else:
+            if config.atepc_model == "lcf_atepc" and self.training:
+                local_features = self.dropout(self._encode(input_ids, attention_mask, token_type_ids))[sentence_index]
+            else:
+                local_features = global_features
+            cdm, cdw = local_context_weights(starts, ends, mask, config.srd)
+            weights = {"cdm": cdm, "cdw": cdw}
+            if config.lcf == "fusion":
+                weighted = [
+                    local_features * weights[kind].unsqueeze(-1).to(local_features.dtype) for kind in ("cdw", "cdm")
+                ]
+                combined = self.fusion_linear(torch.cat([global_features] + weighted, dim=-1))
+            else:
+                weighted = local_features * weights[config.lcf].unsqueeze(-1).to(local_features.dtype)
+                combined = self.post_linear(torch.cat([global_features, self.local_encoder(weighted, mask)], dim=-1))
+            pooled = self.head_pooler(self.post_encoder(combined, mask))
+        polarity_logits[sentence_index, aspect_index] = self.polarity_classifier(self.dropout(pooled)).to(
+            polarity_logits.dtype
+        )
+        return polarity_logits
+
+
+def _mean_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy averaged over the items whose label is not -100; 0 (not NaN, still on the graph) if none."""
+    labels = labels.reshape(-1).long()
+    summed = nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]).float(), labels, ignore_index=IGNORED_LABEL_ID, reduction="sum"
+    )
+    return summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
+
+
+def _check_checkpoint_matches(
+    config: PretrainedConfig, polarity_labels: list[str] | None, atepc_model: str | None, name_or_path: str
+) -> None:
+    """A trained head is tied to its polarity labels and architecture: refuse silently changing either."""
+    if polarity_labels is not None and list(polarity_labels) != list(config.polarity_labels or ()):
+        raise ValueError(
+            f"{name_or_path!r} is an hf_absa ATEPC checkpoint with polarity labels {config.polarity_labels}; "
+            f"polarity_labels={list(polarity_labels)!r} does not match. Omit polarity_labels= to load it as trained."
+        )
+    if atepc_model is not None and atepc_model != config.atepc_model:
+        raise ValueError(
+            f"{name_or_path!r} is an hf_absa {config.atepc_model!r} checkpoint; atepc_model={atepc_model!r} does "
+            "not match."
+        )
