@@ -196,22 +196,26 @@ def iter_atepc_file(path: str | os.PathLike, label_of: Callable[[Any], str | Non
     labelled aspect are ignored). Raises ``APCDataError`` naming the file and line for a line without exactly three
     columns, an unknown tag, two polarities within one aspect, non-UTF-8 bytes, or a file without tokens.
     """
+    return (example for _, example in iter_numbered_atepc_file(path, label_of))
+
+
+def iter_numbered_atepc_file(path: str | os.PathLike, label_of: Callable[[Any], str | None] = normalize_label
+                             ) -> Iterator[tuple[int, dict]]:
+    """`iter_atepc_file` with the first line of each example: ``(line, example)``."""
     path = Path(path)
     label_of = _no_label_to_none(label_of)
     merger = _CopyMerger()
-    sentences = 0
     group: list[tuple[int, list[str], list]] = []
     for line, words, aspects in _iter_atepc_sentences(path, label_of):
-        sentences += 1
         if group and words != group[-1][1]:
-            for _, merged_words, merged_aspects in merger.merge(group):
-                yield atepc_example_from_words(merged_words, merged_aspects)
+            for first_line, merged_words, merged_aspects in merger.merge(group):
+                yield first_line, atepc_example_from_words(merged_words, merged_aspects)
             group = []
         group.append((line, words, aspects))
     if not group:
         raise APCDataError(path, 1, "the file has no token lines", ATEPC_FORMAT)
-    for _, merged_words, merged_aspects in merger.merge(group):
-        yield atepc_example_from_words(merged_words, merged_aspects)
+    for first_line, merged_words, merged_aspects in merger.merge(group):
+        yield first_line, atepc_example_from_words(merged_words, merged_aspects)
     if merger.splits:
         logger.info("%s: %d copies of a sentence gave an aspect another polarity (or an overlapping aspect) than the "
                     "copies before them, so they were kept as separate examples", path, merger.splits)
@@ -291,7 +295,14 @@ def iter_unified_tag_file(path: str | os.PathLike, label_of: Callable[[Any], str
     sentences are kept. Raises ``APCDataError`` naming the file and line for a line without ``####``, a token
     without ``=TAG`` or with an unknown tag, or a file without sentences.
     """
+    return (example for _, example in iter_numbered_unified_tag_file(path, label_of))
+
+
+def iter_numbered_unified_tag_file(path: str | os.PathLike, label_of: Callable[[Any], str | None] = normalize_label
+                                   ) -> Iterator[tuple[int, dict]]:
+    """`iter_unified_tag_file` with the line of each example: ``(line, example)``."""
     path = Path(path)
+    label_of = _no_label_to_none(label_of)
     sentences = 0
     for number, line in _iter_lines(path):
         if not line.strip():
@@ -313,7 +324,7 @@ def iter_unified_tag_file(path: str | os.PathLike, label_of: Callable[[Any], str
         if not words:
             raise APCDataError(path, number, "the line has no tagged words after '####'", UNIFIED_TAG_FORMAT)
         sentences += 1
-        yield atepc_example_from_words(words, [(start, end, label_of(_UNIFIED_POLARITY[polarity]))
+        yield number, atepc_example_from_words(words, [(start, end, label_of(_UNIFIED_POLARITY[polarity]))
                                                for start, end, polarity in _unified_aspects(tags)])
     if not sentences:
         raise APCDataError(path, 1, "the file has no sentence", UNIFIED_TAG_FORMAT)
@@ -348,3 +359,98 @@ def apc_examples_to_atepc(examples: Iterable[Mapping[str, Any]]) -> Iterator[dic
                   for start, end, label in aspects]
         for _, _, merged in merger.merge(copies):
             yield atepc_example_from_text(text, merged)
+
+
+def _row_error(index: int, where: str, problem: str, expected: str = ROW_FORMAT) -> APCDataError:
+    return APCDataError(None, None, f"row {index} of {where}: {problem}", expected)
+
+
+def atepc_example_from_row(row: Mapping[str, Any], index: int = 0, where: str = "the rows",
+                           label_of: Callable[[Any], str | None] = normalize_label) -> dict:
+    """The example of one in-memory row: either ``sentence`` (or ``text``) with ``aspects``, or a row already in
+    the `ATEPC_COLUMNS` schema (e.g. from a loaded ``Dataset``), which is checked and kept.
+
+    Each aspect is a dict with ``aspect`` (its text; also ``term``), optional ``start``/``end`` character offsets
+    (without them the first occurrence not taken by an earlier aspect of the row is used) and an optional
+    ``label`` (also ``polarity``), read by ``label_of``; or a ``(start, end, label)`` tuple. Raises
+    ``APCDataError`` ("row {index} of {where}: ...") for a missing column, an aspect not in the sentence, offsets
+    that do not match the aspect text, or overlapping aspects.
+
+    >>> row = {"sentence": "Great food, rude staff", "aspects": [{"aspect": "staff", "label": "neg"}]}
+    >>> example = atepc_example_from_row(row)
+    >>> example["words"][example["aspect_starts"][0]], example["aspect_labels"]
+    ('staff', ['Negative'])
+    """
+    if not isinstance(row, Mapping):
+        raise _row_error(index, where, f"the row is a {type(row).__name__}")
+    label_of = _no_label_to_none(label_of)
+    if "words" in row:
+        return _checked_canonical_row(row, index, where, label_of)
+    text = row.get("sentence", row.get("text"))
+    if not isinstance(text, str) or not text.strip():
+        raise _row_error(index, where, f"the sentence is {text!r}", "a non-empty string in 'sentence' (or 'text')")
+    aspects = row.get("aspects")
+    if aspects is None:
+        aspects = []
+    if isinstance(aspects, (str, bytes)) or not isinstance(aspects, Iterable):
+        raise _row_error(index, where, f"'aspects' is a {type(aspects).__name__}")
+    spans: list[tuple[int, int, str | None]] = []
+    for number, aspect in enumerate(aspects):
+        try:
+            spans.append(_aspect_span(text, aspect, spans, label_of))
+        except ValueError as error:
+            raise _row_error(index, where, f"aspect {number}: {error}") from None
+    try:
+        return atepc_example_from_text(text, spans)
+    except ValueError as error:
+        raise _row_error(index, where, str(error)) from None
+
+
+def _aspect_span(text: str, aspect: Any, taken: list[tuple[int, int, Any]], label_of) -> tuple[int, int, str | None]:
+    if isinstance(aspect, Sequence) and not isinstance(aspect, (str, bytes)) and len(aspect) in (2, 3):
+        start, end = aspect[0], aspect[1]
+        return int(start), int(end), label_of(aspect[2] if len(aspect) == 3 else None)
+    if not isinstance(aspect, Mapping):
+        raise ValueError(f"{aspect!r} is neither a dict nor a (start, end, label) tuple")
+    term = aspect.get("aspect", aspect.get("term"))
+    label = label_of(aspect.get("label", aspect.get("polarity")))
+    start, end = aspect.get("start"), aspect.get("end")
+    if start is not None:
+        start = int(start)
+        end = int(end) if end is not None else start + len(term or "")
+        if term is not None and text[start:end] != term:
+            raise ValueError(f"sentence[{start}:{end}] is {text[start:end]!r}, not the aspect {term!r}")
+        return start, end, label
+    if not isinstance(term, str) or not term.strip():
+        raise ValueError(f"the aspect text is {term!r}; expected a non-empty string in 'aspect' (or 'start'/'end')")
+    term = term.strip()
+    position = text.find(term)
+    while position >= 0 and any(position < end and start < position + len(term) for start, end, _ in taken):
+        position = text.find(term, position + 1)
+    if position < 0:
+        raise ValueError(f"the aspect {term!r} does not occur in the sentence (apart from earlier aspects)")
+    return position, position + len(term), label
+
+
+def _checked_canonical_row(row: Mapping[str, Any], index: int, where: str, label_of) -> dict:
+    missing = [column for column in ATEPC_COLUMNS if column not in row]
+    if missing:
+        raise _row_error(index, where, f"the columns {', '.join(missing)} are missing",
+                         f"all of {', '.join(ATEPC_COLUMNS)}, or {ROW_FORMAT}")
+    example = {column: row[column] if column == "text" else list(row[column]) for column in ATEPC_COLUMNS}
+    text = example["text"]
+    lengths = {len(example[column]) for column in ("words", "word_starts", "word_ends")}
+    aspect_lengths = {len(example[column]) for column in ("aspect_starts", "aspect_ends", "aspect_labels")}
+    if len(lengths) != 1 or len(aspect_lengths) != 1:
+        raise _row_error(index, where, "the word (or aspect) columns have different lengths", "one value per word "
+                         "in words/word_starts/word_ends, one per aspect in aspect_starts/aspect_ends/aspect_labels")
+    for word, start, end in zip(example["words"], example["word_starts"], example["word_ends"]):
+        if not isinstance(text, str) or text[start:end] != word or not word:
+            raise _row_error(index, where, f"text[{start}:{end}] is not the word {word!r}",
+                             "text[word_starts[i]:word_ends[i]] == words[i]")
+    example["aspect_labels"] = [label_of(label) for label in example["aspect_labels"]]
+    try:
+        _set_aspects(example, list(zip(example["aspect_starts"], example["aspect_ends"], example["aspect_labels"])))
+    except ValueError as error:
+        raise _row_error(index, where, str(error)) from None
+    return example
