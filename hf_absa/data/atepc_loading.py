@@ -78,7 +78,7 @@ def load_atepc_dataset(
     ...          "aspects": [{"aspect": "food", "label": "pos"}, {"aspect": "staff", "label": "NEG"}]},
     ...         {"sentence": "We went there twice", "aspects": []}]
     >>> loaded = load_atepc_dataset(rows)
-    >>> loaded["train"]["aspect_labels"], loaded["train"]["aspect_starts"]
+    >>> list(loaded["train"]["aspect_labels"]), list(loaded["train"]["aspect_starts"])
     ([['Positive', 'Negative'], []], [[1, 4], []])
     """
     census = LabelCensus()
