@@ -115,7 +115,8 @@ def test_row_aspects_located_in_order_and_spans_checked():
                                                         {"aspect": "food", "polarity": "neg"}]}
     example = atepc_example_from_row(row)
     assert example["aspect_starts"] == [1, 4] and example["aspect_labels"] == ["Positive", "Negative"]
-    with pytest.raises(APCDataError, match=r"row 3 of the rows: aspect 0: sentence\[0:4\] is 'the ', not the aspect 'food'"):
+    expected = r"row 3 of the rows: aspect 0: sentence\[0:4\] is 'the ', not the aspect 'food'"
+    with pytest.raises(APCDataError, match=expected):
         atepc_example_from_row({"sentence": "the food", "aspects": [{"aspect": "food", "start": 0}]}, 3)
 
 

@@ -137,7 +137,8 @@ def atepc_example_from_text(text: str, aspects: Iterable[tuple[int, int, str | N
     example = _empty_example(text, spans)
     word_aspects = []
     for start, end, label in aspects:
-        inside = [index for index, (word_start, word_end) in enumerate(spans) if word_start >= start and word_end <= end]
+        inside = [index for index, (word_start, word_end) in enumerate(spans)
+                  if word_start >= start and word_end <= end]
         word_aspects.append((inside[0], inside[-1] + 1, label))
     _set_aspects(example, word_aspects)
     return example
@@ -258,7 +259,8 @@ def _sentence_of(path: Path, rows: list[tuple[int, str, str, str | None]]
             labels.add(label)
             if len(labels) > 1:
                 raise APCDataError(path, rows[index][0], f"the aspect starting at line {rows[start][0]} has the "
-                                   f"polarities {' and '.join(sorted(labels))}", "one polarity per aspect (-100 for none)")
+                                   f"polarities {' and '.join(sorted(labels))}",
+                                   "one polarity per aspect (-100 for none)")
     return rows[0][0], [word for _, word, _, _ in rows], aspects
 
 
