@@ -6,6 +6,20 @@ datasets, `APCProcessor` turns strings into model inputs in a cached
 sequence.
 """
 
+from .atepc_collator import DataCollatorForATEPC
+from .atepc_loading import ATEPC_FEATURES, atepc_polarity_labels, load_atepc_dataset
+from .atepc_processing import ATEPC_TAGS, ATEPCProcessor
+from .atepc_readers import (
+    apc_examples_to_atepc,
+    atepc_example_from_row,
+    atepc_example_from_text,
+    atepc_example_from_words,
+    iter_atepc_file,
+    iter_unified_tag_file,
+    read_atepc_file,
+    read_unified_tag_file,
+    split_words,
+)
 from .collator import DataCollatorForAPC
 from .labels import LabelReport
 from .loading import build_label_mapping, load_apc_dataset
@@ -42,4 +56,20 @@ __all__ = [
     "read_apc_file",
     "read_inference_file",
     "resolve_dataset_files",
+    # ATEPC
+    "ATEPC_FEATURES",
+    "ATEPC_TAGS",
+    "ATEPCProcessor",
+    "DataCollatorForATEPC",
+    "apc_examples_to_atepc",
+    "atepc_example_from_row",
+    "atepc_example_from_text",
+    "atepc_example_from_words",
+    "atepc_polarity_labels",
+    "iter_atepc_file",
+    "iter_unified_tag_file",
+    "load_atepc_dataset",
+    "read_atepc_file",
+    "read_unified_tag_file",
+    "split_words",
 ]

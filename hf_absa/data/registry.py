@@ -86,6 +86,8 @@ _COMPANION_FORMATS = {
     ".inference": "marked-format files (read for prediction, not training)",
     ".atepc": "ATEPC files (aspect extraction, another format)",
 }
+# The name part of a task's own format among them: data for that task (``.atepc`` files under atepc_datasets/).
+_TASK_FORMAT_PARTS = {"atepc_datasets": ".atepc"}
 _NOT_DATA_NAME_PARTS = {
     **_COMPANION_FORMATS,
     ".ignore": "files to ignore", "augment": "augmented copies", ".py": "Python code", ".md": "documentation",
@@ -195,11 +197,11 @@ def _split_words(name: str) -> list[str]:
     return [word for word in (match.lower() for match in _NAME_WORD.findall(name)) if word in _SPLIT_WORDS]
 
 
-def _not_data_reason(name: str) -> tuple[str, str] | None:
+def _not_data_reason(name: str, task_folder: str = APC_FOLDER) -> tuple[str, str] | None:
     """(part of the name, what it marks) when the file name marks a file that is not split data, else None."""
     lowered = name.lower()
     for part, marks in _NOT_DATA_NAME_PARTS.items():
-        if part in lowered:
+        if part in lowered and part != _TASK_FORMAT_PARTS.get(task_folder):
             return part, marks
     return None
 
@@ -231,7 +233,7 @@ def split_of_file(path: str | os.PathLike) -> str | None:
     return split_in_name(name)
 
 
-def _scan_folder(folder: Path) -> tuple[dict[str, list[Path]], list[tuple[Path, str]]]:
+def _scan_folder(folder: Path, task_folder: str = APC_FOLDER) -> tuple[dict[str, list[Path]], list[tuple[Path, str]]]:
     """(data files per split, (file, why it was skipped) for every other file) below ``folder``, sorted.
 
     Warns about each file skipped for its name although the name carries a split word, since that is usually
@@ -245,7 +247,7 @@ def _scan_folder(folder: Path) -> tuple[dict[str, list[Path]], list[tuple[Path, 
             # hidden files and folders (.ipynb_checkpoints, .git) hold copies, not data
             skipped.append((path, "hidden"))
             continue
-        reason = _not_data_reason(path.name)
+        reason = _not_data_reason(path.name, task_folder)
         if reason is not None:
             part, marks = reason
             skipped.append((path, f"the name contains '{part}', which marks {marks}"))
@@ -255,7 +257,7 @@ def _scan_folder(folder: Path) -> tuple[dict[str, list[Path]], list[tuple[Path, 
                                "marks %s; rename the file if it holds data", path, _SPLIT_WORDS[words[0]], words[0],
                                part, marks)
             continue
-        split = split_of_file(path)
+        split = split_in_name(path.name)
         if split is None:
             skipped.append((path, "no split word (train, test, valid/dev) in the name"))
         else:
@@ -263,12 +265,12 @@ def _scan_folder(folder: Path) -> tuple[dict[str, list[Path]], list[tuple[Path, 
     return {split: paths for split, paths in files.items() if paths}, skipped
 
 
-def dataset_files_in_folder(folder: str | os.PathLike) -> dict[str, list[Path]]:
+def dataset_files_in_folder(folder: str | os.PathLike, task_folder: str = APC_FOLDER) -> dict[str, list[Path]]:
     """The data files below ``folder`` (recursively) grouped by split, in sorted order; empty splits left out.
 
     A file skipped for its name although the name carries a split word is named in a logged warning.
     """
-    return _scan_folder(Path(folder))[0]
+    return _scan_folder(Path(folder), task_folder)[0]
 
 
 def _no_data_file_message(folder: Path, skipped: list[tuple[Path, str]], limit: int = 50) -> str:
@@ -302,7 +304,7 @@ def _resolve_in_roots(relative_folders: tuple[str, ...], roots: list[tuple[Path,
         if all(folder is not None for folder in folders):
             files: dict[str, list[Path]] = {}
             for folder in folders:
-                for split, paths in dataset_files_in_folder(folder).items():
+                for split, paths in dataset_files_in_folder(folder, task_folder).items():
                     files.setdefault(split, []).extend(paths)
             if files:
                 return {split: files[split] for split in SPLITS if split in files}
@@ -379,7 +381,7 @@ def resolve_dataset_files(name_or_path: str | os.PathLike, data_dir: str | os.Pa
     """
     path = Path(name_or_path).expanduser()
     if path.is_dir():
-        files, skipped = _scan_folder(path)
+        files, skipped = _scan_folder(path, task_folder)
         if not files:
             raise DatasetNotFoundError(_no_data_file_message(path, skipped))
         return files
