@@ -28,15 +28,14 @@ import numpy as np
 import pyarrow.compute as pc
 
 from ..models.configuration_apc import IGNORED_LABEL_ID
+from ..models.configuration_atepc import ATEPC_TAGS  # the token head's labels, declared by the model
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ATEPC_TAGS", "ATEPCProcessor", "NO_WORD_ID"]
 
-# The token head's labels, ids 0, 1, 2 (config.id2label of the ATEPC models).
-# TODO(lead, at merge): import from hf_absa/models/configuration_atepc.py, where the interface declares it.
-ATEPC_TAGS = ("O", "B-ASP", "I-ASP")
-_OUTSIDE, _BEGIN, _INSIDE = range(3)
+# The token head's label ids (config.id2label of the ATEPC models).
+_OUTSIDE, _BEGIN, _INSIDE = (ATEPC_TAGS.index(tag) for tag in ("O", "B-ASP", "I-ASP"))
 # ``word_ids`` value of a special token (Arrow cannot hold None in an int column cheaply).
 NO_WORD_ID = -1
 _INPUT_COLUMNS = ("words", "aspect_starts", "aspect_ends", "aspect_labels")
