@@ -18,9 +18,11 @@ Every list of category predicates and of mention frames is cut before any senten
 its phrases are held out of train for valid and test. About half of the valid and test clauses use a held-out
 predicate (wording never seen in training); the others use a training predicate or a generic phrase, but never
 with an aspect it has in train, so no valid or test clause (aspect + predicate) occurs in train. The README's
-counts give the exact share of test aspects with new wording. The demo's showcase sentences (``SHOWCASE``, kept equal to ``DEMO_SENTENCES`` in hf_absa/demo.py) are
-kept out of every split: no sentence may contain a showcase clause (an aspect with the three words after it),
-and no training sentence may contain both aspects of a showcase sentence or share half of its words.
+counts give the exact share of test aspects with new wording.
+
+The demo's showcase sentences (``SHOWCASE``, equal to ``DEMO_SENTENCES`` in hf_absa/demo.py) are kept out of
+every split: no sentence may contain a showcase clause (an aspect with the three words after it), and no
+training sentence may contain both aspects of a showcase sentence or share half of its words.
 
 Files written (UTF-8, LF): ``sample.{train,valid,test}.apc.txt`` (PyABSA's 3-line ``$T$`` format, the aspects of
 one sentence on consecutive blocks in sentence order), ``sample.test.inference`` (the test split, marked with
@@ -54,7 +56,8 @@ ASPECTS_PER_GENERIC_USE = 90
 # with an aspect it never has in train).
 HELD_OUT_USE = 0.5
 
-# Keep equal to DEMO_SENTENCES in hf_absa/demo.py (not imported: this script is not part of the package).
+# Equal to DEMO_SENTENCES in hf_absa/demo.py (tests/test_sample_data.py checks; not imported, so that this
+# script does not depend on where the demo module lives).
 SHOWCASE = [
     "The [B-ASP]battery life[E-ASP] is superb, but the [B-ASP]keyboard[E-ASP] feels cheap.",
     "The [B-ASP]pasta[E-ASP] was delicious, although the [B-ASP]service[E-ASP] was painfully slow.",
@@ -1682,18 +1685,18 @@ def words(text: str) -> set[str]:
             if word not in {"the", "a", "an", "is", "are", "was", "were", "and", "but", "it"}}
 
 
-def showcase_guards() -> tuple[list[str], list[tuple[str, str]], list[set[str]]]:
-    """Showcase clauses (aspect + three words), showcase aspect pairs, showcase word sets."""
-    clauses, pairs, word_sets = [], [], []
+def showcase_guards() -> tuple[list[str], list[list[str]], list[set[str]]]:
+    """Showcase clauses (aspect + three words), each showcase's aspects, each showcase's words."""
+    clauses, aspect_sets, word_sets = [], [], []
     for marked in SHOWCASE:
         plain = MARKED.sub(r"\1", marked)
         terms = MARKED.findall(marked)
         for term in terms:
             after = re.split(r"\s+", re.sub(r"[,.]", " ", plain.split(term, 1)[1]).strip())[:3]
             clauses.append(" ".join([term, *after]).lower())
-        pairs.append((terms[0].lower(), terms[1].lower()))
+        aspect_sets.append([term.lower() for term in terms])
         word_sets.append(words(plain))
-    return clauses, pairs, word_sets
+    return clauses, aspect_sets, word_sets
 
 
 def similarity(first: set[str], second: set[str]) -> float:
@@ -1701,12 +1704,12 @@ def similarity(first: set[str], second: set[str]) -> float:
 
 
 def leaks_showcase(sentence: Sentence, split: str, guards) -> bool:
-    clauses, pairs, word_sets = guards
+    clauses, aspect_sets, word_sets = guards
     flat = " ".join(re.sub(r"[,.;]", " ", sentence.text.lower()).split())
     if any(clause in flat for clause in clauses):
         return True
     if split == "train":
-        if any(first in flat and second in flat for first, second in pairs):
+        if any(all(term in flat for term in terms) for terms in aspect_sets):
             return True
         if any(similarity(words(sentence.text), showcase) >= 0.5 for showcase in word_sets):
             return True
