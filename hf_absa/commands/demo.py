@@ -16,15 +16,20 @@ from ..training.workflow import bundled_minilm_path
 from . import train
 from ._common import CommandLineError, default_output_dir, flag_given, print_results
 
-HELP = "fine-tune all-MiniLM-L6-v2 on the bundled sample data, test it, predict a sentence"
-DEMO_SENTENCE = "The [B-ASP]battery life[E-ASP] is superb, but the [B-ASP]keyboard[E-ASP] feels cheap."
+HELP = "fine-tune all-MiniLM-L6-v2 on the bundled sample data, test it, predict two sentences"
+# Showcase sentences, a product and a restaurant; the sample data keeps them (and near copies) out of its splits
+# (examples/make_sample_data.py, SHOWCASE), so the demo gets them right by generalisation.
+DEMO_SENTENCES = [
+    "The [B-ASP]battery life[E-ASP] is superb, but the [B-ASP]keyboard[E-ASP] feels cheap.",
+    "The [B-ASP]pasta[E-ASP] was delicious, although the [B-ASP]service[E-ASP] was painfully slow.",
+]
 
 DEMO_DEFAULTS = {
     "apc_model": "fast_lsa_t_v2",
-    "num_train_epochs": 10.0,
+    "num_train_epochs": 5.0,
     "learning_rate": 1e-4,
-    # Ten epochs at five times the default rate: the recipe the demo's figures in README.md come from
-    # (warmup + cosine, clipping, weight decay 0.01), which keeps the late epochs from overshooting.
+    # Five epochs of the sample set's ~1,200 training aspects at five times the default rate, with warmup +
+    # cosine, clipping and weight decay 0.01, which keep the late epochs from overshooting.
     "lr_scheduler_type": "cosine",
     "warmup_steps": 0.1,
     "max_grad_norm": 1.0,
@@ -52,7 +57,9 @@ def main(argv: Sequence[str]) -> int:
         return 0
     print_results(metrics, training_args.output_dir)
     classifier = SentimentClassifier(trainer.model, trainer.processing_class)
-    prediction = classifier.predict(DEMO_SENTENCE)
-    print(f"\nPrediction for: {DEMO_SENTENCE}\n{format_prediction(prediction)}")
-    print("\n" + json.dumps(prediction, indent=2))
+    predictions = classifier.predict(DEMO_SENTENCES)
+    print("\nPredictions:")
+    for prediction in predictions:
+        print(format_prediction(prediction))
+    print("\n" + json.dumps(predictions[0], indent=2))
     return 0
