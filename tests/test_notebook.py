@@ -8,8 +8,8 @@ import pytest
 from conftest import REPO_ROOT
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "quickstart.ipynb"
-# Per cell. The training cells (1 epoch of bert_spc, 2 of fast_lsa_t_v2, MiniLM on the sample set) take about a minute each on 2 idle CPU
-# cores; the margin is for a busy machine.
+# Per cell. The training cells (1 epoch of bert_spc, 2 of fast_lsa_t_v2, MiniLM on the sample set) take about a
+# minute each on 2 idle CPU cores; the margin is for a busy machine.
 CELL_TIMEOUT_S = 1200
 
 
