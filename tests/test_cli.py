@@ -181,3 +181,19 @@ def test_numeric_labels_need_a_label_map_flag(tiny_backbone_dir, tmp_path, capsy
 def test_label_map_flag_must_be_json(capsys, tmp_path):
     code, _, err = run_main(["train", "--label_map", "0=Negative", "--output_dir", str(tmp_path)], capsys)
     assert_one_line_error(code, err, "--label_map", "JSON")
+
+
+def test_drop_labels_flag_leaves_a_class_out(tiny_backbone_dir, tmp_path, capsys, caplog):
+    folder = tmp_path / "conflict"
+    folder.mkdir()
+    rows = synthetic_rows(40, seed=4)
+    rows[:5] = [{**row, "label": "conflict"} for row in rows[:5]]
+    write_apc_file(folder / "c.train.txt", rows)
+    code, _, err = run_main(
+        ["train", "--dataset", str(folder), "--backbone", str(tiny_backbone_dir), "--drop_labels", "Conflict",
+         "--max_seq_len", "32", "--max_steps", "2", "--eval_steps", "1", "--use_cpu", "--disable_tqdm", "true",
+         "--output_dir", str(tmp_path / "o")], capsys)
+    assert code == 0, err
+    config = json.loads((tmp_path / "o" / "config.json").read_text())
+    assert sorted(config["label2id"]) == ["Negative", "Neutral", "Positive"]
+    assert "5" in caplog.text and "Conflict" in caplog.text  # the count dropped is reported
