@@ -89,7 +89,9 @@ class ATEPCDataArguments:
             try:
                 self.label_map = json.loads(self.label_map)
             except json.JSONDecodeError as error:
-                raise ValueError(f"--label_map must be a JSON object, e.g. '{{\"0\": \"Negative\"}}': {error}") from None
+                raise ValueError(
+                    f"--label_map must be a JSON object, e.g. '{{\"0\": \"Negative\"}}': {error}"
+                ) from None
         if self.label_map is not None and not isinstance(self.label_map, dict):
             raise ValueError(f"--label_map must be a JSON object (polarities as written -> class names), "
                              f"got {self.label_map!r}")
