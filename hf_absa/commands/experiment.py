@@ -20,7 +20,7 @@ from ._common import CommandLineError, dataset_name, default_output_dir, flag_gi
 HELP = "repeat and compare: --seeds, --architectures, --backbones, --cross_validate_fold; summary tables and plots"
 # Each list-valued experiment flag and the single-valued flags (with their aliases) it replaces.
 REPLACED_FLAGS = {
-    "--architectures": ("--apc_model", "--architecture"),
+    "--architectures": ("--apc_model", "--atepc_model", "--architecture"),
     "--backbones": ("--model_name_or_path", "--backbone"),
     "--seeds": ("--seed",),
 }

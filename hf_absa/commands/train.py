@@ -1,4 +1,4 @@
-"""``hf-absa train``: train a model (``--task apc``), select it on validation, test it, export it.
+"""``hf-absa train``: train a model (``--task apc`` or ``--task atepc``), select it on validation, test it, export it.
 
 Every `APCTrainingArguments` field (hence every stock `TrainingArguments` field) is a flag, next to the model
 flags (`hf_absa.training.apc.APCModelArguments`: the backbone and `hf_absa.models.APC_MODEL_SETTINGS`) and the
@@ -7,6 +7,10 @@ the experiment runner (summary tables like ``hf-absa experiment``)::
 
     hf-absa train --dataset laptop14 --architecture fast_lsa_t_v2 --num_train_epochs 3
     hf-absa train --dataset laptop14 --seeds 1 2 3 --cross_validate_fold 5
+    hf-absa train --task atepc --dataset laptop14 --data_dir DIR --architecture fast_lcf_atepc
+
+With ``--task atepc`` the flags are those of `hf_absa.training.atepc` (`ATEPCModelArguments`,
+`ATEPCDataArguments`, `ATEPCTrainingArguments`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ..experiments.runner import ExperimentArguments, run_experiment, summary_markdown
 from ..training.apc import APC_TASK
+from ..training.atepc import ATEPC_TASK
 from ..training.console import PhaseProgressCallback
 from ..training.workflow import TrainingTask
 from ._common import (
@@ -29,10 +34,10 @@ from ._common import (
 
 HELP = "train a model (hf-absa train --help lists every flag; --seeds / --cross_validate_fold repeat it)"
 # The tasks ``--task`` can name; a new task adds its `TrainingTask` here.
-TASKS: dict[str, TrainingTask] = {APC_TASK.name: APC_TASK}
+TASKS: dict[str, TrainingTask] = {APC_TASK.name: APC_TASK, ATEPC_TASK.name: ATEPC_TASK}
 AMBIGUOUS_MODEL_FLAG = (
-    "--model is not a train flag: the architecture is --architecture (also --apc_model), the backbone to start from "
-    "is --model_name_or_path (also --backbone)"
+    "--model is not a train flag: the architecture is --architecture (also --apc_model, or --atepc_model with "
+    "--task atepc), the backbone to start from is --model_name_or_path (also --backbone)"
 )
 
 
@@ -40,8 +45,8 @@ AMBIGUOUS_MODEL_FLAG = (
 class TrainCommandArguments:
     """What ``train`` adds to the model, data and training arguments."""
 
-    task: str = field(default="apc", metadata={"help": "The task: apc (aspect polarity classification).",
-                                               "choices": ["apc"]})
+    task: str = field(default="apc", metadata={"help": "The task: apc (aspect polarity classification) or atepc "
+                                               "(aspect term extraction + polarity).", "choices": list(TASKS)})
     seeds: list[int] | None = field(
         default=None,
         metadata={"help": "Train once per seed (PyABSA's list-valued seed) and summarise mean ± std; "

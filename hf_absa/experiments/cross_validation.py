@@ -85,7 +85,11 @@ def cross_validate(setup, training_args, folds: int) -> dict:
         logger.info("Cross-validation: the validation split is not used; each fold selects on its own part of train")
     output_dir = Path(training_args.output_dir)
     per_fold = []
-    for fold, (train_indices, valid_indices) in enumerate(stratified_folds(train["labels"], folds, training_args.seed)):
+    labels = setup.stratification_labels(train)
+    if labels is None:
+        raise ValueError(f"cross-validation needs one class per training example to stratify on; "
+                         f"{type(setup).__name__} gives none")
+    for fold, (train_indices, valid_indices) in enumerate(stratified_folds(labels, folds, training_args.seed)):
         logger.info("Fold %d/%d: %d training, %d validation examples", fold + 1, folds, len(train_indices),
                     len(valid_indices))
         splits = {"train": train.select(train_indices), "validation": train.select(valid_indices)}

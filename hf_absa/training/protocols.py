@@ -69,8 +69,10 @@ def evaluation_protocol(validation, test, training_args):
     )
 
 
-def max_test_metrics(log_history: list[dict]) -> dict:
-    """PyABSA's figures from a Trainer log: each test metric's maximum over the periodic evaluations.
+def max_test_metrics(log_history: list[dict], names: tuple[str, ...] = MAX_TEST_METRICS) -> dict:
+    """PyABSA's figures from a Trainer log: each test metric of ``names`` (default APC's accuracy and macro-F1;
+    a task's trainer names its own, `hf_absa.training.trainer.ABSATrainer.max_test_metric_names`) maximised over
+    the periodic evaluations; a name no evaluation logged is left out.
 
     Empty when the test split was not evaluated periodically (``report_max_test`` off).
 
@@ -78,12 +80,14 @@ def max_test_metrics(log_history: list[dict]) -> dict:
     ...                   {"eval_test_accuracy": 0.6, "eval_test_f1": 0.65, "step": 10}])
     {'max_test_accuracy': 0.7, 'max_test_f1': 0.65, 'max_test_evaluations': 2}
     """
-    evaluations = [log for log in log_history if PERIODIC_TEST_PREFIX + MAX_TEST_METRICS[0] in log]
+    evaluations = [log for log in log_history if any(PERIODIC_TEST_PREFIX + name in log for name in names)]
     if not evaluations:
         return {}
     figures = {
-        MAX_TEST_PREFIX + name: max(log[PERIODIC_TEST_PREFIX + name] for log in evaluations)
-        for name in MAX_TEST_METRICS
+        MAX_TEST_PREFIX + name: max(log[PERIODIC_TEST_PREFIX + name] for log in evaluations
+                                    if PERIODIC_TEST_PREFIX + name in log)
+        for name in names
+        if any(PERIODIC_TEST_PREFIX + name in log for log in evaluations)
     }
     figures["max_test_evaluations"] = len(evaluations)
     return figures

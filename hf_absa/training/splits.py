@@ -12,9 +12,10 @@ logger = logging.getLogger(__name__)
 
 
 def hold_out_validation(
-    dataset: Dataset, fraction: float, seed: int = 42, label_column: str = "labels"
+    dataset: Dataset, fraction: float, seed: int = 42, label_column: str = "labels", labels=None
 ) -> tuple[Dataset, Dataset]:
-    """Split ``dataset`` into (train, validation), stratified on ``label_column``.
+    """Split ``dataset`` into (train, validation), stratified on ``label_column`` (one class per example), or on
+    ``labels`` when given (a class per example, e.g. a task's `TrainingSetup.stratification_labels`).
 
     Stratification keeps rare classes in both parts; when a class is too rare
     to stratify (fewer than two examples) the split falls back to a plain
@@ -30,7 +31,13 @@ def hold_out_validation(
     if len(dataset) < 2:
         raise ValueError(f"cannot hold out a validation part of a dataset with {len(dataset)} example(s)")
     indices = np.arange(len(dataset))
-    labels = np.asarray(dataset[label_column]) if label_column in dataset.column_names else None
+    if labels is None and label_column in dataset.column_names:
+        labels = dataset[label_column]
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(dataset),):
+            raise ValueError(f"stratification labels must be one class per example ({len(dataset)}), "
+                             f"got shape {labels.shape}")
     stratify = labels
     if labels is not None:
         _, counts = np.unique(labels, return_counts=True)

@@ -40,6 +40,7 @@ from transformers.trainer_optimizer import is_optimizer_factory
 from transformers.utils import CONFIG_NAME
 
 from ..data.collator import DataCollatorForAPC
+from .protocols import MAX_TEST_METRICS
 from .splits import hold_out_validation
 from ..metrics import APCMetrics
 from ..onednn import limit_onednn_primitive_cache
@@ -84,6 +85,7 @@ class ABSATrainer(TrainerOverridesMixin, Trainer):
     - ``auto_model_class``: the transformers Auto class of its models, named in ``auto_map`` by export mode 2
       (None: mode 2 is refused);
     - `build_data_collator` and `build_compute_metrics`: the defaults for those arguments;
+    - ``max_test_metric_names``: the metrics ``report_max_test`` maximises over the periodic test evaluations;
     - `learning_rate_mapping`: parameters that need their own learning rate (none by default);
     - `hold_out` and `build_train_sampler`, when the task's data needs another split or sampler.
 
@@ -95,6 +97,9 @@ class ABSATrainer(TrainerOverridesMixin, Trainer):
     training_arguments_class: type[ABSATrainingArguments] = ABSATrainingArguments
     model_card_data_class: type[ABSAModelCardData] = ABSAModelCardData
     auto_model_class: str | None = None
+    # The metrics (names as compute_metrics returns them) whose maximum over the periodic test evaluations
+    # report_max_test adds as max_test_<name> (`hf_absa.training.protocols.max_test_metrics`).
+    max_test_metric_names: tuple[str, ...] = MAX_TEST_METRICS
     # The optimizer the caller asked for with `optimizer_cls_and_kwargs` (see __init__), else None.
     requested_optimizer_cls_and_kwargs: tuple | None = None
 

@@ -1,4 +1,5 @@
-"""Training arguments: `ABSATrainingArguments` (any ABSA task) and `APCTrainingArguments` (aspect polarity).
+"""Training arguments: `ABSATrainingArguments` (any ABSA task), `APCTrainingArguments` (aspect polarity) and
+`ATEPCTrainingArguments` (aspect term extraction + polarity).
 
 Both are `transformers.TrainingArguments` dataclasses, so every field is also a
 flag of ``hf-absa train`` (`HfArgumentParser`). The parameters are documented
@@ -328,3 +329,36 @@ class APCTrainingArguments(ABSATrainingArguments):
         super().__post_init__()
         if self.eta_lr <= 0:
             raise ValueError(f"eta_lr must be > 0, got {self.eta_lr}")
+
+
+# The ATEPC forward arguments that hold labels: the Trainer hands both to compute_metrics as label_ids, in order.
+ATEPC_LABEL_NAMES = ("labels", "polarity_labels")
+
+
+@dataclass
+class ATEPCTrainingArguments(ABSATrainingArguments):
+    r"""`ABSATrainingArguments` for aspect term extraction + polarity (`ATEPCTrainer`).
+
+    Adds only what is ATEPC's; every other parameter is documented in `ABSATrainingArguments`.
+
+    Parameters:
+        > Stock parameters whose defaults are overridden
+
+        metric_for_best_model (`str`, defaults to `"e2e_f1"`; stock `None`, i.e. the loss):
+            Validation metric that selects the best model, a key of `hf_absa.metrics.ATEPCMetrics`: ``e2e_f1``
+            (main protocol: aspect span and polarity both right, exact spans over de-duplicated sentences),
+            ``ate_f1`` (extraction alone), ``apc_accuracy`` / ``apc_f1`` (polarity of the gold aspects) or
+            ``pyabsa_ate_f1`` (PyABSA's lenient protocol, for comparison only).
+        label_names (`list[str]`, defaults to ``["labels", "polarity_labels"]``):
+            The tag labels and the polarity labels, both handed to the metrics.
+    """
+
+    metric_for_best_model: str | None = field(
+        default="e2e_f1",
+        metadata={"help": "Validation metric that selects the best model: e2e_f1 (main protocol, span and "
+                  "polarity both right), ate_f1, apc_accuracy, apc_f1 or pyabsa_ate_f1."},
+    )
+    label_names: list[str] | None = field(
+        default_factory=lambda: list(ATEPC_LABEL_NAMES),
+        metadata={"help": "The label columns handed to the metrics: the tags, then the polarities."},
+    )

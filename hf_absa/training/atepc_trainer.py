@@ -1,0 +1,96 @@
+"""Aspect term extraction + polarity (ATEPC) on `ABSATrainer`: `ATEPCTrainer` (its arguments,
+`ATEPCTrainingArguments`, sit with the other tasks' in `hf_absa.training.training_args`).
+
+The ATEPC task hooks of the task-neutral trainer (`hf_absa.training.trainer.ABSATrainer`): the collator
+(`DataCollatorForATEPC`), both protocols' metrics (`ATEPCMetrics`: main exact-span figures ``ate_f1``,
+``e2e_f1``, ``apc_accuracy``, ``apc_f1`` and PyABSA's lenient ``pyabsa_ate_f1``), the two label columns, the
+model card (`ATEPCModelCardData`) and ``AutoModelForTokenClassification`` for export mode 2.
+
+>>> ATEPCTrainingArguments(output_dir="runs/laptop14").metric_for_best_model
+'e2e_f1'
+>>> ATEPCTrainer.max_test_metric_names[0]
+'pyabsa_ate_f1'
+"""
+
+from __future__ import annotations
+
+from datasets import Dataset
+
+from ..data.atepc_collator import DataCollatorForATEPC
+from ..metrics import ATEPCMetrics
+from .atepc_model_card import ATEPCModelCardData
+from .splits import hold_out_validation
+from .trainer import ABSATrainer
+from .training_args import ATEPC_LABEL_NAMES, ABSATrainingArguments, ATEPCTrainingArguments
+
+__all__ = ["ATEPC_LABEL_NAMES", "ATEPCTrainer", "ATEPCTrainingArguments", "sentence_classes"]
+
+# The sentence classes of `sentence_classes` that are not a polarity id.
+NO_ASPECT_CLASS, MIXED_POLARITY_CLASS, UNLABELLED_CLASS = -1, -2, -3
+
+
+def sentence_classes(dataset: Dataset) -> list[int]:
+    """One class per featurised sentence, to stratify held-out and k-fold splits on: -1 when it has no aspect
+    (aspect-free sentences keep their share), its aspects' polarity id when they all agree, -2 when they disagree,
+    -3 when none has a polarity.
+
+    Raises ValueError when ``dataset`` has no ``polarity_labels`` column (it is not `ATEPCProcessor` output).
+
+    >>> sentence_classes(Dataset.from_dict({"polarity_labels": [[], [2, 2], [0, 2], [-100]]}))
+    [-1, 2, -2, -3]
+    """
+    if "polarity_labels" not in dataset.column_names:
+        raise ValueError(f"ATEPC splits are stratified on the 'polarity_labels' column (ATEPCProcessor output); the "
+                         f"dataset has {dataset.column_names}")
+    classes = []
+    for polarities in dataset["polarity_labels"]:
+        known = {polarity for polarity in polarities if polarity >= 0}
+        if not polarities:
+            classes.append(NO_ASPECT_CLASS)
+        elif not known:
+            classes.append(UNLABELLED_CLASS)
+        else:
+            classes.append(known.pop() if len(known) == 1 else MIXED_POLARITY_CLASS)
+    return classes
+
+
+class ATEPCTrainer(ABSATrainer):
+    """`ABSATrainer` for `ATEPCModelForTokenClassification`.
+
+    The ATEPC task hooks: `ATEPCTrainingArguments`, `DataCollatorForATEPC` (from ``processing_class``),
+    `ATEPCMetrics` (from the model's ``id2label`` tags and ``polarity_labels``), `ATEPCModelCardData`, and
+    ``AutoModelForTokenClassification`` in ``auto_map`` for export mode 2 (the stock ``token-classification``
+    pipeline then tags aspects with the token head). With ``report_max_test`` the maxima over the periodic test
+    evaluations are PyABSA's figures: ``max_test_pyabsa_ate_f1``, ``max_test_apc_accuracy``, ``max_test_apc_f1``
+    (plus the main protocol's ``max_test_ate_f1`` and ``max_test_e2e_f1``).
+
+    Example (``model``, ``tokenizer`` and the datasets ``train`` and ``valid``, featurised by `ATEPCProcessor`,
+    are not built here, so the example is skipped):
+
+    >>> trainer = ATEPCTrainer(model=model, args=ATEPCTrainingArguments("runs/demo"),
+    ...                        train_dataset=train, eval_dataset=valid,
+    ...                        processing_class=tokenizer)  # doctest: +SKIP
+    >>> trainer.train()  # doctest: +SKIP
+    """
+
+    training_arguments_class = ATEPCTrainingArguments
+    model_card_data_class = ATEPCModelCardData
+    auto_model_class = "AutoModelForTokenClassification"
+    max_test_metric_names = ("pyabsa_ate_f1", "apc_accuracy", "apc_f1", "ate_f1", "e2e_f1")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.args.label_names is None:
+            # Plain TrainingArguments upgraded with label_names=None: the metrics need both label columns.
+            self.label_names = list(ATEPC_LABEL_NAMES)
+
+    def build_data_collator(self, processing_class):
+        return DataCollatorForATEPC(processing_class)
+
+    def build_compute_metrics(self, model):
+        return ATEPCMetrics(model.config.id2label, model.config.polarity_labels)
+
+    def hold_out(self, train_dataset: Dataset, args: ABSATrainingArguments) -> tuple[Dataset, Dataset]:
+        """(train, validation): a ``args.validation_fraction`` of the sentences, stratified on `sentence_classes`."""
+        return hold_out_validation(train_dataset, args.validation_fraction, seed=args.seed,
+                                   labels=sentence_classes(train_dataset))
