@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from ..models.configuration_apc import IGNORED_LABEL_ID
-from ..models.configuration_atepc import ATEPC_TAGS  # the token head's labels, declared by the model
+from ..models.configuration_atepc import ATEPC_TAGS, SETTING_DEFAULTS  # the token head's labels and settings
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,10 @@ class ATEPCProcessor:
     when `datasets` serves the map from its cache.
     """
 
-    def __init__(self, tokenizer: Any, max_seq_len: int = 80, label2id: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, tokenizer: Any, max_seq_len: int = SETTING_DEFAULTS["max_seq_len"],
+        label2id: Mapping[str, int] | None = None,
+    ) -> None:
         if not getattr(tokenizer, "is_fast", False):
             raise TypeError(f"ATEPCProcessor needs a fast tokenizer (for word_ids()), got {type(tokenizer).__name__};"
                             " load it with AutoTokenizer.from_pretrained(..., use_fast=True)")

@@ -26,7 +26,7 @@ import numpy as np
 
 # The column names are the model's forward arguments: declared once, by the models (which import nothing from
 # hf_absa, being Hub remote code), and produced here.
-from ..models.configuration_apc import IGNORED_LABEL_ID, LCF_VECTOR_INPUTS, LSA_SPC_INPUTS
+from ..models.configuration_apc import IGNORED_LABEL_ID, LCF_VECTOR_INPUTS, LSA_SPC_INPUTS, SETTING_DEFAULTS
 
 __all__ = [
     "APCProcessor",
@@ -147,8 +147,8 @@ class APCProcessor:
     def __init__(
         self,
         tokenizer: Any,
-        max_seq_len: int = 80,
-        srd: int = 3,
+        max_seq_len: int = SETTING_DEFAULTS["max_seq_len"],
+        srd: int = SETTING_DEFAULTS["srd"],
         input_names: Sequence[str] = (),
         label2id: Mapping[str, int] | None = None,
     ) -> None:
