@@ -16,20 +16,18 @@ and same-folder modules through single-dot relative imports, never `hf_absa`.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch import nn
-from transformers import CONFIG_MAPPING, AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
-from transformers import __version__ as transformers_version
+from transformers import AutoModel, PretrainedConfig, PreTrainedModel
 from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .configuration_apc import IGNORED_LABEL_ID, SPC_MODELS, APCConfig
+from .backbone import checkpoint_model_type, model_from_backbone
+from .configuration_apc import IGNORED_LABEL_ID, SETTING_DEFAULTS, SPC_MODELS, APCConfig
 from .layers import (
     FirstTokenPooler,
     LocalSentimentAggregation,
@@ -39,13 +37,6 @@ from .layers import (
 )
 
 
-# Keyword arguments of `from_pretrained` that locate files; in backbone mode they go to the backbone's loaders.
-_HUB_KWARGS = ("cache_dir", "force_download", "local_files_only", "token", "revision", "subfolder", "proxies")
-# Keyword arguments of `from_pretrained` that shape how the weights are loaded; in backbone mode they go to the
-# backbone's `AutoModel.from_pretrained` (the head follows the backbone's dtype and device).
-_BACKBONE_LOAD_KWARGS = ("dtype", "attn_implementation", "device_map", "use_safetensors", "variant")
-# device_map values that let accelerate spread the backbone over several devices: the head needs one device.
-_MULTI_DEVICE_MAPS = ("auto", "balanced", "balanced_low_0", "sequential")
 
 
 class APCPreTrainedModel(PreTrainedModel):
@@ -178,17 +169,8 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                 `config=` that is not an `APCConfig`; `labels`/`apc_model` that contradict a checkpoint.
             TypeError: an unknown keyword argument in backbone mode.
         """
-        hub_kwargs = {name: kwargs[name] for name in _HUB_KWARGS if name in kwargs}
         config = kwargs.get("config")
-        config_dict: dict[str, Any] = {}
-        if isinstance(config, PretrainedConfig):
-            model_type = config.model_type
-        elif config is None:
-            config_dict, _ = PretrainedConfig.get_config_dict(pretrained_model_name_or_path, **hub_kwargs)
-            model_type = config_dict.get("model_type")
-        else:  # a path or id for the config: let transformers resolve it
-            model_type = APCConfig.model_type
-
+        model_type, config_dict = checkpoint_model_type(pretrained_model_name_or_path, config, APCConfig.model_type, kwargs)
         if model_type == APCConfig.model_type:
             model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
             _check_checkpoint_matches(model.config, labels, apc_model, pretrained_model_name_or_path)
@@ -198,7 +180,7 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                 f"config= must be an hf_absa APCConfig, got a {type(config).__name__} (model_type {model_type!r}). "
                 "To start from a backbone, pass its id or path and the APC settings as keyword arguments."
             )
-        return cls._from_backbone(pretrained_model_name_or_path, labels, apc_model, hub_kwargs, kwargs, config_dict)
+        return cls._from_backbone(pretrained_model_name_or_path, labels, apc_model, kwargs, config_dict)
 
     @classmethod
     def _from_backbone(
@@ -206,7 +188,6 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         backbone_name_or_path: str,
         labels: list[str] | None,
         apc_model: str | None,
-        hub_kwargs: dict[str, Any],
         kwargs: dict[str, Any],
         backbone_config_dict: dict[str, Any],
     ) -> APCModelForSequenceClassification:
@@ -217,56 +198,14 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                 f"    APCModelForSequenceClassification.from_pretrained({str(backbone_name_or_path)!r}, "
                 'labels=["Negative", "Neutral", "Positive"], apc_model="fast_lsa_t_v2")'
             )
-        config_fields = {name: value for name, value in kwargs.items() if name not in _HUB_KWARGS}
-        load_kwargs = {name: config_fields.pop(name) for name in _BACKBONE_LOAD_KWARGS if name in config_fields}
-        allowed = set(inspect.signature(APCConfig.__init__).parameters) - {
-            "self",
-            "kwargs",
-            "backbone_config",
-            "labels",
-            "backbone_name_or_path",
-            "hf_absa_version",
-        }
-        allowed |= {"id2label", "label2id", "trust_remote_code"} | set(APCConfig.attribute_map)  # + old spellings
-        unknown = sorted(set(config_fields) - allowed)
-        if unknown:
-            raise TypeError(
-                f"from_pretrained got unexpected keyword argument(s) {unknown} for a new model on backbone "
-                f"{backbone_name_or_path!r}; APC settings are {sorted(allowed - {'trust_remote_code'})}, "
-                f"file-location settings are {list(_HUB_KWARGS)}, backbone loading settings are "
-                f"{list(_BACKBONE_LOAD_KWARGS)}."
-            )
-        _check_builtin_backbone(
-            backbone_name_or_path, backbone_config_dict, bool(config_fields.pop("trust_remote_code", False))
-        )
-        device_map = load_kwargs.get("device_map")
-        if isinstance(device_map, dict) or device_map in _MULTI_DEVICE_MAPS:
-            raise ValueError(
-                f"device_map={device_map!r} may spread the backbone over several devices, but the APC head runs "
-                'on one: pass one device (device_map="cuda:0"), or load on CPU and call .to(device).'
-            )
 
-        backbone_config = AutoConfig.from_pretrained(backbone_name_or_path, **hub_kwargs)
-        config = APCConfig(
-            backbone_config=backbone_config.to_dict(),
-            apc_model=apc_model or "bert_spc",
-            labels=labels,
-            backbone_name_or_path=str(backbone_name_or_path),
-            **config_fields,
+        def make_config(**fields: Any) -> APCConfig:
+            return APCConfig(apc_model=apc_model or SETTING_DEFAULTS["apc_model"], labels=labels, **fields)
+
+        return model_from_backbone(
+            cls, backbone_name_or_path, kwargs, backbone_config_dict, make_config,
+            fixed={"labels", "apc_model"}, also_accepted={"id2label", "label2id"}, head="APC head",
         )
-        # The head's random draws come after the load, from the caller's seed alone: forking the generator keeps
-        # them independent of whatever the load draws (random init of weights a checkpoint lacks).
-        with torch.random.fork_rng(devices=[]):
-            backbone = AutoModel.from_pretrained(
-                backbone_name_or_path, config=backbone_config, **hub_kwargs, **load_kwargs
-            )
-        # The loaded backbone's config (its dtype, say) is the one a saved model rebuilds the backbone from.
-        config.backbone_config, config.dtype = backbone.config.to_dict(), backbone.dtype
-        with torch.device(backbone.device), _default_dtype(backbone.dtype):
-            model = cls(config, backbone=backbone)
-        model.config.name_or_path = str(backbone_name_or_path)
-        model.eval()  # like every from_pretrained
-        return model
 
     # ------------------------------------------------------------------ forward
 
@@ -476,36 +415,6 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         if config.lcf == "fusion":
             return self.fusion_linear(torch.cat([global_features] + aggregated, dim=-1)), attention_mask
         return self.post_linear(torch.cat([global_features, aggregated[0]], dim=-1)), attention_mask
-
-
-def _check_builtin_backbone(name_or_path: str, config_dict: dict[str, Any], trust_remote_code: bool) -> None:
-    """A saved model rebuilds its backbone from the stored config with transformers' own classes
-    (`APCConfig.get_backbone_config`, `AutoModel.from_config`): refuse backbones that need their own code."""
-    model_type = config_dict.get("model_type")
-    if model_type is not None and model_type not in CONFIG_MAPPING:
-        raise ValueError(
-            f"{name_or_path!r} has model_type {model_type!r}, which transformers {transformers_version} does not "
-            "build in; a saved hf_absa model rebuilds its backbone with transformers' own classes, so custom-code "
-            "(trust_remote_code) backbones are not supported."
-        )
-    if trust_remote_code and config_dict.get("auto_map"):
-        raise ValueError(
-            f"trust_remote_code=True would build the backbone {name_or_path!r} from its repository's own code, which "
-            "a saved hf_absa model cannot rebuild (it uses transformers' own classes); omit trust_remote_code to use "
-            "the architecture built into transformers."
-        )
-
-
-@contextlib.contextmanager
-def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
-    """Create floating-point parameters in `dtype` (the backbone's) while the head is built."""
-    previous = torch.get_default_dtype()
-    if dtype.is_floating_point:
-        torch.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous)
 
 
 def _check_checkpoint_matches(

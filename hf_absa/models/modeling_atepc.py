@@ -49,19 +49,13 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import AutoModel, PretrainedConfig, PreTrainedModel
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
 from .layers import FirstTokenPooler, SelfAttentionEncoder
-from .modeling_apc import (
-    _BACKBONE_LOAD_KWARGS,
-    _HUB_KWARGS,
-    _MULTI_DEVICE_MAPS,
-    _check_builtin_backbone,
-    _default_dtype,
-)
+from .backbone import checkpoint_model_type, model_from_backbone
 
 __all__ = ["ATEPCModelForTokenClassification", "ATEPCOutput", "ATEPCPreTrainedModel", "local_context_weights"]
 
@@ -228,17 +222,10 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 `atepc_model` that contradict a checkpoint.
             TypeError: an unknown keyword argument in backbone mode.
         """
-        hub_kwargs = {name: kwargs[name] for name in _HUB_KWARGS if name in kwargs}
         config = kwargs.get("config")
-        config_dict: dict[str, Any] = {}
-        if isinstance(config, PretrainedConfig):
-            model_type = config.model_type
-        elif config is None:
-            config_dict, _ = PretrainedConfig.get_config_dict(pretrained_model_name_or_path, **hub_kwargs)
-            model_type = config_dict.get("model_type")
-        else:  # a path or id for the config: let transformers resolve it
-            model_type = ATEPCConfig.model_type
-
+        model_type, config_dict = checkpoint_model_type(
+            pretrained_model_name_or_path, config, ATEPCConfig.model_type, kwargs
+        )
         if model_type == ATEPCConfig.model_type:
             model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
             _check_checkpoint_matches(model.config, polarity_labels, atepc_model, pretrained_model_name_or_path)
@@ -256,9 +243,7 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 f"    ATEPCModelForTokenClassification.from_pretrained({str(pretrained_model_name_or_path)!r}, "
                 'polarity_labels=["Negative", "Neutral", "Positive"], atepc_model="fast_lcf_atepc")'
             )
-        return cls._from_backbone(
-            pretrained_model_name_or_path, polarity_labels, atepc_model, hub_kwargs, kwargs, config_dict
-        )
+        return cls._from_backbone(pretrained_model_name_or_path, polarity_labels, atepc_model, kwargs, config_dict)
 
     @classmethod
     def _from_backbone(
@@ -266,59 +251,18 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         backbone_name_or_path: str,
         polarity_labels: list[str],
         atepc_model: str | None,
-        hub_kwargs: dict[str, Any],
         kwargs: dict[str, Any],
         backbone_config_dict: dict[str, Any],
     ) -> ATEPCModelForTokenClassification:
-        config_fields = {name: value for name, value in kwargs.items() if name not in _HUB_KWARGS}
-        load_kwargs = {name: config_fields.pop(name) for name in _BACKBONE_LOAD_KWARGS if name in config_fields}
-        allowed = set(inspect.signature(ATEPCConfig.__init__).parameters) - {
-            "self",
-            "kwargs",
-            "backbone_config",
-            "polarity_labels",
-            "atepc_model",
-            "backbone_name_or_path",
-            "hf_absa_version",
-        }
-        allowed |= {"trust_remote_code", "ate_loss_weight"} | set(ATEPCConfig.attribute_map)  # + PyABSA spellings
-        unknown = sorted(set(config_fields) - allowed)
-        if unknown:
-            raise TypeError(
-                f"from_pretrained got unexpected keyword argument(s) {unknown} for a new model on backbone "
-                f"{backbone_name_or_path!r}; ATEPC settings are polarity_labels, atepc_model and "
-                f"{sorted(allowed - {'trust_remote_code'})}, file-location settings are {list(_HUB_KWARGS)}, "
-                f"backbone loading settings are {list(_BACKBONE_LOAD_KWARGS)}."
-            )
-        _check_builtin_backbone(
-            backbone_name_or_path, backbone_config_dict, bool(config_fields.pop("trust_remote_code", False))
-        )
-        device_map = load_kwargs.get("device_map")
-        if isinstance(device_map, dict) or device_map in _MULTI_DEVICE_MAPS:
-            raise ValueError(
-                f"device_map={device_map!r} may spread the backbone over several devices, but the ATEPC heads run "
-                'on one: pass one device (device_map="cuda:0"), or load on CPU and call .to(device).'
+        def make_config(**fields: Any) -> ATEPCConfig:
+            return ATEPCConfig(
+                polarity_labels=polarity_labels, atepc_model=atepc_model or SETTING_DEFAULTS["atepc_model"], **fields
             )
 
-        backbone_config = AutoConfig.from_pretrained(backbone_name_or_path, **hub_kwargs)
-        config = ATEPCConfig(
-            backbone_config=backbone_config.to_dict(),
-            polarity_labels=polarity_labels,
-            atepc_model=atepc_model or SETTING_DEFAULTS["atepc_model"],
-            backbone_name_or_path=str(backbone_name_or_path),
-            **config_fields,
+        return model_from_backbone(
+            cls, backbone_name_or_path, kwargs, backbone_config_dict, make_config,
+            fixed={"polarity_labels", "atepc_model"}, also_accepted={"ate_loss_weight"}, head="ATEPC heads",
         )
-        # The heads' random draws come after the load, from the caller's seed alone.
-        with torch.random.fork_rng(devices=[]):
-            backbone = AutoModel.from_pretrained(
-                backbone_name_or_path, config=backbone_config, **hub_kwargs, **load_kwargs
-            )
-        config.backbone_config, config.dtype = backbone.config.to_dict(), backbone.dtype
-        with torch.device(backbone.device), _default_dtype(backbone.dtype):
-            model = cls(config, backbone=backbone)
-        model.config.name_or_path = str(backbone_name_or_path)
-        model.eval()  # like every from_pretrained
-        return model
 
     # ------------------------------------------------------------------ forward
 

@@ -1,0 +1,144 @@
+"""Dual-mode `from_pretrained` shared by hf_absa's model families (APC, ATEPC): a checkpoint, or a new model on a
+backbone.
+
+A model family's `from_pretrained` calls `checkpoint_model_type` to tell the two modes apart, and in backbone mode
+`model_from_backbone`, which checks the keyword arguments against the family's config, loads the backbone ONCE
+(`AutoModel.from_pretrained`, handed to the model's ``__init__`` as ``backbone=``) and builds the head in the
+backbone's dtype, on its device, from the caller's random state alone.
+
+This file is copied next to the weights with the model code (remote code): torch and transformers only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from transformers import CONFIG_MAPPING, AutoConfig, AutoModel, PretrainedConfig
+from transformers import __version__ as transformers_version
+
+# Keyword arguments of `from_pretrained` that locate files; in backbone mode they go to the backbone's loaders.
+HUB_KWARGS = ("cache_dir", "force_download", "local_files_only", "token", "revision", "subfolder", "proxies")
+# Keyword arguments of `from_pretrained` that shape how the weights are loaded; in backbone mode they go to the
+# backbone's `AutoModel.from_pretrained` (the head follows the backbone's dtype and device).
+BACKBONE_LOAD_KWARGS = ("dtype", "attn_implementation", "device_map", "use_safetensors", "variant")
+# device_map values that let accelerate spread the backbone over several devices: the head needs one device.
+MULTI_DEVICE_MAPS = ("auto", "balanced", "balanced_low_0", "sequential")
+# `__init__` parameters of a family's config that are never `from_pretrained` keywords in backbone mode.
+_NOT_KEYWORDS = {"self", "kwargs", "backbone_config", "backbone_name_or_path", "hf_absa_version"}
+
+
+def checkpoint_model_type(
+    name_or_path: str, config: Any, family_model_type: str, kwargs: dict[str, Any]
+) -> tuple[str | None, dict[str, Any]]:
+    """(model_type of what ``name_or_path`` holds, its config dict) — family_model_type means a checkpoint.
+
+    ``config`` is `from_pretrained`'s ``config=``: a config object (its type decides), None (the folder's or
+    repository's ``config.json`` is read, with the file-location arguments of ``kwargs``) or a path/id of one (left
+    to transformers: taken for a checkpoint).
+    """
+    if isinstance(config, PretrainedConfig):
+        return config.model_type, {}
+    if config is None:
+        hub_kwargs = {name: kwargs[name] for name in HUB_KWARGS if name in kwargs}
+        config_dict, _ = PretrainedConfig.get_config_dict(name_or_path, **hub_kwargs)
+        return config_dict.get("model_type"), config_dict
+    return family_model_type, {}
+
+
+def model_from_backbone(
+    model_class: type,
+    backbone_name_or_path: str,
+    kwargs: dict[str, Any],
+    backbone_config_dict: dict[str, Any],
+    make_config: Callable[..., PretrainedConfig],
+    *,
+    fixed: set[str],
+    also_accepted: set[str] = frozenset(),
+    head: str = "head",
+) -> Any:
+    """A new ``model_class`` on the backbone ``backbone_name_or_path``.
+
+    Args:
+        kwargs: `from_pretrained`'s keyword arguments: file-location ones (`HUB_KWARGS`), backbone loading ones
+            (`BACKBONE_LOAD_KWARGS`), ``trust_remote_code`` and the config's settings.
+        backbone_config_dict: the backbone's ``config.json`` as read by `checkpoint_model_type`.
+        make_config: ``make_config(backbone_config=dict, backbone_name_or_path=str, **settings)`` → the family's
+            config (the family passes its labels and architecture through it).
+        fixed: config ``__init__`` parameters the family sets itself (its labels, its architecture).
+        also_accepted: more accepted setting keywords (the config's old spellings, ``id2label``...).
+        head: how errors name the family's head ("APC head").
+
+    Raises:
+        TypeError: an unknown keyword argument.
+        ValueError: a `device_map` that may split the backbone; a backbone that needs custom code.
+    """
+    hub_kwargs = {name: kwargs[name] for name in HUB_KWARGS if name in kwargs}
+    settings = {name: value for name, value in kwargs.items() if name not in HUB_KWARGS}
+    load_kwargs = {name: settings.pop(name) for name in BACKBONE_LOAD_KWARGS if name in settings}
+    config_class = model_class.config_class
+    allowed = set(inspect.signature(config_class.__init__).parameters) - _NOT_KEYWORDS - fixed
+    allowed |= set(also_accepted) | set(config_class.attribute_map)  # + the config's old spellings
+    unknown = sorted(set(settings) - allowed - {"trust_remote_code"})
+    if unknown:
+        raise TypeError(
+            f"from_pretrained got unexpected keyword argument(s) {unknown} for a new model on backbone "
+            f"{backbone_name_or_path!r}; the model settings are {sorted(allowed)}, file-location settings are "
+            f"{list(HUB_KWARGS)}, backbone loading settings are {list(BACKBONE_LOAD_KWARGS)}."
+        )
+    check_builtin_backbone(backbone_name_or_path, backbone_config_dict, bool(settings.pop("trust_remote_code", False)))
+    device_map = load_kwargs.get("device_map")
+    if isinstance(device_map, dict) or device_map in MULTI_DEVICE_MAPS:
+        raise ValueError(
+            f"device_map={device_map!r} may spread the backbone over several devices, but the {head} runs "
+            'on one: pass one device (device_map="cuda:0"), or load on CPU and call .to(device).'
+        )
+
+    backbone_config = AutoConfig.from_pretrained(backbone_name_or_path, **hub_kwargs)
+    config = make_config(
+        backbone_config=backbone_config.to_dict(), backbone_name_or_path=str(backbone_name_or_path), **settings
+    )
+    # The head's random draws come after the load, from the caller's seed alone: forking the generator keeps
+    # them independent of whatever the load draws (random init of weights a checkpoint lacks).
+    with torch.random.fork_rng(devices=[]):
+        backbone = AutoModel.from_pretrained(backbone_name_or_path, config=backbone_config, **hub_kwargs, **load_kwargs)
+    # The loaded backbone's config (its dtype, say) is the one a saved model rebuilds the backbone from.
+    config.backbone_config, config.dtype = backbone.config.to_dict(), backbone.dtype
+    with torch.device(backbone.device), default_dtype(backbone.dtype):
+        model = model_class(config, backbone=backbone)
+    model.config.name_or_path = str(backbone_name_or_path)
+    model.eval()  # like every from_pretrained
+    return model
+
+
+def check_builtin_backbone(name_or_path: str, config_dict: dict[str, Any], trust_remote_code: bool) -> None:
+    """A saved model rebuilds its backbone from the stored config with transformers' own classes
+    (``config.get_backbone_config``, `AutoModel.from_config`): refuse backbones that need their own code."""
+    model_type = config_dict.get("model_type")
+    if model_type is not None and model_type not in CONFIG_MAPPING:
+        raise ValueError(
+            f"{name_or_path!r} has model_type {model_type!r}, which transformers {transformers_version} does not "
+            "build in; a saved hf_absa model rebuilds its backbone with transformers' own classes, so custom-code "
+            "(trust_remote_code) backbones are not supported."
+        )
+    if trust_remote_code and config_dict.get("auto_map"):
+        raise ValueError(
+            f"trust_remote_code=True would build the backbone {name_or_path!r} from its repository's own code, which "
+            "a saved hf_absa model cannot rebuild (it uses transformers' own classes); omit trust_remote_code to use "
+            "the architecture built into transformers."
+        )
+
+
+@contextlib.contextmanager
+def default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """Create floating-point parameters in `dtype` (the backbone's) while the head is built."""
+    previous = torch.get_default_dtype()
+    if dtype.is_floating_point:
+        torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
