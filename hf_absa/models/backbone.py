@@ -142,3 +142,41 @@ def default_dtype(dtype: torch.dtype) -> Iterator[None]:
         yield
     finally:
         torch.set_default_dtype(previous)
+
+
+def build_backbone(config: PretrainedConfig, backbone: Any = None) -> Any:
+    """The model's backbone: ``backbone`` when given (checked against ``config.backbone_config``), else one built
+    from the stored backbone config with random weights (a checkpoint's weights are loaded into it afterwards).
+
+    Raises ValueError when a given backbone's model_type is not the one the config describes.
+    """
+    described = (config.backbone_config or {}).get("model_type")
+    if backbone is None:
+        # In the dtype the whole model is being built in (`from_pretrained(..., dtype=)` sets the default), not the
+        # one the stored backbone config names, which would leave backbone and head in different dtypes.
+        return AutoModel.from_config(config.get_backbone_config(), dtype=torch.get_default_dtype())
+    if backbone.config.model_type != described:
+        raise ValueError(
+            f"backbone is a {type(backbone).__name__} (model_type {backbone.config.model_type!r}) but "
+            f"config.backbone_config describes model_type {described!r}; build the config from the backbone's: "
+            f"{type(config).__name__}(backbone_config=backbone.config.to_dict(), ...)."
+        )
+    return backbone
+
+
+def takes_token_type_ids(backbone: Any) -> bool:
+    """Whether the backbone's forward has a ``token_type_ids`` argument (DistilBERT-like backbones have none)."""
+    return "token_type_ids" in inspect.signature(backbone.forward).parameters
+
+
+def encoder_arguments(backbone_config: PretrainedConfig) -> tuple[int, int, float]:
+    """(hidden size, attention heads, attention dropout) of the backbone: the heads' self-attention layers match it."""
+    attention_dropout = next(
+        (
+            getattr(backbone_config, name)
+            for name in ("attention_probs_dropout_prob", "attention_dropout")
+            if isinstance(getattr(backbone_config, name, None), (int, float))
+        ),
+        0.0,
+    )
+    return backbone_config.hidden_size, backbone_config.num_attention_heads, float(attention_dropout)

@@ -16,17 +16,22 @@ and same-folder modules through single-dot relative imports, never `hf_absa`.
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import PretrainedConfig, PreTrainedModel
 from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .backbone import checkpoint_model_type, model_from_backbone
+from .backbone import (
+    build_backbone,
+    checkpoint_model_type,
+    encoder_arguments,
+    model_from_backbone,
+    takes_token_type_ids,
+)
 from .configuration_apc import IGNORED_LABEL_ID, SETTING_DEFAULTS, SPC_MODELS, APCConfig
 from .layers import (
     FirstTokenPooler,
@@ -84,31 +89,10 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
 
     def __init__(self, config: APCConfig, backbone: PreTrainedModel | None = None) -> None:
         super().__init__(config)
-        if backbone is None:
-            # In the dtype the whole model is being built in (`from_pretrained(..., dtype=)` sets the default),
-            # not the one the stored backbone config names, which would leave backbone and head in different dtypes.
-            backbone = AutoModel.from_config(config.get_backbone_config(), dtype=torch.get_default_dtype())
-        elif backbone.config.model_type != (config.backbone_config or {}).get("model_type"):
-            raise ValueError(
-                f"backbone is a {type(backbone).__name__} (model_type {backbone.config.model_type!r}) but "
-                f"config.backbone_config describes model_type {(config.backbone_config or {}).get('model_type')!r}; "
-                "build the config from the backbone's: APCConfig(backbone_config=backbone.config.to_dict(), ...)."
-            )
-        self.backbone = backbone
-        backbone_config = backbone.config
-        # DistilBERT-like backbones have no segment embeddings and no such argument.
-        self._backbone_takes_token_type_ids = "token_type_ids" in inspect.signature(self.backbone.forward).parameters
-
-        hidden_size = backbone_config.hidden_size
-        attention_dropout = next(
-            (
-                getattr(backbone_config, name)
-                for name in ("attention_probs_dropout_prob", "attention_dropout")
-                if isinstance(getattr(backbone_config, name, None), (int, float))
-            ),
-            0.0,
-        )
-        encoder_args = (hidden_size, backbone_config.num_attention_heads, float(attention_dropout))
+        self.backbone = build_backbone(config, backbone)
+        self._backbone_takes_token_type_ids = takes_token_type_ids(self.backbone)
+        encoder_args = encoder_arguments(self.backbone.config)
+        hidden_size = encoder_args[0]
         lcf_kinds = ("cdw", "cdm") if config.lcf == "fusion" else (config.lcf,)
 
         if config.apc_model in SPC_MODELS:

@@ -42,20 +42,25 @@ and same-folder modules through single-dot relative imports, never `hf_absa`.
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import PretrainedConfig, PreTrainedModel
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
 from .layers import FirstTokenPooler, SelfAttentionEncoder
-from .backbone import checkpoint_model_type, model_from_backbone
+from .backbone import (
+    build_backbone,
+    checkpoint_model_type,
+    encoder_arguments,
+    model_from_backbone,
+    takes_token_type_ids,
+)
 
 __all__ = ["ATEPCModelForTokenClassification", "ATEPCOutput", "ATEPCPreTrainedModel", "local_context_weights"]
 
@@ -155,28 +160,10 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 "config.polarity_labels is not set; an ATEPC model needs its polarity names in class-index order, "
                 'e.g. ATEPCConfig(..., polarity_labels=["Negative", "Neutral", "Positive"]).'
             )
-        if backbone is None:
-            backbone = AutoModel.from_config(config.get_backbone_config(), dtype=torch.get_default_dtype())
-        elif backbone.config.model_type != (config.backbone_config or {}).get("model_type"):
-            raise ValueError(
-                f"backbone is a {type(backbone).__name__} (model_type {backbone.config.model_type!r}) but "
-                f"config.backbone_config describes model_type {(config.backbone_config or {}).get('model_type')!r}; "
-                "build the config from the backbone's: ATEPCConfig(backbone_config=backbone.config.to_dict(), ...)."
-            )
-        self.backbone = backbone
-        backbone_config = backbone.config
-        self._backbone_takes_token_type_ids = "token_type_ids" in inspect.signature(self.backbone.forward).parameters
-
-        hidden_size = backbone_config.hidden_size
-        attention_dropout = next(
-            (
-                getattr(backbone_config, name)
-                for name in ("attention_probs_dropout_prob", "attention_dropout")
-                if isinstance(getattr(backbone_config, name, None), (int, float))
-            ),
-            0.0,
-        )
-        encoder_args = (hidden_size, backbone_config.num_attention_heads, float(attention_dropout))
+        self.backbone = build_backbone(config, backbone)
+        self._backbone_takes_token_type_ids = takes_token_type_ids(self.backbone)
+        encoder_args = encoder_arguments(self.backbone.config)
+        hidden_size = encoder_args[0]
 
         # No head module may share a name with a backbone submodule (BertModel's `pooler`, `encoder`): the loader
         # maps a checkpoint key `k` to `backbone.k` whenever that exists.
