@@ -197,3 +197,11 @@ def test_drop_labels_flag_leaves_a_class_out(tiny_backbone_dir, tmp_path, capsys
     config = json.loads((tmp_path / "o" / "config.json").read_text())
     assert sorted(config["label2id"]) == ["Negative", "Neutral", "Positive"]
     assert "5" in caplog.text and "Conflict" in caplog.text  # the count dropped is reported
+
+
+def test_experiment_takes_the_task_flag(capsys, tmp_path):
+    """`--task` selects the flags of `experiment` as of `train` (an unknown dataset is the first error here)."""
+    code, _, err = run_main(["experiment", "--task", "atepc", "--seeds", "1", "--dataset", str(tmp_path / "none"),
+                             "--output_dir", str(tmp_path / "o")], capsys)
+    assert_one_line_error(code, err, "none")
+    assert "not used" not in err

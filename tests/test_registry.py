@@ -219,7 +219,7 @@ def test_unknown_name_lists_close_matches(data_root):
     with pytest.raises(ValueError) as error_info:
         resolve_dataset_files("Resturant14", data_dir=data_root)
     message = str(error_info.value)
-    assert "'Resturant14' is neither an existing file or folder, nor a registered APC dataset" in message
+    assert "'Resturant14' is neither an existing file or folder, nor a registered dataset" in message
     assert "Did you mean: Restaurant14" in message
     assert "Registered datasets: " in message and "Laptop14" in message
     assert "'sample', the small set bundled with hf_absa" in message

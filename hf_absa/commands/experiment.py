@@ -27,7 +27,7 @@ REPLACED_FLAGS = {
 
 
 def make_parser():
-    return train.make_parser("hf-absa experiment", extra=(ExperimentArguments,))
+    return train.make_parser("hf-absa experiment", extra=(train.TaskArguments, ExperimentArguments))
 
 
 def main(argv: Sequence[str]) -> int:
@@ -35,9 +35,9 @@ def main(argv: Sequence[str]) -> int:
         for single in singles:
             if flag_given(argv, plural) and flag_given(argv, single):
                 raise CommandLineError(f"{plural} replaces {single}; give only one of them")
-    experiment_args, model_args, data_args, training_args = train.parse(
+    _, experiment_args, model_args, data_args, training_args = train.parse(
         argv, defaults=default_output_dir(argv, f"{dataset_name(argv)}-experiment"), prog="hf-absa experiment",
-        extra=(ExperimentArguments,),
+        extra=(train.TaskArguments, ExperimentArguments),
     )
     if experiment_args.plots:
         try:

@@ -42,11 +42,17 @@ AMBIGUOUS_MODEL_FLAG = (
 
 
 @dataclass
-class TrainCommandArguments:
-    """What ``train`` adds to the model, data and training arguments."""
+class TaskArguments:
+    """``--task``: which `TrainingTask` the model, data and training flags belong to (`task_of` reads it first)."""
 
     task: str = field(default="apc", metadata={"help": "The task: apc (aspect polarity classification) or atepc "
                                                "(aspect term extraction + polarity).", "choices": list(TASKS)})
+
+
+@dataclass
+class TrainCommandArguments(TaskArguments):
+    """What ``train`` adds to the model, data and training arguments."""
+
     seeds: list[int] | None = field(
         default=None,
         metadata={"help": "Train once per seed (PyABSA's list-valued seed) and summarise mean ± std; "

@@ -350,7 +350,7 @@ def _unknown_name_message(name: str, roots: list[tuple[Path, str]]) -> str:
     close = list(dict.fromkeys(_ALIASES[alias] for alias in close_aliases))[:5]
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     searched = "; ".join(f"{root} ({origin})" for root, origin in roots)
-    return (f"'{name}' is neither an existing file or folder, nor a registered APC dataset, nor a dataset folder "
+    return (f"'{name}' is neither an existing file or folder, nor a registered dataset, nor a dataset folder "
             f"in {searched}.{hint} Registered datasets: {', '.join(sorted(APC_DATASETS))}; and "
             f"'{SAMPLE_DATASET}', the small set bundled with hf_absa.")
 
