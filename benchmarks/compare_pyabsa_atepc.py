@@ -103,8 +103,9 @@ def peer_fractions(run: dict) -> dict:
 
 def atepc_file_blocks(dataset_dir: Path, split: str = "train") -> int:
     """Blank-line separated blocks (PyABSA's examples, one per aspect) of the one ``*<split>*.atepc`` file in
-    ``dataset_dir``; SystemExit when there is not exactly one."""
-    files = sorted(path for path in dataset_dir.iterdir() if split in path.name.lower() and path.name.endswith(".atepc"))
+    ``dataset_dir`` (file names compared in lower case); SystemExit when there is not exactly one."""
+    files = sorted(path for path in dataset_dir.iterdir()
+                   if split in path.name.lower() and path.name.endswith(".atepc"))
     if len(files) != 1:
         raise SystemExit(f"{dataset_dir}: expected one *{split}*.atepc file, found {[f.name for f in files]}")
     blocks, in_block = 0, False
