@@ -188,12 +188,15 @@ def markdown(summary: dict, meta: dict, row_specs: list[tuple] = ROWS) -> str:
 
 
 def overview(summary: dict, row_specs: list[tuple] = ROWS) -> list[str]:
-    """One line per configuration: hf_absa / PyABSA ratios and mean accuracy differences."""
-    columns = [(column, label) for label, *_, column in row_specs if column]
-    lines = ["| configuration | " + " | ".join(column for column, _ in columns) + " |",
+    """One line per configuration: hf_absa / PyABSA ratios and mean accuracy differences; a row without a PyABSA
+    field (hf_absa's alone) shows hf_absa's mean, its column marked "(hf_absa)"."""
+    columns = [(column + (" (hf_absa)" if peer_field is None else ""), label, peer_field is None)
+               for label, _, _, peer_field, column in row_specs if column]
+    lines = ["| configuration | " + " | ".join(column for column, *_ in columns) + " |",
              "|---" * (len(columns) + 1) + "|"]
     for key, block in summary.items():
-        cells = [comparison(block["rows"][label], label) for _, label in columns]
+        cells = [fmt(block["rows"][label]["hf_absa"][0], None, is_percent(label)) if ours_only
+                 else comparison(block["rows"][label], label) for _, label, ours_only in columns]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return lines
 

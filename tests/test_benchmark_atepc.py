@@ -58,6 +58,9 @@ def test_atepc_report_has_ratios_point_differences_and_our_only_e2e_row():
     assert ours_only.endswith("| 55.00 | – | – |"), ours_only
     overview = next(line for line in lines if line.startswith("| laptop14/fast_lcf_atepc |"))
     assert overview.startswith("| laptop14/fast_lcf_atepc | 3.03× | – | – | +2.60 |"), overview
+    # hf_absa's own e2e_absa figure, not a comparison, in a column that says so.
+    assert overview.endswith("| +0.10 | 55.00 |"), overview
+    assert "| e2e_absa e2e F1 (hf_absa) |" in report
 
 
 def test_pyabsa_log_step_gives_one_evaluation_per_epoch_and_blocks_are_counted(tmp_path):
