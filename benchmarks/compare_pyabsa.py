@@ -113,6 +113,14 @@ def run_json(command: list[str], log: Path, cwd: Path | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def check_peer_out_dir(out: Path) -> None:
+    """Exit when ``out`` contains a word PyABSA's file detection trips over (it finds data by keywords in the
+    absolute path: "train", "test", ...; ../shared/peer/README.md)."""
+    for word in ("train", "test", "dev", "valid", "infer", "apc", "result", "acc_", "f1_"):
+        if word in str(out).lower():
+            raise SystemExit(f"--out {out} contains {word!r}, which PyABSA's file detection trips over")
+
+
 def mean_std(values: list[float]) -> tuple[float | None, float | None]:
     values = [v for v in values if v is not None]
     if not values:
@@ -129,8 +137,9 @@ def fmt(value: float | None, std: float | None, percent: bool) -> str:
     return text + (f" ± {std * scale:.{digits}f}" if std else "")
 
 
-def summarise(runs: list[dict]) -> dict:
-    """Mean ± std over seeds per (dataset, model), and the hf_absa / PyABSA ratios."""
+def summarise(runs: list[dict], row_specs: list[tuple] = ROWS) -> dict:
+    """Mean ± std over seeds per (dataset, model), and the hf_absa / PyABSA ratios, for each of ``row_specs``
+    (default `ROWS`; the ATEPC harness passes its own)."""
     table = {}
     for run in runs:
         key = f"{run['dataset']}/{run['model']}"
@@ -139,7 +148,7 @@ def summarise(runs: list[dict]) -> dict:
     summary = {}
     for key, sides in table.items():
         rows = {}
-        for label, hf_run, hf_field, peer_field, _ in ROWS:
+        for label, hf_run, hf_field, peer_field, _ in row_specs:
             hf = mean_std([r.get(hf_field) for r in sides.get(f"hf_absa-{hf_run}", [])])
             peer = mean_std([r.get(peer_field) for r in sides.get("pyabsa", [])])
             ratio = hf[0] / peer[0] if hf[0] is not None and peer[0] else None
@@ -160,13 +169,13 @@ def comparison(cells: dict, label: str, unit: str = "") -> str:
     return f"{(hf - peer) * 100:+.2f}{unit and ' ' + unit}" if is_percent(label) else f"{hf / peer:.2f}×"
 
 
-def markdown(summary: dict, meta: dict) -> str:
+def markdown(summary: dict, meta: dict, row_specs: list[tuple] = ROWS) -> str:
     lines = [
         f"Run {meta['date']} on {meta['cpu']} ({meta['cores']} cores, torch threads {meta['threads']}), "
         f"command `{meta['command']}`.",
         "",
     ]
-    lines += overview(summary) + [""]
+    lines += overview(summary, row_specs) + [""]
     for key, block in summary.items():
         lines += [f"#### {key} (seeds {', '.join(map(str, block['seeds']))})", "",
                   "| | hf_absa | PyABSA 2.4.2 | hf_absa / PyABSA |", "|---|---|---|---|"]
@@ -178,13 +187,16 @@ def markdown(summary: dict, meta: dict) -> str:
     return "\n".join(lines)
 
 
-def overview(summary: dict) -> list[str]:
-    """One line per configuration: hf_absa / PyABSA ratios and mean accuracy differences."""
-    columns = [(column, label) for label, *_, column in ROWS if column]
-    lines = ["| configuration | " + " | ".join(column for column, _ in columns) + " |",
+def overview(summary: dict, row_specs: list[tuple] = ROWS) -> list[str]:
+    """One line per configuration: hf_absa / PyABSA ratios and mean accuracy differences; a row without a PyABSA
+    field (hf_absa's alone) shows hf_absa's mean, its column marked "(hf_absa)"."""
+    columns = [(column + (" (hf_absa)" if peer_field is None else ""), label, peer_field is None)
+               for label, _, _, peer_field, column in row_specs if column]
+    lines = ["| configuration | " + " | ".join(column for column, *_ in columns) + " |",
              "|---" * (len(columns) + 1) + "|"]
     for key, block in summary.items():
-        cells = [comparison(block["rows"][label], label) for _, label in columns]
+        cells = [fmt(block["rows"][label]["hf_absa"][0], None, is_percent(label)) if ours_only
+                 else comparison(block["rows"][label], label) for _, label, ours_only in columns]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return lines
 
@@ -227,10 +239,7 @@ def main(argv=None) -> None:
         args.datasets, args.models, args.seeds = ["laptop14"], ["BERT_SPC"], [1]
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M")
     out = Path(args.out or HERE / "runs" / stamp).resolve()
-    # PyABSA finds data by keywords in the absolute path: keep "train"/"test"/... out of it.
-    for word in ("train", "test", "dev", "valid", "apc", "result", "acc_", "f1_"):
-        if word in str(out).lower():
-            raise SystemExit(f"--out {out} contains {word!r}, which PyABSA's file detection trips over")
+    check_peer_out_dir(out)
     out.mkdir(parents=True, exist_ok=True)
     venv = Path(args.peer_venv).resolve()
     peer_python = peer_venv_python(venv)
@@ -286,10 +295,10 @@ def main(argv=None) -> None:
     write_report(out, runs, meta)
 
 
-def write_report(out: Path, runs: list[dict], meta: dict) -> None:
-    summary = summarise(runs)
+def write_report(out: Path, runs: list[dict], meta: dict, row_specs: list[tuple] = ROWS) -> None:
+    summary = summarise(runs, row_specs)
     (out / "summary.json").write_text(json.dumps({"meta": meta, "summary": summary}, indent=2) + "\n")
-    report = markdown(summary, meta)
+    report = markdown(summary, meta, row_specs)
     (out / "report.md").write_text(report + "\n", encoding="utf-8")
     print(report)
 

@@ -90,12 +90,12 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
-    from transformers import TrainerCallback
 
     from hf_absa.commands.train import parse
     from hf_absa.inference import SentimentClassifier
     from hf_absa.training.apc import load_training_data, prepare_apc_setup
     from hf_absa.training.workflow import fit_and_evaluate
+    from step_timer import StepTimer
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -122,31 +122,6 @@ def main(argv=None) -> dict:
     if args.group_by_length:
         flags += ["--train_sampling_strategy", "group_by_length"]
     _, model_args, data_args, training_args = parse(flags + list(args.extra))
-
-    class StepTimer(TrainerCallback):
-        """Wall time of the optimizer steps alone (evaluations and saves happen between steps), and the
-        tokens the model actually processed (each batch padded to its own longest sequence)."""
-
-        def __init__(self):
-            self.seconds, self.tokens, self._start = 0.0, 0, None
-
-        def on_train_begin(self, args, state, control, train_dataloader=None, **kwargs):
-            # accelerate's prepared loader iterates its base_dataloader, whose collate_fn is the one used.
-            loader = getattr(train_dataloader, "base_dataloader", train_dataloader)
-            collate = loader.collate_fn
-
-            def counting_collate(features):
-                batch = collate(features)
-                self.tokens += batch["input_ids"].numel()
-                return batch
-
-            loader.collate_fn = counting_collate
-
-        def on_step_begin(self, *_, **__):
-            self._start = time.perf_counter()
-
-        def on_step_end(self, *_, **__):
-            self.seconds += time.perf_counter() - self._start
 
     started = time.perf_counter()
     raw = load_training_data(data_args)
