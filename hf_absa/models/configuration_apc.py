@@ -89,6 +89,42 @@ APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
 SETTING_DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in APC_MODEL_SETTINGS}
 
 
+def backbone_config_dict(backbone_config: dict[str, Any] | PretrainedConfig | None) -> dict[str, Any] | None:
+    """The backbone's config as the dict a hf_absa config stores (None stays None).
+
+    Raises ValueError for anything that is not a backbone config (a `PretrainedConfig` or its ``to_dict()``).
+    """
+    if isinstance(backbone_config, PretrainedConfig):
+        backbone_config = backbone_config.to_dict()
+    if backbone_config is not None and not (isinstance(backbone_config, dict) and "model_type" in backbone_config):
+        raise ValueError(
+            "backbone_config must be the backbone's config (a PretrainedConfig or its to_dict(), "
+            f"with a 'model_type' key), got {type(backbone_config).__name__}."
+        )
+    return backbone_config
+
+
+def rebuild_backbone_config(backbone_config: dict[str, Any] | None, how_to_build: str) -> PretrainedConfig:
+    """The backbone's config object, rebuilt from its stored dict with `AutoConfig.for_model` (no network).
+
+    Raises ValueError, with ``how_to_build`` (the family's own advice), when there is no stored dict.
+    """
+    if backbone_config is None:
+        raise ValueError(how_to_build)
+    fields = dict(backbone_config)
+    model_type = fields.pop("model_type")
+    fields.pop("transformers_version", None)
+    return AutoConfig.for_model(model_type, **fields)
+
+
+def check_length_settings(srd: Any, max_seq_len: Any) -> None:
+    """Raise ValueError unless ``srd`` is an int >= 0 and ``max_seq_len`` an int >= 4 (both in tokens)."""
+    if isinstance(srd, bool) or not isinstance(srd, int) or srd < 0:
+        raise ValueError(f"srd must be an int >= 0 (tokens), got {srd!r}.")
+    if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 4:
+        raise ValueError(f"max_seq_len must be an int >= 4, got {max_seq_len!r}.")
+
+
 def _check_apc_model(apc_model: str, lsa: bool) -> None:
     if apc_model not in APC_MODEL_INPUTS:
         raise ValueError(f"apc_model={apc_model!r} is not an hf_absa APC architecture; expected one of {APC_MODELS}.")
@@ -208,21 +244,12 @@ class APCConfig(PretrainedConfig):
             raise ValueError(f"lcf={lcf!r} is not valid; expected one of {LCF_MODES}.")
         if window not in WINDOWS:
             raise ValueError(f"window={window!r} is not valid; expected one of {WINDOWS}.")
-        if isinstance(srd, bool) or not isinstance(srd, int) or srd < 0:
-            raise ValueError(f"srd must be an int >= 0 (tokens), got {srd!r}.")
+        check_length_settings(srd, max_seq_len)
         if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not (eta == -1 or eta >= 0):
             raise ValueError(f"eta must be -1 (unweighted aggregation) or a number >= 0, got {eta!r}.")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise ValueError(f"dropout must be a number with 0 <= dropout < 1, got {dropout!r}.")
-        if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 4:
-            raise ValueError(f"max_seq_len must be an int >= 4, got {max_seq_len!r}.")
-        if isinstance(backbone_config, PretrainedConfig):
-            backbone_config = backbone_config.to_dict()
-        if backbone_config is not None and not (isinstance(backbone_config, dict) and "model_type" in backbone_config):
-            raise ValueError(
-                "backbone_config must be the backbone's config (a PretrainedConfig or its to_dict(), "
-                f"with a 'model_type' key), got {type(backbone_config).__name__}."
-            )
+        backbone_config = backbone_config_dict(backbone_config)
         if labels is not None:
             if kwargs.get("id2label") is not None:
                 raise ValueError("Pass either labels=[...] or id2label={...}, not both.")
@@ -252,16 +279,12 @@ class APCConfig(PretrainedConfig):
 
     def get_backbone_config(self) -> PretrainedConfig:
         """The backbone's config object, rebuilt from the stored dict (no network, no files)."""
-        if self.backbone_config is None:
-            raise ValueError(
-                "This APCConfig has no backbone_config. Build models with "
-                "APCModelForSequenceClassification.from_pretrained('<backbone id or path>', labels=[...]) "
-                "or APCConfig(backbone_config=AutoConfig.from_pretrained(...).to_dict(), ...)."
-            )
-        fields = dict(self.backbone_config)
-        model_type = fields.pop("model_type")
-        fields.pop("transformers_version", None)
-        return AutoConfig.for_model(model_type, **fields)
+        return rebuild_backbone_config(
+            self.backbone_config,
+            "This APCConfig has no backbone_config. Build models with "
+            "APCModelForSequenceClassification.from_pretrained('<backbone id or path>', labels=[...]) "
+            "or APCConfig(backbone_config=AutoConfig.from_pretrained(...).to_dict(), ...).",
+        )
 
     @property
     def forward_inputs(self) -> tuple[str, ...]:

@@ -13,9 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from transformers import AutoConfig, PretrainedConfig
+from transformers import PretrainedConfig
 
-from .configuration_apc import HF_ABSA_VERSION, IGNORED_LABEL_ID, LCF_MODES, ModelSetting, label_maps
+from .configuration_apc import (
+    HF_ABSA_VERSION,
+    IGNORED_LABEL_ID,
+    LCF_MODES,
+    ModelSetting,
+    backbone_config_dict,
+    check_length_settings,
+    label_maps,
+    rebuild_backbone_config,
+)
 
 __all__ = [
     "ATEPC_MODELS",
@@ -116,24 +125,15 @@ class ATEPCConfig(PretrainedConfig):
             )
         if lcf not in LCF_MODES:
             raise ValueError(f"lcf={lcf!r} is not valid; expected one of {LCF_MODES}.")
-        if isinstance(srd, bool) or not isinstance(srd, int) or srd < 0:
-            raise ValueError(f"srd must be an int >= 0 (tokens), got {srd!r}.")
+        check_length_settings(srd, max_seq_len)
         _check_number("dropout", dropout, 0, 1)
         _check_number("polarity_loss_weight", polarity_loss_weight, 0)
-        if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 4:
-            raise ValueError(f"max_seq_len must be an int >= 4, got {max_seq_len!r}.")
         if polarity_labels is not None:
             try:
                 polarity_labels = list(label_maps(polarity_labels)[0].values())
             except ValueError as error:
                 raise ValueError(f"polarity_labels: {error}") from None
-        if isinstance(backbone_config, PretrainedConfig):
-            backbone_config = backbone_config.to_dict()
-        if backbone_config is not None and not (isinstance(backbone_config, dict) and "model_type" in backbone_config):
-            raise ValueError(
-                "backbone_config must be the backbone's config (a PretrainedConfig or its to_dict(), "
-                f"with a 'model_type' key), got {type(backbone_config).__name__}."
-            )
+        backbone_config = backbone_config_dict(backbone_config)
         id2label = kwargs.pop("id2label", None)
         kwargs.pop("label2id", None)
         kwargs.pop("num_labels", None)
@@ -174,13 +174,9 @@ class ATEPCConfig(PretrainedConfig):
         Raises:
             ValueError: the config has no backbone_config (the bare `ATEPCConfig()`).
         """
-        if self.backbone_config is None:
-            raise ValueError(
-                "This ATEPCConfig has no backbone_config. Build models with "
-                "ATEPCModelForTokenClassification.from_pretrained('<backbone id or path>', polarity_labels=[...]) "
-                "or ATEPCConfig(backbone_config=AutoConfig.from_pretrained(...).to_dict(), polarity_labels=[...])."
-            )
-        fields = dict(self.backbone_config)
-        model_type = fields.pop("model_type")
-        fields.pop("transformers_version", None)
-        return AutoConfig.for_model(model_type, **fields)
+        return rebuild_backbone_config(
+            self.backbone_config,
+            "This ATEPCConfig has no backbone_config. Build models with "
+            "ATEPCModelForTokenClassification.from_pretrained('<backbone id or path>', polarity_labels=[...]) "
+            "or ATEPCConfig(backbone_config=AutoConfig.from_pretrained(...).to_dict(), polarity_labels=[...]).",
+        )
