@@ -35,6 +35,7 @@ from .atepc_readers import (
     iter_numbered_unified_tag_file,
 )
 from .labels import LabelCensus, LabelReport, resolve_label_classes
+from .loading import is_dataframe, is_path, split_name
 from .readers import label_text, read_labels_as_written
 from .registry import DATA_DIR_ENV, SPLITS, DatasetNotFoundError, resolve_dataset_files, split_in_name
 
@@ -52,8 +53,6 @@ ATEPC_FEATURES = Features({
     "aspect_labels": List(Value("string")),
 })
 
-_SPLIT_ALIASES = {"train": "train", "training": "train", "validation": "validation", "valid": "validation",
-                  "val": "validation", "dev": "validation", "test": "test", "testing": "test"}
 
 
 def load_atepc_dataset(
@@ -137,24 +136,9 @@ def e2e_dataset_folder(name: str, data_dir: str | os.PathLike | None = None) -> 
     return folder
 
 
-def _split_name(name: Any) -> str:
-    split = _SPLIT_ALIASES.get(str(name).strip().lower())
-    if split is None:
-        raise ValueError(f"unknown split name {name!r}; expected train, validation (or valid/dev/val) or test")
-    return split
-
-
-def _is_path(value: Any) -> bool:
-    return isinstance(value, (str, os.PathLike))
-
-
 def _is_path_list(value: Any) -> bool:
     return (isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and bool(value)
-            and all(map(_is_path, value)))
-
-
-def _is_dataframe(value: Any) -> bool:
-    return type(value).__module__.startswith("pandas") and hasattr(value, "to_dict") and hasattr(value, "columns")
+            and all(map(is_path, value)))
 
 
 def _files_of(data: str | os.PathLike, data_dir: str | os.PathLike | None) -> dict[str, list[Path]]:
@@ -195,7 +179,7 @@ def _examples_by_split(data: Any, data_dir: str | os.PathLike | None, census: La
         examples.setdefault(split, []).extend(apc_examples_to_atepc(example for _, example in numbered))
 
     def add_rows(split: str, rows: Any, where: str) -> None:
-        if _is_dataframe(rows):
+        if is_dataframe(rows):
             rows = rows.to_dict("records")
         elif isinstance(rows, Dataset):
             rows = rows.to_list()
@@ -212,17 +196,17 @@ def _examples_by_split(data: Any, data_dir: str | os.PathLike | None, census: La
 
     if isinstance(data, DatasetDict):
         for split, dataset in data.items():
-            add_rows(_split_name(split), dataset, f"split '{split}'")
-    elif isinstance(data, Dataset) or _is_dataframe(data):
+            add_rows(split_name(split), dataset, f"split '{split}'")
+    elif isinstance(data, Dataset) or is_dataframe(data):
         add_rows("train", data, "the train data")
-    elif _is_path(data):
+    elif is_path(data):
         for split, paths in _files_of(data, data_dir).items():
             for path in paths:
                 add_file(split, path)
     elif isinstance(data, Mapping):
         for name, value in data.items():
-            split = _split_name(name)
-            if _is_path(value):
+            split = split_name(name)
+            if is_path(value):
                 add_file(split, value)
             elif _is_path_list(value):
                 for path in value:

@@ -95,18 +95,21 @@ def load_apc_dataset(
     return (dataset_dict, report) if return_report else dataset_dict
 
 
-def _split_name(name: Any) -> str:
+def split_name(name: Any) -> str:
+    """``train``, ``validation`` or ``test`` for a split name as users write it (valid, dev, testing...)."""
     split = _SPLIT_ALIASES.get(str(name).strip().lower())
     if split is None:
         raise ValueError(f"unknown split name {name!r}; expected train, validation (or valid/dev/val) or test")
     return split
 
 
-def _is_path(value: Any) -> bool:
+def is_path(value: Any) -> bool:
+    """Whether ``value`` names a file or folder (str or path-like) rather than holding data."""
     return isinstance(value, (str, os.PathLike))
 
 
-def _is_dataframe(value: Any) -> bool:
+def is_dataframe(value: Any) -> bool:
+    """Whether ``value`` is a pandas DataFrame (checked without importing pandas)."""
     return type(value).__module__.startswith("pandas") and hasattr(value, "to_dict") and hasattr(value, "columns")
 
 
@@ -122,18 +125,18 @@ def _examples_by_split(data: Any, data_dir: str | os.PathLike | None, census: La
 
     if isinstance(data, DatasetDict):
         for split, dataset in data.items():
-            add_rows(_split_name(split), dataset, f"split '{split}'")
-    elif isinstance(data, Dataset) or _is_dataframe(data):
+            add_rows(split_name(split), dataset, f"split '{split}'")
+    elif isinstance(data, Dataset) or is_dataframe(data):
         add_rows("train", data, "the train data")
-    elif _is_path(data):
+    elif is_path(data):
         for split, paths in resolve_dataset_files(data, data_dir).items():
             for path in paths:
                 add_file(split, path)
     elif isinstance(data, Mapping):
         if any(str(key).strip().lower() in _SPLIT_ALIASES for key in data):
             for name, value in data.items():
-                split = _split_name(name)
-                if _is_path(value):
+                split = split_name(name)
+                if is_path(value):
                     add_file(split, value)
                 elif _is_path_list(value):
                     for path in value:
@@ -160,7 +163,7 @@ def _examples_by_split(data: Any, data_dir: str | os.PathLike | None, census: La
 
 def _is_path_list(value: Any) -> bool:
     return (isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and bool(value)
-            and all(map(_is_path, value)))
+            and all(map(is_path, value)))
 
 
 def _examples_of_file(path: str | os.PathLike, split: str, census: LabelCensus) -> list[dict]:
@@ -189,7 +192,7 @@ def _is_missing(value: Any) -> bool:
 
 
 def _rows(data: Any) -> list[dict]:
-    if _is_dataframe(data):
+    if is_dataframe(data):
         return data.to_dict("records")
     if isinstance(data, Dataset):
         return data.to_list()
