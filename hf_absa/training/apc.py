@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -28,7 +27,14 @@ from ..models import APC_MODEL_SETTINGS, APC_MODELS, APCConfig, APCModelForSeque
 from ..models.configuration_apc import label_maps
 from .trainer import APCTrainer
 from .training_args import APCTrainingArguments
-from .workflow import BACKBONE_HELP, TrainingSetup, TrainingTask, model_arguments_class, resolve_backbone  # noqa: F401
+from .workflow import (  # noqa: F401  (BACKBONE_HELP, resolve_backbone: re-exported for APC's users)
+    BACKBONE_HELP,
+    TrainingSetup,
+    TrainingTask,
+    model_arguments_class,
+    parse_label_map,
+    resolve_backbone,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,14 +82,7 @@ class APCDataArguments:
     )
 
     def __post_init__(self):
-        if isinstance(self.label_map, str):
-            try:
-                mapping = json.loads(self.label_map)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"--label_map must be a JSON object, e.g. '{{\"0\": \"Negative\"}}': {error}") from None
-            if not isinstance(mapping, dict):
-                raise ValueError(f"--label_map must be a JSON object (labels as written -> class names), got {mapping!r}")
-            self.label_map = mapping
+        self.label_map = parse_label_map(self.label_map)
 
     def load_options(self) -> dict[str, Any]:
         """The label options of `hf_absa.data.load_apc_dataset`."""

@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -30,7 +29,7 @@ from ..models import ATEPC_MODEL_SETTINGS, ATEPC_MODELS, ATEPCConfig, ATEPCModel
 from ..models.configuration_apc import label_maps
 from .atepc_trainer import ATEPCTrainer, sentence_classes
 from .training_args import ATEPCTrainingArguments
-from .workflow import TrainingSetup, TrainingTask, model_arguments_class, resolve_backbone
+from .workflow import TrainingSetup, TrainingTask, model_arguments_class, parse_label_map, resolve_backbone
 
 logger = logging.getLogger(__name__)
 
@@ -85,16 +84,7 @@ class ATEPCDataArguments:
     )
 
     def __post_init__(self):
-        if isinstance(self.label_map, str):
-            try:
-                self.label_map = json.loads(self.label_map)
-            except json.JSONDecodeError as error:
-                raise ValueError(
-                    f"--label_map must be a JSON object, e.g. '{{\"0\": \"Negative\"}}': {error}"
-                ) from None
-        if self.label_map is not None and not isinstance(self.label_map, dict):
-            raise ValueError(f"--label_map must be a JSON object (polarities as written -> class names), "
-                             f"got {self.label_map!r}")
+        self.label_map = parse_label_map(self.label_map)
 
 
 def load_atepc_training_data(data_args: ATEPCDataArguments) -> DatasetDict:

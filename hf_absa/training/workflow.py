@@ -28,6 +28,7 @@ its own `TrainingSetup` subclass (``new_model``, ``trainer_class``) and `Trainin
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -86,6 +87,21 @@ def model_arguments_class(name: str, settings, module: str, doc: str) -> type:
     arguments.__module__ = module  # make_dataclass(module=...) needs Python 3.12
     arguments.__doc__ = doc
     return arguments
+
+
+def parse_label_map(value: Any) -> dict | None:
+    """A ``--label_map`` value as a dict: JSON text is parsed, a dict (from Python) kept, None stays None.
+
+    Raises ValueError for text that is not JSON, or anything that is not an object (labels as written -> class names).
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"--label_map must be a JSON object, e.g. '{{\"0\": \"Negative\"}}': {error}") from None
+    if value is not None and not isinstance(value, dict):
+        raise ValueError(f"--label_map must be a JSON object (labels as written -> class names), got {value!r}")
+    return value
 
 
 def resolve_backbone(model_args) -> str:
