@@ -349,3 +349,12 @@ def test_one_unmarked_line_among_marked_ones_keeps_the_line_error(tmp_path):
         read_inference_file(path)
     assert_data_error(error_info, path, 2, "no aspect is marked in the text")
     assert "plain sentences" not in str(error_info.value)
+
+
+def test_a_file_of_plain_sentences_gives_the_error_alone(tmp_path, caplog):
+    """No 'skipped N examples' warning before the error: the command line shows one line, not two."""
+    path = tmp_path / "bad.train.txt"
+    path.write_text("the battery dies fast\nthe screen is dim\nthe keys are loud\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING), pytest.raises(APCDataError, match="plain sentences"):
+        read_apc_file(path)
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]

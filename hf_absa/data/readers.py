@@ -311,6 +311,8 @@ def _iter_apc_examples(path: Path, label_of: Callable[[Any], str | None]) -> Ite
         )
     if not total:
         raise APCDataError(path, 1, "the file has no examples", THREE_LINE_FORMAT)
+    if not produced:  # before the warnings: the error alone says what is wrong with the file, in one line
+        raise fail(1, "no usable example in the file", THREE_LINE_FORMAT)
     if several_placeholders:
         logger.warning(
             "%s: skipped %d of %d examples whose sentence contains '$T$' more than once (as PyABSA does), "
@@ -323,8 +325,6 @@ def _iter_apc_examples(path: Path, label_of: Callable[[Any], str | None]) -> Ite
         logger.info(
             "%s: %d of %d examples have no '$T$' in their sentence; their aspect was located in the sentence text "
             "(first at line %d)", path, len(located_without_placeholder), total, located_without_placeholder[0])
-    if not produced:
-        raise fail(1, "no usable example in the file", THREE_LINE_FORMAT)
 
 
 def canonical_example(sentence: str, start: int, end: int, label: str | None = None) -> dict:
