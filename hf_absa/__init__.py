@@ -18,7 +18,7 @@ Importing the package registers the APC model with the transformers Auto classes
 """
 
 from .data import APCProcessor, DataCollatorForAPC, load_apc_dataset
-from .inference import SentimentClassifier
+from .inference import AspectExtractor, SentimentClassifier
 from .inference.quickstart import train_classifier
 from .metrics import APCMetrics
 from .models import APC_MODELS, APCConfig, APCModelForSequenceClassification
@@ -34,6 +34,7 @@ __all__ = [
     "APCProcessor",
     "APCTrainer",
     "APCTrainingArguments",
+    "AspectExtractor",
     "DataCollatorForAPC",
     "SentimentClassifier",
     "__version__",

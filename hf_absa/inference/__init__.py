@@ -3,7 +3,10 @@
 * `SentimentClassifier` (``classifier.py``): marked text, ``{"text", "aspects"}`` dicts, sentences with aspect
   lists, lists of these or a ``datasets.Dataset`` in; plain-JSON results out. Devices, bf16 / int8 /
   ``torch.compile`` in ``precision.py``, input forms in ``inputs.py``.
-* ``results.py``: the one result schema, `SentencePrediction` / `AspectPrediction` with ``to_dict()``.
+* `AspectExtractor` (``extractor.py``): raw text in, every aspect with character offsets and its sentiment out
+  (an ATEPC checkpoint, optionally with an APC checkpoint classifying the aspects).
+* ``results.py``: the result schemas, `SentencePrediction` / `AspectPrediction` (APC) and `SentenceExtraction` /
+  `ExtractedAspect` (extraction), with ``to_dict()``.
 * `AspectSentimentPipeline` (``pipeline.py``): the ``pipeline("aspect-sentiment")`` task, registered on import; a
   shim over `SentimentClassifier` with the same results.
 * `predict_file` (``batch.py``): a 3-line or ``.inference`` file streamed into JSON Lines, with metrics when the
@@ -17,21 +20,25 @@
 
 from .batch import APCMetricsAccumulator, predict_file
 from .classifier import PREDICTION_COLUMNS, SentimentClassifier, missing_checkpoint_files
+from .extractor import AspectExtractor
 from .formatting import format_metrics, format_prediction
 from .pipeline import AspectSentimentPipeline  # importing it registers the "aspect-sentiment" pipeline task
 from .precision import PRECISIONS
-from .results import AspectPrediction, SentencePrediction
+from .results import AspectPrediction, ExtractedAspect, SentenceExtraction, SentencePrediction
 from .streaming import ExampleGroupPredictor, MetricsAccumulator, ProgressBar, stream_predictions
 
 __all__ = [
     "PRECISIONS",
     "PREDICTION_COLUMNS",
     "APCMetricsAccumulator",
+    "AspectExtractor",
     "AspectPrediction",
     "AspectSentimentPipeline",
     "ExampleGroupPredictor",
+    "ExtractedAspect",
     "MetricsAccumulator",
     "ProgressBar",
+    "SentenceExtraction",
     "SentencePrediction",
     "SentimentClassifier",
     "format_metrics",

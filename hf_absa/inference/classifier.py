@@ -26,7 +26,6 @@ Besides hf_absa checkpoints, stock sentence-pair classifiers (a ``*ForSequenceCl
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -43,14 +42,13 @@ from ..data.processing import APCProcessor
 from ..models import APCConfig
 from .batch import predict_file
 from .inputs import AspectSpec, dataset_example_groups, example_groups
-from .precision import prepare_model, resolve_device
+from .predictor import DEFAULT_BATCH_SIZE, Predictor
 from .results import AspectPrediction, SentencePrediction
 
 __all__ = ["CHECKPOINT_CONTENTS", "PREDICTION_COLUMNS", "SentimentClassifier", "missing_checkpoint_files"]
 
 # Columns `predict(dataset)` adds: the predicted label, its probability, every label's probability.
 PREDICTION_COLUMNS = ("pred_label", "pred_score", "pred_probabilities")
-DEFAULT_BATCH_SIZE = 32
 # Examples featurised and predicted together: enough for full, length-sorted batches, small enough that a huge
 # input never sits in memory as features at once.
 DEFAULT_CHUNK_SIZE = 4096
@@ -112,6 +110,32 @@ def missing_checkpoint_files(folder: str | os.PathLike) -> list[str]:
     return missing
 
 
+def load_checkpoint_config(path: str | os.PathLike, **kwargs: Any) -> tuple[str, Any]:
+    """(``path`` with ``~`` expanded, its config): the checks every predictor's ``from_pretrained`` starts with.
+
+    ``kwargs`` go to ``AutoConfig.from_pretrained`` (``revision``, ``token``, ``cache_dir``…).
+
+    Raises:
+        FileNotFoundError: ``path`` is neither a folder nor a Hub id, or the folder lacks files (one line naming
+            them and what a checkpoint folder must contain, `missing_checkpoint_files`).
+        OSError: a Hub id that cannot be loaded.
+    """
+    path = os.path.expanduser(str(path))
+    if os.path.isdir(path):
+        missing = missing_checkpoint_files(path)
+        if missing:
+            raise FileNotFoundError(f"model: {path} lacks {'; '.join(missing)}; {CHECKPOINT_CONTENTS}")
+    elif os.path.exists(path) or path.startswith(("/", "./", "../")) or path.count("/") > 1:
+        # A Hub id is "name" or "owner/name"; anything else that is not a folder cannot be loaded.
+        raise FileNotFoundError(f"model: {path} is not a folder; expected a checkpoint folder written by "
+                                "`hf-absa train` or a Hub model id")
+    try:
+        return path, AutoConfig.from_pretrained(path, **kwargs)
+    except OSError as error:
+        raise OSError(f"model: cannot load {path!r}, which is no local folder, as a Hub model id: "
+                      f"{' '.join(str(error).split())}") from None
+
+
 def is_apc_config(config: Any) -> bool:
     """Whether ``config`` is an hf_absa APC config: by ``model_type``, since a remote-code (save mode 2)
     checkpoint brings its own copy of the config class."""
@@ -122,12 +146,7 @@ def _is_pair_classifier_config(config: Any) -> bool:
     return any(name.endswith("ForSequenceClassification") for name in getattr(config, "architectures", None) or ())
 
 
-def _check_positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-
-
-class SentimentClassifier:
+class SentimentClassifier(Predictor):
     """Aspect polarity prediction: text in, one result per sentence with one entry per aspect.
 
     Args:
@@ -157,19 +176,13 @@ class SentimentClassifier:
         compile: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> None:
-        _check_positive_int("batch_size", batch_size)
-        _check_positive_int("chunk_size", chunk_size)
         config = getattr(model, "config", None)
         if not is_apc_config(config) and not type(model).__name__.endswith("ForSequenceClassification"):
             raise TypeError(f"SentimentClassifier needs an hf_absa APC model or a sentence-pair "
                             f"*ForSequenceClassification model, got {type(model).__name__} (model_type "
                             f"{getattr(config, 'model_type', None)!r}); train one with `hf-absa train`")
-        self.device = resolve_device(device)
-        self.precision = precision
-        self.model, self._forward = prepare_model(model, self.device, precision, compile)
-        self.tokenizer = tokenizer
-        self.batch_size = batch_size
-        self.chunk_size = chunk_size
+        super().__init__(model, tokenizer, device=device, batch_size=batch_size, precision=precision,
+                         compile=compile, chunk_size=chunk_size)
         if is_apc_config(config):
             self.processor = APCProcessor(
                 tokenizer, max_seq_len=config.max_seq_len, srd=config.srd, input_names=config.forward_inputs
@@ -202,20 +215,7 @@ class SentimentClassifier:
             OSError: a Hub id that cannot be loaded.
         """
         chunk_size = kwargs.pop("chunk_size", DEFAULT_CHUNK_SIZE)
-        path = os.path.expanduser(str(path))
-        if os.path.isdir(path):
-            missing = missing_checkpoint_files(path)
-            if missing:
-                raise FileNotFoundError(f"model: {path} lacks {'; '.join(missing)}; {CHECKPOINT_CONTENTS}")
-        elif os.path.exists(path) or path.startswith(("/", "./", "../")) or path.count("/") > 1:
-            # A Hub id is "name" or "owner/name"; anything else that is not a folder cannot be loaded.
-            raise FileNotFoundError(f"model: {path} is not a folder; expected a checkpoint folder written by "
-                                    "`hf-absa train` or a Hub model id")
-        try:
-            config = AutoConfig.from_pretrained(path, **kwargs)
-        except OSError as error:
-            raise OSError(f"model: cannot load {path!r}, which is no local folder, as a Hub model id: "
-                          f"{' '.join(str(error).split())}") from None
+        path, config = load_checkpoint_config(path, **kwargs)
         if not is_apc_config(config) and not _is_pair_classifier_config(config):
             architectures = ", ".join(getattr(config, "architectures", None) or ()) or "no architecture"
             raise ValueError(f"model: {path} holds a {config.model_type!r} model ({architectures}), neither an "
@@ -225,15 +225,6 @@ class SentimentClassifier:
         tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
         return cls(model, tokenizer, device=device, batch_size=batch_size, precision=precision, compile=compile,
                    chunk_size=chunk_size)
-
-    def with_batch_size(self, batch_size: int) -> SentimentClassifier:
-        """This classifier with another ``batch_size``: a shallow copy sharing the model (nothing is reloaded)."""
-        _check_positive_int("batch_size", batch_size)
-        if batch_size == self.batch_size:
-            return self
-        other = copy.copy(self)
-        other.batch_size = batch_size
-        return other
 
     # ------------------------------------------------------------------ prediction
 

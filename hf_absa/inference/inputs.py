@@ -100,14 +100,27 @@ def example_groups(
         TypeError: ``texts`` or one of its items has the wrong type.
         ValueError: an input is malformed (see `example_group`), or ``aspects`` does not match the texts.
     """
+    items, single = input_items(texts, aspects)
+    return [example_group(item, None if single else f"texts[{index}]") for index, item in enumerate(items)]
+
+
+def input_items(texts: Any, aspects: Any = None, expected: str = INPUT_EXPECTED) -> tuple[list[Any], bool]:
+    """(the inputs of ``texts`` as a list, whether ``texts`` is one input (a string or a dict)); with ``aspects``
+    the texts are plain sentences, each paired with its aspects (`with_aspects`).
+
+    Raises:
+        TypeError: ``texts`` is neither one input nor a list of them (``expected`` says what one input is), or a
+            text paired with aspects is not a string.
+        ValueError: ``aspects`` does not hold one entry per text.
+    """
     single = isinstance(texts, (str, Mapping))
     if not single and not isinstance(texts, Sequence):
-        raise TypeError(f"texts is a {type(texts).__name__}; expected {INPUT_EXPECTED}, a list of these or a "
+        raise TypeError(f"texts is a {type(texts).__name__}; expected {expected}, a list of these or a "
                         "datasets.Dataset")
     items = [texts] if single else list(texts)
     if aspects is not None:
         items = with_aspects(items, aspects, single)
-    return [example_group(item, None if single else f"texts[{index}]") for index, item in enumerate(items)]
+    return items, single
 
 
 def examples_of_aspects(

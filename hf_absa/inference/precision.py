@@ -61,6 +61,13 @@ def quantize_int8(model: nn.Module) -> nn.Module:
         return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
 
 
+def autocast_context(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """The context forward passes run in: bf16 autocast on ``device`` for ``"bf16"``, nothing otherwise."""
+    if precision == "bf16":
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def prepare_model(
     model: nn.Module, device: torch.device, precision: str = "fp32", compile: bool = False
 ) -> tuple[nn.Module, Callable[..., torch.Tensor]]:
@@ -78,12 +85,7 @@ def prepare_model(
     runner = torch.compile(model, dynamic=True) if compile else model
 
     def forward(*args, **inputs) -> torch.Tensor:
-        context = (
-            torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-            if precision == "bf16"
-            else contextlib.nullcontext()
-        )
-        with context:
+        with autocast_context(device, precision):
             output = runner(*args, **inputs)
         logits = output.logits if hasattr(output, "logits") else output
         return logits.float()

@@ -309,6 +309,49 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
             return tuple(value for value in (loss, logits, polarity_logits) if value is not None)
         return ATEPCOutput(loss=loss, logits=logits, polarity_logits=polarity_logits)
 
+    def tag(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first half of `forward`, for prediction: encode the sentences once and tag every token.
+
+        Args:
+            input_ids, attention_mask, token_type_ids: (batch, tokens), as for `forward`.
+
+        Returns:
+            (hidden states (batch, tokens, hidden), tag logits (batch, tokens, 3), classes `ATEPC_TAGS`). Give the
+            hidden states to `classify_aspects` to classify the aspects read off the tags without a second pass of
+            the backbone; in eval mode the two calls give exactly what `forward` gives for those spans.
+        """
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        hidden = self._encode(input_ids, attention_mask, token_type_ids)
+        return hidden, self.classifier(self.dropout(hidden))
+
+    def classify_aspects(
+        self, hidden: torch.Tensor, input_ids: torch.Tensor, aspect_spans: torch.Tensor,
+        attention_mask: torch.Tensor | None = None, token_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The second half of `forward`, for prediction: polarity logits of aspects over `tag`'s hidden states.
+
+        Args:
+            hidden: (batch, tokens, hidden), `tag`'s hidden states of these inputs.
+            input_ids, attention_mask, token_type_ids: (batch, tokens), the inputs given to `tag`.
+            aspect_spans: (batch, aspects, 2) token spans [first, end); rows holding -1 are padding.
+
+        Returns:
+            (batch, aspects, num_polarities) logits, zeros on padding rows.
+
+        Raises:
+            ValueError: shapes that disagree, or a real span outside [0, tokens] or empty (as `forward`).
+        """
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        self._check_inputs(input_ids, attention_mask, None, aspect_spans, None)
+        return self._polarity_logits(
+            input_ids, attention_mask, token_type_ids, hidden, self.dropout(hidden), aspect_spans
+        )
+
     def _check_inputs(
         self,
         input_ids: torch.Tensor,

@@ -106,12 +106,13 @@ def check_model_arguments(model_args) -> None:
     ATEPCConfig(**model_settings(model_args))
 
 
-def load_word_tokenizer(backbone: str):
+def load_word_tokenizer(backbone: str, **kwargs):
     """The backbone's fast tokenizer, with ``add_prefix_space=True`` where the tokenizer has that option (byte-level
-    BPE such as RoBERTa's must encode a pre-split word like a word after a space)."""
-    tokenizer = AutoTokenizer.from_pretrained(backbone)
+    BPE such as RoBERTa's must encode a pre-split word like a word after a space). ``kwargs`` go to
+    ``AutoTokenizer.from_pretrained`` (``revision``, ``token``…)."""
+    tokenizer = AutoTokenizer.from_pretrained(backbone, **kwargs)
     if getattr(tokenizer, "add_prefix_space", None) is False:
-        tokenizer = AutoTokenizer.from_pretrained(backbone, add_prefix_space=True)
+        tokenizer = AutoTokenizer.from_pretrained(backbone, add_prefix_space=True, **kwargs)
     return tokenizer
 
 

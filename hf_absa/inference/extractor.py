@@ -1,0 +1,600 @@
+"""`AspectExtractor`: every aspect of raw text and its sentiment, with a trained ATEPC checkpoint (PyABSA's name).
+
+(Skipped in the test suite: it needs a trained ATEPC checkpoint in ``runs/atepc``; tests/test_extractor.py runs
+every mode on tiny models.)
+
+>>> from hf_absa import AspectExtractor
+>>> extractor = AspectExtractor.from_pretrained("runs/atepc")  # doctest: +SKIP
+>>> extractor.predict("The battery life is great but the screen is dim")  # doctest: +SKIP
+{'sentence': 'The battery life is great but the screen is dim',
+ 'aspects': [{'aspect': 'battery life', 'start': 4, 'end': 16, 'label': 'Positive', 'score': 0.98,
+              'probabilities': {'Negative': 0.01, 'Neutral': 0.01, 'Positive': 0.98},
+              'word_start': 1, 'word_end': 3, 'extraction_score': 0.97},
+             {'aspect': 'screen', 'start': 34, 'end': 40, 'label': 'Negative', ...}],
+ 'windows': 1}
+>>> extractor.predict(["Great pizza", "Slow service"], sentiment=False)  # doctest: +SKIP
+>>> extractor.predict("The battery life is great", aspects=["battery life"])  # doctest: +SKIP
+>>> two_stage = AspectExtractor.from_pretrained("runs/atepc", sentiment_model="runs/laptop14")  # doctest: +SKIP
+
+Three modes, chosen per call:
+
+* ``sentiment=False``: extraction only; the aspects carry no polarity fields, and none is ever dropped.
+* ``sentiment=True`` (default) without ``sentiment_model``: the polarity head of the ATEPC model classifies every
+  aspect, over the hidden states of the extraction pass (`ATEPCModelForTokenClassification.classify_aspects`).
+* ``sentiment=True`` with ``sentiment_model`` (an APC checkpoint folder, Hub id or `SentimentClassifier`): the
+  aspects are extracted by the ATEPC model, then classified by `SentimentClassifier`'s batched path with their
+  character spans (PyABSA's two-stage flow).
+
+Aspects given by the caller (``aspects=[...]``: strings, ``(aspect, start)`` pairs or ``(start, end)`` character
+spans) skip extraction and are only classified.
+
+How a text is read (and what PyABSA's ``AspectExtractor`` does instead, atepc-reference.md §3):
+
+* Words: `split_words` (one word per CJK character, runs of letters and digits, every other non-space character
+  alone: punctuation glued to a word and emoji are words of their own; any whitespace separates). Every offset
+  indexes the original text, untouched; PyABSA returns its words re-joined by single spaces.
+* Tags are read at each word's first sub-token and decoded by seqeval's ``get_entities`` (the conlleval rule):
+  ``I-`` after ``O`` or at the start opens a span, ``B- B-`` are two spans, a span still open at the end closes
+  there; the spans never overlap. (PyABSA crashes on ``B- B-``, #47. The training metric scores exact spans by
+  the strict IOB2 rule, `hf_absa.metrics.atepc.tags_to_spans`; at prediction an orphan ``I-`` is a span whose
+  ``B-`` the tagger missed, which is more useful to return than to drop.)
+* Long texts are never cut: a text of more than ``max_seq_len`` tokens is read in windows of whole words, each at
+  most ``max_seq_len`` tokens, consecutive windows overlapping by about half a window. Each window reports the
+  aspects that start in its middle part (the words nearer to it than to any other window's middle), so an aspect
+  is found by the window that sees the most context around it; aspects that still overlap are resolved as
+  transformers' token-classification pipeline does (the longer span wins, then the higher score). The result's
+  ``windows`` says how many windows a text took. PyABSA cuts at ``max_seq_len`` silently (#275, #318).
+
+Speed: a chunk of ``chunk_size`` texts is tokenised in one call of the fast tokenizer (no ``datasets.map``), its
+windows are sorted by length and cut into batches of ``batch_size`` windows padded to the batch's longest; each
+batch takes one backbone pass for the tags and one call of the polarity head for all of the batch's aspects. With
+a ``sentiment_model`` all aspects of the chunk go to it at once. bf16 autocast and int8 via
+`hf_absa.inference.precision`.
+"""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from datasets import Dataset
+from seqeval.metrics.sequence_labeling import get_entities
+from transformers import AutoModelForTokenClassification
+
+from ..data.atepc_collator import DataCollatorForATEPC
+from ..data.atepc_readers import split_words
+from ..data.readers import add_neighbour_spans, canonical_example
+from ..models import ATEPCConfig
+from ..training.atepc import load_word_tokenizer
+from .classifier import SentimentClassifier, load_checkpoint_config
+from .inputs import examples_of_aspects, input_items
+from .precision import autocast_context
+from .predictor import DEFAULT_BATCH_SIZE, Predictor
+from .results import ExtractedAspect, SentenceExtraction
+
+__all__ = ["PREDICTION_COLUMN", "AspectExtractor", "decode_tags", "window_word_ranges"]
+
+# Texts read ahead and predicted together: enough windows for full length-sorted batches, few enough that a chunk's
+# encodings stay small.
+DEFAULT_CHUNK_SIZE = 1024
+# The column `predict(dataset)` adds: each row's aspects (`ExtractedAspect.to_dict()` entries).
+PREDICTION_COLUMN = "pred_aspects"
+# The keys of an ATEPC example (`hf_absa.data.atepc_readers`) that locate its words.
+WORD_COLUMNS = ("text", "words", "word_starts", "word_ends")
+TEXT_EXPECTED = ("a text (str), a dict {'text': str, 'aspects': [...]} or an ATEPC example (a dict with text, "
+                 "words, word_starts, word_ends)")
+GIVEN_ASPECT_EXPECTED = ("an aspect string (every occurrence), an (aspect, start) pair or a (start, end) character "
+                         "span")
+
+
+def decode_tags(tags: Sequence[str]) -> list[tuple[int, int]]:
+    """The spans ``[start, end)`` (end exclusive) of any IOB tag sequence: valid, sorted and non-overlapping.
+
+    seqeval's ``get_entities`` (the conlleval rule): a span starts at ``B-`` and at an ``I-`` that continues no
+    span (at the start or after ``O``), runs over the ``I-`` tags after it, and closes at the end.
+
+    >>> decode_tags(["I-ASP", "I-ASP", "O", "B-ASP", "B-ASP", "I-ASP", "O", "I-ASP"])
+    [(0, 2), (3, 4), (4, 6), (7, 8)]
+    >>> decode_tags([])
+    []
+    """
+    return [(start, end + 1) for _, start, end in get_entities(list(tags))]
+
+
+def window_word_ranges(token_counts: Sequence[int], budget: int) -> list[tuple[int, int]]:
+    """Word ranges ``[first, end)`` covering every word, each of at most ``budget`` tokens (or a single word that
+    alone is longer), consecutive ranges overlapping by about ``budget // 2`` tokens.
+
+    Args:
+        token_counts: the number of tokens of each word (0 for a word the tokenizer drops).
+        budget: the tokens a window holds besides the special tokens, >= 1.
+
+    >>> window_word_ranges([1, 1, 1, 1, 1, 1], 4)
+    [(0, 4), (2, 6)]
+    >>> window_word_ranges([1, 9, 1], 4)
+    [(0, 1), (1, 2), (2, 3)]
+    """
+    cumulative = np.concatenate([[0], np.cumsum(np.asarray(token_counts, dtype=np.int64))])
+    count = len(token_counts)
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = int(np.searchsorted(cumulative, cumulative[start] + budget, side="right")) - 1
+        end = min(max(end, start + 1), count)
+        ranges.append((start, end))
+        if end >= count:
+            return ranges
+        overlap_start = int(np.searchsorted(cumulative, cumulative[end] - budget // 2, side="left"))
+        start = min(max(overlap_start, start + 1), end)
+
+
+def _owned_ranges(ranges: Sequence[tuple[int, int]], word_count: int) -> list[tuple[int, int]]:
+    """The words each window reports aspects from: cut in the middle of each overlap, together every word once."""
+    cuts = [(next_start + end) // 2 for (_, end), (next_start, _) in zip(ranges, ranges[1:])]
+    bounds = [0, *cuts, word_count]
+    return list(zip(bounds, bounds[1:]))
+
+
+@dataclass
+class _Aspect:
+    """An aspect of a text in words, ``[word_start, word_end)``; filled in as the prediction goes."""
+
+    word_start: int
+    word_end: int
+    extraction_score: float | None = None
+    probabilities: np.ndarray | None = None
+
+
+@dataclass
+class _Text:
+    """One input: the text, its words' character spans, the aspects given (None: extract) and references."""
+
+    sentence: str
+    word_spans: list[tuple[int, int]]
+    given: list[tuple[int, int]] | None = None
+    references: list[dict] | None = None
+    windows: list[_Window] = field(default_factory=list)
+    aspects: list[_Aspect] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[str]:
+        return [self.sentence[start:end] for start, end in self.word_spans]
+
+    def char_span(self, word_start: int, word_end: int) -> tuple[int, int]:
+        return self.word_spans[word_start][0], self.word_spans[word_end - 1][1]
+
+
+@dataclass
+class _Window:
+    """The words ``[first_word, end_word)`` of a text, encoded (``features``) for one forward pass."""
+
+    text: _Text
+    first_word: int
+    end_word: int
+    owned: tuple[int, int]
+    features: dict[str, list[int]]
+    first_token: np.ndarray  # per word of the window: its first sub-token's position, -1 when it has none
+    last_token: np.ndarray
+    aspects: list[_Aspect] = field(default_factory=list)  # the aspects to classify in this window
+
+    def token_span(self, aspect: _Aspect) -> tuple[int, int] | None:
+        """The aspect's tokens ``[first, end)`` in this window (clipped to it), None when none of its words has a
+        token here."""
+        local = np.arange(max(aspect.word_start, self.first_word), min(aspect.word_end, self.end_word))
+        local -= self.first_word
+        tokened = local[self.first_token[local] >= 0]
+        if not tokened.size:
+            return None
+        return int(self.first_token[tokened[0]]), int(self.last_token[tokened[-1]]) + 1
+
+
+def _token_positions(word_ids: Sequence[int | None], word_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) token position of each of ``word_count`` words, -1 for a word without a token."""
+    ids = np.array([-1 if word is None else word for word in word_ids], dtype=np.int64)
+    positions = np.flatnonzero(ids >= 0)
+    first = np.full(word_count, -1, dtype=np.int64)
+    last = np.full(word_count, -1, dtype=np.int64)
+    first[ids[positions[::-1]]] = positions[::-1]  # the earliest position is written last
+    last[ids[positions]] = positions
+    return first, last
+
+
+def _without_overlaps(aspects: list[_Aspect]) -> list[_Aspect]:
+    """Aspects in text order, overlapping ones resolved as transformers' ``aggregate_overlapping_entities`` does
+    (the longer one, then the higher score); written here because that is a method of the pipeline object."""
+    kept: list[_Aspect] = []
+    for aspect in sorted(aspects, key=lambda aspect: (aspect.word_start, aspect.word_end)):
+        if kept and aspect.word_start < kept[-1].word_end:
+            previous = kept[-1]
+            if (aspect.word_end - aspect.word_start, aspect.extraction_score) > (
+                previous.word_end - previous.word_start, previous.extraction_score
+            ):
+                kept[-1] = aspect
+            continue
+        kept.append(aspect)
+    return kept
+
+
+class AspectExtractor(Predictor):
+    """Aspect term extraction with polarity: raw text in, each aspect with character offsets and sentiment out.
+
+    Args:
+        model: an `ATEPCModelForTokenClassification` (e.g. ``trainer.model``; a remote-code copy works too).
+        tokenizer: its fast tokenizer (byte-level BPE loaded with ``add_prefix_space=True``).
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``…; None picks CUDA when available.
+        batch_size: windows per forward pass, across texts (a short text is one window).
+        precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"int8"`` (dynamic quantisation, CPU); see
+            `hf_absa.inference.precision`.
+        sentiment_model: None (the ATEPC model's own polarity head), an APC checkpoint folder or Hub id, or a
+            `SentimentClassifier`, which then classifies the extracted aspects (loaded with this ``device``,
+            ``precision`` and ``batch_size``).
+        max_seq_len: the most tokens of one window, special tokens included; None takes the checkpoint's
+            ``max_seq_len`` (the length it was trained on).
+        chunk_size: texts read ahead and predicted together.
+
+    Raises:
+        TypeError: ``model`` is not an ATEPC model, ``tokenizer`` is not fast, ``sentiment_model`` is neither a
+            path nor a `SentimentClassifier`.
+        ValueError: a bad ``batch_size``, ``chunk_size``, ``max_seq_len``, ``device`` or ``precision``.
+    """
+
+    def __init__(
+        self, model: Any, tokenizer: Any, device: str | torch.device | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE, precision: str = "fp32",
+        sentiment_model: str | os.PathLike | SentimentClassifier | None = None, max_seq_len: int | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
+        config = getattr(model, "config", None)
+        if getattr(config, "model_type", None) != ATEPCConfig.model_type:
+            raise TypeError(f"AspectExtractor needs an hf_absa ATEPC model, got {type(model).__name__} (model_type "
+                            f"{getattr(config, 'model_type', None)!r}); train one with `hf-absa train --task atepc`")
+        if not getattr(tokenizer, "is_fast", False):
+            raise TypeError(f"AspectExtractor needs a fast tokenizer (for word_ids()), got "
+                            f"{type(tokenizer).__name__}; load it with AutoTokenizer.from_pretrained(...)")
+        self.special_tokens = tokenizer.num_special_tokens_to_add(pair=False)
+        max_seq_len = config.max_seq_len if max_seq_len is None else max_seq_len
+        if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len <= self.special_tokens:
+            raise ValueError(f"max_seq_len must be an int >= {self.special_tokens + 1} (the special tokens plus one "
+                             f"token), got {max_seq_len!r}")
+        super().__init__(model, tokenizer, device=device, batch_size=batch_size, precision=precision,
+                         chunk_size=chunk_size)
+        self.max_seq_len = max_seq_len
+        self.collator = DataCollatorForATEPC(tokenizer)
+        self.tag_names = [config.id2label[index] for index in range(len(config.id2label))]
+        self.polarity_labels = list(config.polarity_labels)
+        if isinstance(sentiment_model, (str, os.PathLike)):
+            sentiment_model = SentimentClassifier.from_pretrained(sentiment_model, device=self.device,
+                                                                  precision=precision, batch_size=batch_size)
+        elif sentiment_model is not None and not isinstance(sentiment_model, SentimentClassifier):
+            raise TypeError(f"sentiment_model is a {type(sentiment_model).__name__}; expected an APC checkpoint "
+                            "folder, a Hub id or a SentimentClassifier")
+        self.sentiment_model = sentiment_model
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | os.PathLike, device: str | torch.device | None = None, precision: str = "fp32",
+        batch_size: int = DEFAULT_BATCH_SIZE, sentiment_model: str | os.PathLike | SentimentClassifier | None = None,
+        **kwargs: Any,
+    ) -> AspectExtractor:
+        """Load an ATEPC checkpoint folder (``hf-absa train --task atepc`` output, any save mode) or Hub id.
+
+        ``kwargs`` go to transformers' ``from_pretrained`` of the config, model and tokenizer (``revision``,
+        ``token``, ``cache_dir``, ``local_files_only``…), except ``max_seq_len`` and ``chunk_size`` (see the class).
+
+        Raises:
+            FileNotFoundError: ``path`` is neither a folder nor a Hub id, or the folder lacks files (one line).
+            ValueError: the checkpoint is not an hf_absa ATEPC model.
+            OSError: a Hub id that cannot be loaded.
+        """
+        settings = {name: kwargs.pop(name) for name in ("max_seq_len", "chunk_size") if name in kwargs}
+        path, config = load_checkpoint_config(path, **kwargs)
+        if getattr(config, "model_type", None) != ATEPCConfig.model_type:
+            raise ValueError(f"model: {path} holds a {config.model_type!r} model, not an hf_absa ATEPC checkpoint; "
+                             "expected the output of `hf-absa train --task atepc` (an APC checkpoint classifies the "
+                             "extracted aspects as sentiment_model=)")
+        model = AutoModelForTokenClassification.from_pretrained(path, config=config, **kwargs)
+        tokenizer = load_word_tokenizer(path, **kwargs)
+        return cls(model, tokenizer, device=device, batch_size=batch_size, precision=precision,
+                   sentiment_model=sentiment_model, **settings)
+
+    # ------------------------------------------------------------------ prediction
+
+    def predict(
+        self, texts: str | Mapping[str, Any] | Sequence[Any] | Any, aspects: Sequence[Any] | None = None,
+        sentiment: bool = True,
+    ) -> dict | list[dict] | Any:
+        """The aspects of each text, with their sentiment unless ``sentiment=False``.
+
+        * ``predict("text")`` or ``predict({"text": ..., "aspects": [...]})`` → one result;
+        * ``predict([...])`` → a list of results, in input order (``[]`` for ``[]``);
+        * ``predict(dataset)``: a ``datasets.Dataset`` with a ``text`` column (and optionally the word columns of
+          an ATEPC dataset, whose words are then used) → a new Dataset with the column `PREDICTION_COLUMN`.
+
+        ``aspects``: the aspects to classify instead of extracting them: for one text a list of aspect strings
+        (every occurrence), ``(aspect, start)`` pairs or ``(start, end)`` character spans; for a list of texts one
+        such list per text (None: extract that text's aspects).
+
+        A result is ``SentenceExtraction.to_dict()`` (`hf_absa.inference.results`): ``{"sentence": text,
+        "aspects": [{"aspect", "start", "end", "label", "score", "probabilities", "word_start", "word_end",
+        "extraction_score"}, ...], "windows": n}``, aspects in text order; ``text[start:end] == aspect``.
+
+        Raises:
+            TypeError: ``texts`` (or ``texts[i]``) is not one of the forms above; ``sentiment`` is not a bool.
+            ValueError: a given aspect is not in its text, or ``aspects`` does not hold one entry per text.
+        """
+        if not isinstance(sentiment, bool):
+            raise TypeError(f"sentiment is a {type(sentiment).__name__}; expected True or False")
+        if isinstance(texts, Dataset):
+            if aspects is not None:
+                raise ValueError("aspects= does not apply to a Dataset; expected a dataset of texts to extract from")
+            return self._predict_dataset(texts, sentiment)
+        items, single = input_items(texts, aspects, TEXT_EXPECTED)
+        parsed = [self._parse(item, "texts" if single else f"texts[{index}]") for index, item in enumerate(items)]
+        results = [result.to_dict() for result in self._predict_texts(parsed, sentiment)]
+        return results[0] if single else results
+
+    def predict_iter(self, texts: Iterable[Any], sentiment: bool = True) -> Iterator[dict]:
+        """Lazily predict an iterable of inputs (each a form `predict` takes one of), one result dict each, in
+        order; reads ``chunk_size`` inputs ahead at most, so memory does not grow with the input."""
+        parsed = (self._parse(item, f"texts[{index}]") for index, item in enumerate(texts))
+        for result in self._predict_texts(parsed, sentiment):
+            yield result.to_dict()
+
+    def predict_example_groups(self, groups: Iterable[list[dict]], sentiment: bool = True) -> Iterator[dict]:
+        """`predict_iter` over groups of one ATEPC example each (a reader's sentences), for
+        `hf_absa.inference.streaming.stream_predictions`; the examples' aspects become each result's
+        ``references``.
+
+        Raises:
+            ValueError: a group does not hold exactly one example.
+        """
+
+        def examples() -> Iterator[dict]:
+            for index, group in enumerate(groups):
+                if len(group) != 1:
+                    raise ValueError(f"group {index} holds {len(group)} examples; expected one ATEPC example (one "
+                                     "sentence with all its aspects) per group")
+                yield group[0]
+
+        return self.predict_iter(examples(), sentiment)
+
+    # ------------------------------------------------------------------ inputs
+
+    def _parse(self, item: Any, where: str) -> _Text:
+        if isinstance(item, str):
+            return _Text(item, split_words(item))
+        if isinstance(item, Mapping):
+            if set(item) == {"text", "aspects"}:
+                if not isinstance(item["text"], str):
+                    raise TypeError(f"{where}: 'text' is a {type(item['text']).__name__}; expected the text as a "
+                                    "string")
+                return self._with_given_aspects(item["text"], item["aspects"], where)
+            if set(WORD_COLUMNS) <= set(item):
+                return self._from_atepc_example(item, where)
+        raise TypeError(f"{where} is the {type(item).__name__} {item!r:.80}; expected {TEXT_EXPECTED}")
+
+    def _with_given_aspects(self, text: str, aspects: Any, where: str) -> _Text:
+        if aspects is None:
+            return _Text(text, split_words(text))
+        specs = [aspects] if isinstance(aspects, (str, tuple)) else list(aspects)
+        pairs = [self._aspect_pair(text, spec, f"{where}: aspect {index}") for index, spec in enumerate(specs)]
+        spans = [(example["aspect_start"], example["aspect_end"])
+                 for example in examples_of_aspects(text, pairs, where)] if pairs else []
+        word_spans = split_words(text, [edge for span in spans for edge in span])
+        starts = [start for start, _ in word_spans]
+        ends = [end for _, end in word_spans]
+        # The words inside a span: its edges are word boundaries, and its ends are not spaces.
+        given = [(bisect_left(starts, start), bisect_right(ends, end)) for start, end in spans]
+        return _Text(text, word_spans, given=given)
+
+    @staticmethod
+    def _aspect_pair(text: str, spec: Any, name: str) -> Any:
+        """A ``(start, end)`` character span as the ``(aspect, start)`` pair `examples_of_aspects` reads."""
+        if not (isinstance(spec, tuple) and len(spec) == 2
+                and all(isinstance(value, int) and not isinstance(value, bool) for value in spec)):
+            return spec
+        start, end = spec
+        if not (0 <= start < end <= len(text)) or not text[start:end].strip() or text[start:end].strip() != \
+                text[start:end]:
+            raise ValueError(f"{name}: the character span ({start}, {end}) is not a part of the {len(text)}-character "
+                             "text that starts and ends with a non-space character; expected 0 <= start < end <= "
+                             f"{len(text)}, or {GIVEN_ASPECT_EXPECTED}")
+        return text[start:end], start
+
+    @staticmethod
+    def _from_atepc_example(example: Mapping[str, Any], where: str) -> _Text:
+        text = example["text"]
+        if not isinstance(text, str):
+            raise TypeError(f"{where}: 'text' is a {type(text).__name__}; expected the text as a string")
+        words, starts, ends = (list(example[name]) for name in WORD_COLUMNS[1:])
+        if not len(words) == len(starts) == len(ends):
+            raise ValueError(f"{where}: {len(words)} words but {len(starts)} word_starts and {len(ends)} word_ends; "
+                             "expected one start and one end per word")
+        for index, (word, start, end) in enumerate(zip(words, starts, ends)):
+            if text[start:end] != word or not word:
+                raise ValueError(f"{where}: word {index} {word!r} is not text[{start}:{end}] ({text[start:end]!r}); "
+                                 "expected word_starts / word_ends to locate each word in the text")
+        parsed = _Text(text, list(zip(starts, ends)))
+        if "aspect_starts" in example:
+            labels = example.get("aspect_labels") or [None] * len(example["aspect_starts"])
+            parsed.references = []
+            for word_start, word_end, label in zip(example["aspect_starts"], example["aspect_ends"], labels):
+                start, end = parsed.char_span(word_start, word_end)
+                parsed.references.append({"aspect": text[start:end], "start": start, "end": end,
+                                          "word_start": word_start, "word_end": word_end, "label": label})
+        return parsed
+
+    # ------------------------------------------------------------------ prediction steps
+
+    def _predict_texts(self, texts: Iterable[_Text], sentiment: bool) -> Iterator[SentenceExtraction]:
+        chunk: list[_Text] = []
+        for text in texts:
+            chunk.append(text)
+            if len(chunk) >= self.chunk_size:
+                yield from self._predict_chunk(chunk, sentiment)
+                chunk = []
+        if chunk:
+            yield from self._predict_chunk(chunk, sentiment)
+
+    def _predict_chunk(self, texts: list[_Text], sentiment: bool) -> list[SentenceExtraction]:
+        by_atepc_head = sentiment and self.sentiment_model is None
+        to_read = [text for text in texts if text.word_spans and (text.given is None or by_atepc_head and text.given)]
+        windows = self._windows(to_read)
+        for text in texts:
+            if text.given is not None:
+                text.aspects = [_Aspect(word_start, word_end) for word_start, word_end in text.given]
+                if by_atepc_head:
+                    for aspect in text.aspects:
+                        self._window_of(text, aspect).aspects.append(aspect)
+        self._run(windows, classify=by_atepc_head)
+        for text in to_read:
+            if text.given is None:
+                text.aspects = _without_overlaps(text.aspects)
+        if sentiment and self.sentiment_model is not None:
+            self._classify_with_sentiment_model(texts)
+        labels = self.sentiment_model.labels if self.sentiment_model is not None else self.polarity_labels
+        return [self._result(text, labels) for text in texts]
+
+    def _windows(self, texts: list[_Text]) -> list[_Window]:
+        """Encode ``texts`` in windows of at most ``max_seq_len`` tokens; one window per text that fits."""
+        if not texts:
+            return []
+        encoding = self.tokenizer([text.words for text in texts], is_split_into_words=True, truncation=False,
+                                  verbose=False)
+        names = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in encoding]
+        long_texts = []
+        for index, text in enumerate(texts):
+            word_ids = encoding.word_ids(index)
+            if len(word_ids) <= self.max_seq_len:
+                features = {name: encoding[name][index] for name in names}
+                text.windows = [self._window(text, (0, len(text.word_spans)), (0, len(text.word_spans)), features,
+                                             word_ids)]
+            else:
+                counts = np.bincount([word for word in word_ids if word is not None], minlength=len(text.word_spans))
+                long_texts.append((text, window_word_ranges(counts, self.max_seq_len - self.special_tokens)))
+        if long_texts:
+            pieces = [text.words[first:end] for text, ranges in long_texts for first, end in ranges]
+            # Truncation only ever cuts a single word longer than a window; its first sub-token still gets a tag.
+            encoding = self.tokenizer(pieces, is_split_into_words=True, truncation=True, max_length=self.max_seq_len)
+            row = 0
+            for text, ranges in long_texts:
+                text.windows = []
+                for word_range, owned in zip(ranges, _owned_ranges(ranges, len(text.word_spans))):
+                    features = {name: encoding[name][row] for name in names}
+                    text.windows.append(self._window(text, word_range, owned, features, encoding.word_ids(row)))
+                    row += 1
+        return [window for text in texts for window in text.windows]
+
+    @staticmethod
+    def _window(text: _Text, word_range: tuple[int, int], owned: tuple[int, int], features: dict,
+                word_ids: Sequence[int | None]) -> _Window:
+        first_token, last_token = _token_positions(word_ids, word_range[1] - word_range[0])
+        return _Window(text, word_range[0], word_range[1], owned, features, first_token, last_token)
+
+    @staticmethod
+    def _window_of(text: _Text, aspect: _Aspect) -> _Window:
+        """The window that holds the whole aspect with the most words around it (else the one owning its start)."""
+        best, best_margin = None, -1
+        for window in text.windows:
+            if window.first_word <= aspect.word_start and aspect.word_end <= window.end_word:
+                margin = min(aspect.word_start - window.first_word, window.end_word - aspect.word_end)
+                if margin > best_margin:
+                    best, best_margin = window, margin
+        if best is not None:
+            return best
+        return next(window for window in text.windows if window.owned[0] <= aspect.word_start < window.owned[1])
+
+    @torch.inference_mode()
+    def _run(self, windows: list[_Window], classify: bool) -> None:
+        """Tag the windows of texts to extract from, and classify every window's aspects when ``classify``."""
+        by_length = sorted(windows, key=lambda window: len(window.features["input_ids"]), reverse=True)
+        for begin in range(0, len(by_length), self.batch_size):
+            batch = by_length[begin : begin + self.batch_size]
+            inputs = {name: tensor.to(self.device)
+                      for name, tensor in self.collator([window.features for window in batch]).items()}
+            with autocast_context(self.device, self.precision):
+                hidden, tag_logits = self.model.tag(**inputs)
+            if any(window.text.given is None for window in batch):
+                tag_probabilities = torch.softmax(tag_logits.float(), dim=-1).cpu().numpy()
+                for row, window in enumerate(batch):
+                    if window.text.given is None:
+                        window.aspects = self._extract(window, tag_probabilities[row])
+            if classify:
+                self._classify(batch, inputs, hidden)
+
+    def _extract(self, window: _Window, tag_probabilities: np.ndarray) -> list[_Aspect]:
+        """The aspects that start in the window's owned words, from its tokens' tag probabilities (tokens, tags)."""
+        has_token = window.first_token >= 0
+        word_probabilities = np.zeros((len(window.first_token), len(self.tag_names)))
+        word_probabilities[:, self.tag_names.index("O")] = 1.0  # a word without a token is outside every aspect
+        word_probabilities[has_token] = tag_probabilities[window.first_token[has_token]]
+        tags = word_probabilities.argmax(axis=-1)
+        tag_scores = word_probabilities.max(axis=-1)
+        found = []
+        for start, end in decode_tags([self.tag_names[tag] for tag in tags]):
+            if window.owned[0] <= window.first_word + start < window.owned[1]:
+                found.append(_Aspect(window.first_word + start, window.first_word + end,
+                                     float(tag_scores[start:end].mean())))
+        window.text.aspects.extend(found)
+        return found
+
+    def _classify(self, batch: list[_Window], inputs: dict[str, torch.Tensor], hidden: torch.Tensor) -> None:
+        """One call of the polarity head for every aspect of the batch's windows."""
+        spans = [[(aspect, window.token_span(aspect)) for aspect in window.aspects] for window in batch]
+        spans = [[(aspect, span) for aspect, span in row if span is not None] for row in spans]
+        count = max(len(row) for row in spans)
+        if not count:
+            return
+        aspect_spans = torch.full((len(batch), count, 2), -1, dtype=torch.long)
+        for row, entries in enumerate(spans):
+            if entries:
+                aspect_spans[row, : len(entries)] = torch.tensor([span for _, span in entries])
+        with autocast_context(self.device, self.precision):
+            logits = self.model.classify_aspects(hidden, aspect_spans=aspect_spans.to(self.device), **inputs)
+        probabilities = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+        for row, entries in enumerate(spans):
+            for column, (aspect, _) in enumerate(entries):
+                aspect.probabilities = probabilities[row, column]
+
+    def _classify_with_sentiment_model(self, texts: list[_Text]) -> None:
+        """Every aspect of the chunk classified by the APC model at once, the aspects of a text neighbours."""
+        examples, aspects = [], []
+        for text in texts:
+            spans = [text.char_span(aspect.word_start, aspect.word_end) for aspect in text.aspects]
+            examples += add_neighbour_spans([canonical_example(text.sentence, start, end) for start, end in spans])
+            aspects += text.aspects
+        if examples:
+            for aspect, probabilities in zip(aspects, self.sentiment_model.probabilities(examples)):
+                aspect.probabilities = probabilities
+
+    @staticmethod
+    def _result(text: _Text, labels: Sequence[str]) -> SentenceExtraction:
+        aspects = []
+        for aspect in text.aspects:
+            start, end = text.char_span(aspect.word_start, aspect.word_end)
+            polarity: dict[str, Any] = {}
+            if aspect.probabilities is not None:
+                best = int(aspect.probabilities.argmax())
+                polarity = {"label": labels[best], "score": float(aspect.probabilities[best]),
+                            "probabilities": dict(zip(labels, aspect.probabilities.tolist()))}
+            aspects.append(ExtractedAspect(text.sentence[start:end], start, end, aspect.word_start, aspect.word_end,
+                                           aspect.extraction_score, **polarity))
+        return SentenceExtraction(text.sentence, aspects, windows=len(text.windows), references=text.references)
+
+    def _predict_dataset(self, dataset: Any, sentiment: bool) -> Any:
+        if "text" not in dataset.column_names:
+            raise ValueError(f"the dataset has no 'text' column (columns: {', '.join(dataset.column_names)}); "
+                             "expected one text per row, or an ATEPC dataset from load_atepc_dataset")
+        if PREDICTION_COLUMN in dataset.column_names:
+            raise ValueError(f"the dataset already has the column {PREDICTION_COLUMN}; expected none (rename or "
+                             "remove it first)")
+        columns = list(WORD_COLUMNS) if set(WORD_COLUMNS) <= set(dataset.column_names) else ["text"]
+        rows = dataset.select_columns(columns)
+        inputs = (row if len(columns) > 1 else row["text"] for row in rows)
+        predictions = [result["aspects"] for result in self.predict_iter(inputs, sentiment)]
+        return dataset.add_column(PREDICTION_COLUMN, predictions)

@@ -1,0 +1,69 @@
+"""`Predictor`: what the predictors (`SentimentClassifier`, `AspectExtractor`) share — the model on its device at
+its precision, its tokenizer, and the batch and chunk sizes.
+
+>>> import torch
+>>> predictor = Predictor(torch.nn.Linear(4, 2), tokenizer=None, device="cpu", batch_size=8, chunk_size=64)
+>>> predictor.with_batch_size(2).batch_size, predictor.batch_size, predictor.with_batch_size(2).model is predictor.model
+(2, 8, True)
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, TypeVar
+
+import torch
+
+from .precision import prepare_model, resolve_device
+
+__all__ = ["DEFAULT_BATCH_SIZE", "Predictor", "check_positive_int"]
+
+DEFAULT_BATCH_SIZE = 32
+
+PredictorType = TypeVar("PredictorType", bound="Predictor")
+
+
+def check_positive_int(name: str, value: Any) -> None:
+    """Raise ValueError naming ``name`` unless ``value`` is an int >= 1 (a bool is not)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+
+
+class Predictor:
+    """The model on ``device`` in eval mode at ``precision``, its tokenizer, and how much it predicts at once.
+
+    Args:
+        model: the model (a `torch.nn.Module`); moved to ``device``, or replaced by its int8 copy.
+        tokenizer: its tokenizer.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``…; None picks CUDA when available.
+        batch_size: inputs per forward pass.
+        precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"int8"`` (dynamic quantisation, CPU); see
+            `hf_absa.inference.precision`.
+        compile: run the model's forward through ``torch.compile(model, dynamic=True)`` (``self._forward``).
+        chunk_size: inputs read ahead and prepared together.
+
+    Raises:
+        ValueError: a bad ``batch_size``, ``chunk_size``, ``device`` or ``precision``.
+    """
+
+    def __init__(
+        self, model: Any, tokenizer: Any, *, device: str | torch.device | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE, precision: str = "fp32", compile: bool = False, chunk_size: int,
+    ) -> None:
+        check_positive_int("batch_size", batch_size)
+        check_positive_int("chunk_size", chunk_size)
+        self.device = resolve_device(device)
+        self.precision = precision
+        self.model, self._forward = prepare_model(model, self.device, precision, compile)
+        self.tokenizer = tokenizer
+        self.batch_size = batch_size
+        self.chunk_size = chunk_size
+
+    def with_batch_size(self: PredictorType, batch_size: int) -> PredictorType:
+        """This predictor with another ``batch_size``: a shallow copy sharing the model (nothing is reloaded)."""
+        check_positive_int("batch_size", batch_size)
+        if batch_size == self.batch_size:
+            return self
+        other = copy.copy(self)
+        other.batch_size = batch_size
+        return other

@@ -1,0 +1,424 @@
+"""`AspectExtractor` (hf_absa.inference.extractor) on tiny ATEPC models: schema, offsets, every mode, decoding,
+long texts, unicode, batching, bf16, bad input.
+
+Most tests use a model whose tagger is set by hand (`tagging_model`): the backbone's hidden state of a token is a
+function of the token alone, and the tag head tags chosen tokens B-ASP / I-ASP with a wide margin. What it finds
+is therefore known in advance, whatever the context, so the tests check the extractor, not a model's accuracy.
+"""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from datasets import Dataset
+
+from hf_absa import AspectExtractor, SentimentClassifier
+from hf_absa.data.atepc_readers import atepc_example_from_words, split_words
+from hf_absa.inference.extractor import PREDICTION_COLUMN, _owned_ranges, decode_tags, window_word_ranges
+from hf_absa.inference.streaming import stream_predictions
+from hf_absa.models import ATEPC_TAGS, ATEPCModelForTokenClassification
+from hf_absa.training import export_checkpoint
+
+POLARITIES = ["Negative", "Neutral", "Positive"]
+APC_KEYS = ["aspect", "start", "end", "label", "score", "probabilities"]
+EXTRACTION_KEYS = ["word_start", "word_end", "extraction_score"]
+TEXTS = [
+    "The battery life is great but the screen is dim",
+    "i love this place",
+    "battery",
+    "the screen , the battery and the battery life , all good . the keyboard is bad",
+]
+
+
+def tagging_model(backbone_dir, tokenizer, begin=("battery", "screen"), inside=("life",),
+                  atepc_model="fast_lcf_atepc", max_seq_len=40):
+    """An ATEPC model on the tiny BERT that tags the tokens ``begin`` as B-ASP and ``inside`` as I-ASP, every other
+    token O, whatever their context.
+
+    The attention and feed-forward outputs are zeroed and the position / segment embeddings too, so a token's
+    hidden state is the layer norm of its word embedding; those of the chosen tokens are one-hot (dimension 0 for
+    B, 1 for I), which the tag head reads with a margin of ~30 logits. The polarity head stays random (scaled up
+    so that its predictions are confident and differ between aspects).
+    """
+    torch.manual_seed(0)
+    model = ATEPCModelForTokenClassification.from_pretrained(
+        backbone_dir, polarity_labels=POLARITIES, atepc_model=atepc_model, max_seq_len=max_seq_len
+    )
+    begin_id, inside_id = ATEPC_TAGS.index("B-ASP"), ATEPC_TAGS.index("I-ASP")
+    with torch.no_grad():
+        embeddings = model.backbone.embeddings
+        embeddings.position_embeddings.weight.zero_()
+        embeddings.token_type_embeddings.weight.zero_()
+        for layer in model.backbone.encoder.layer:
+            for dense in (layer.attention.output.dense, layer.output.dense):
+                dense.weight.zero_()
+                dense.bias.zero_()
+        words = embeddings.word_embeddings.weight
+        words[:, :2] = 0.0
+        for tokens, dimension in ((begin, 0), (inside, 1)):
+            for token_id in tokenizer.convert_tokens_to_ids(list(tokens)):
+                words[token_id] = 0.0
+                words[token_id, dimension] = 10.0
+        model.classifier.weight.zero_()
+        model.classifier.bias.zero_()
+        for tag, dimension in ((begin_id, 0), (inside_id, 1)):
+            model.classifier.weight[tag, dimension] = 10.0
+            model.classifier.bias[tag] = -25.0
+        for name, parameter in model.named_parameters():
+            if not name.startswith(("backbone.", "classifier.")) and parameter.dim() == 2:
+                parameter.mul_(30.0)
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def model(tiny_backbone_dir, tiny_tokenizer):
+    return tagging_model(tiny_backbone_dir, tiny_tokenizer)
+
+
+@pytest.fixture(scope="module")
+def extractor(model, tiny_tokenizer):
+    return AspectExtractor(model, tiny_tokenizer, device="cpu", batch_size=2)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(model, tiny_tokenizer, tmp_path_factory):
+    return export_checkpoint(model, tiny_tokenizer, tmp_path_factory.mktemp("atepc-checkpoint"), mode=1)
+
+
+def found(result):
+    return [(aspect["aspect"], aspect["start"], aspect["end"]) for aspect in result["aspects"]]
+
+
+def assert_offsets_hold(result):
+    text = result["sentence"]
+    words = split_words(text)
+    for aspect in result["aspects"]:
+        assert text[aspect["start"] : aspect["end"]] == aspect["aspect"]
+        assert words[aspect["word_start"]][0] == aspect["start"]
+        assert words[aspect["word_end"] - 1][1] == aspect["end"]
+    ends = [(aspect["start"], aspect["end"]) for aspect in result["aspects"]]
+    assert ends == sorted(ends)
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(ends, ends[1:]))
+
+
+# ---------------------------------------------------------------------- decoding and windows
+
+
+@pytest.mark.parametrize(
+    ("tags", "spans"),
+    [
+        (["I-ASP", "I-ASP", "O"], [(0, 2)]),  # I- at the start opens a span
+        (["O", "I-ASP", "O", "I-ASP"], [(1, 2), (3, 4)]),  # I- after O opens a span; a span at the end
+        (["B-ASP", "B-ASP", "I-ASP"], [(0, 1), (1, 3)]),  # B- B-: two spans
+        (["O", "B-ASP", "I-ASP", "I-ASP"], [(1, 4)]),  # a span still open at the end closes there
+        (["O", "O"], []),
+        (["B-ASP"], [(0, 1)]),
+        ([], []),
+    ],
+)
+def test_decode_tags_gives_valid_spans_from_any_tag_sequence(tags, spans):
+    assert decode_tags(tags) == spans
+
+
+def test_every_tag_sequence_decodes_to_sorted_non_overlapping_spans():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        tags = list(rng.choice(ATEPC_TAGS, size=int(rng.integers(0, 12))))
+        spans = decode_tags(tags)
+        assert all(0 <= start < end <= len(tags) for start, end in spans)
+        assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))
+        assert all(tags[start] != "O" and all(tag == "I-ASP" for tag in tags[start + 1 : end]) for start, end in spans)
+        covered = {index for start, end in spans for index in range(start, end)}
+        assert covered == {index for index, tag in enumerate(tags) if tag != "O"}
+
+
+@pytest.mark.parametrize("budget", [1, 3, 8, 20])
+def test_windows_fit_the_budget_overlap_and_the_owned_words_cover_each_word_once(budget):
+    counts = list(np.random.default_rng(budget).integers(0, 4, size=60))
+    counts[10] = budget + 5  # a word longer than a window is a window of its own
+    ranges = window_word_ranges(counts, budget)
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(counts)
+    for first, end in ranges:
+        assert end > first and (sum(counts[first:end]) <= budget or end - first == 1)
+    for (first, end), (next_first, next_end) in zip(ranges, ranges[1:]):
+        assert first < next_first <= end <= next_end
+    owned = _owned_ranges(ranges, len(counts))
+    assert [word for low, high in owned for word in range(low, high)] == list(range(len(counts)))
+    assert all(first <= low and high <= end for (first, end), (low, high) in zip(ranges, owned))
+
+
+def test_tag_then_classify_aspects_equals_forward(model, tiny_tokenizer):
+    inputs = tiny_tokenizer(["the battery life is great", "the screen"], padding=True, return_tensors="pt")
+    spans = torch.tensor([[[2, 4], [5, 6]], [[2, 3], [-1, -1]]])
+    with torch.no_grad():
+        expected = model(**inputs, aspect_spans=spans)
+        hidden, tag_logits = model.tag(**inputs)
+        polarity_logits = model.classify_aspects(hidden, aspect_spans=spans, **inputs)
+    torch.testing.assert_close(tag_logits, expected.logits)
+    torch.testing.assert_close(polarity_logits, expected.polarity_logits)
+    with pytest.raises(ValueError, match="aspect_spans"):
+        model.classify_aspects(hidden, aspect_spans=torch.tensor([[[3, 2]], [[0, 1]]]), **inputs)
+
+
+# ---------------------------------------------------------------------- modes and schema
+
+
+def test_extraction_only_has_no_polarity_and_keeps_every_aspect(extractor):
+    results = extractor.predict(TEXTS, sentiment=False)
+    assert [found(result) for result in results] == [
+        [("battery life", 4, 16), ("screen", 34, 40)],
+        [],
+        [("battery", 0, 7)],
+        [("screen", 4, 10), ("battery", 17, 24), ("battery life", 33, 45)],
+    ]
+    for text, result in zip(TEXTS, results):
+        assert result["sentence"] == text and result["windows"] == 1
+        assert_offsets_hold(result)
+        for aspect in result["aspects"]:
+            assert list(aspect) == ["aspect", "start", "end", *EXTRACTION_KEYS]
+            assert 0.99 < aspect["extraction_score"] <= 1.0
+        assert json.loads(json.dumps(result)) == result
+    # The same aspects, in the same places, with sentiment: none is dropped when sentiment is off or on.
+    with_sentiment = extractor.predict(TEXTS)
+    assert [found(result) for result in with_sentiment] == [found(result) for result in results]
+
+
+def test_sentiment_from_the_atepc_head_equals_the_models_own_forward(extractor, model, tiny_tokenizer):
+    text = "The battery life is great but the screen is dim"
+    result = extractor.predict(text)
+    assert [aspect["word_start"] for aspect in result["aspects"]] == [1, 7]
+    words = [text[start:end] for start, end in split_words(text)]
+    inputs = tiny_tokenizer(words, is_split_into_words=True, return_tensors="pt")
+    word_ids = inputs.word_ids(0)
+    token_spans = [[word_ids.index(first), len(word_ids) - word_ids[::-1].index(end - 1)]
+                   for first, end in ((1, 3), (7, 8))]
+    with torch.no_grad():
+        logits = model(**inputs, aspect_spans=torch.tensor([token_spans])).polarity_logits[0]
+    expected = torch.softmax(logits, dim=-1).numpy()
+    for aspect, probabilities in zip(result["aspects"], expected):
+        assert list(aspect) == [*APC_KEYS, *EXTRACTION_KEYS]
+        assert list(aspect["probabilities"]) == POLARITIES
+        np.testing.assert_allclose(list(aspect["probabilities"].values()), probabilities, rtol=1e-5, atol=1e-6)
+        assert aspect["label"] == POLARITIES[int(probabilities.argmax())]
+        assert aspect["score"] == pytest.approx(float(probabilities.max()), abs=1e-6)
+    assert {aspect["label"] for aspect in result["aspects"]} <= set(POLARITIES)
+
+
+def test_a_sentiment_model_classifies_the_extracted_aspects(model, tiny_tokenizer, tiny_apc_checkpoint):
+    extractor = AspectExtractor(model, tiny_tokenizer, device="cpu", sentiment_model=tiny_apc_checkpoint)
+    classifier = SentimentClassifier.from_pretrained(tiny_apc_checkpoint, device="cpu")
+    text = TEXTS[3]
+    result = extractor.predict(text)
+    assert [aspect["aspect"] for aspect in result["aspects"]] == ["screen", "battery", "battery life"]
+    expected = classifier.predict(text, aspects=[(aspect["aspect"], aspect["start"]) for aspect in result["aspects"]])
+    for aspect, reference in zip(result["aspects"], expected["aspects"]):
+        assert (aspect["start"], aspect["end"]) == (reference["start"], reference["end"])
+        assert aspect["label"] == reference["label"]
+        assert aspect["probabilities"] == pytest.approx(reference["probabilities"], abs=1e-6)
+        assert list(aspect["probabilities"]) == classifier.labels
+    # Extraction only never calls the sentiment model.
+    assert "label" not in extractor.predict(text, sentiment=False)["aspects"][0]
+
+
+def test_given_aspects_skip_extraction(extractor, model, tiny_tokenizer, tiny_apc_checkpoint):
+    text = "the food was good but the battery life is bad , food again"
+    result = extractor.predict(text, aspects=["food", (26, 38)])
+    assert found(result) == [("food", 4, 8), ("battery life", 26, 38), ("food", 48, 52)]
+    assert_offsets_hold(result)
+    assert all("extraction_score" not in aspect and aspect["label"] in POLARITIES for aspect in result["aspects"])
+    assert result["windows"] == 1
+    # The ATEPC head classifies a given aspect as it classifies the same span when it extracts it.
+    extracted = extractor.predict(text)["aspects"]
+    assert [aspect["aspect"] for aspect in extracted] == ["battery life"]
+    assert result["aspects"][1]["probabilities"] == pytest.approx(extracted[0]["probabilities"], abs=1e-5)
+    # Without sentiment the model does not even read the text.
+    assert extractor.predict(text, aspects=[("food", 48)], sentiment=False) == {
+        "sentence": text, "aspects": [{"aspect": "food", "start": 48, "end": 52, "word_start": 11, "word_end": 12}],
+        "windows": 0}
+    # One entry per text; None extracts.
+    both = extractor.predict([text, text], aspects=[["food"], None], sentiment=False)
+    assert [aspect["aspect"] for aspect in both[0]["aspects"]] == ["food", "food"]
+    assert [aspect["aspect"] for aspect in both[1]["aspects"]] == ["battery life"]
+    two_stage = AspectExtractor(model, tiny_tokenizer, device="cpu", sentiment_model=tiny_apc_checkpoint)
+    classified = two_stage.predict({"text": text, "aspects": ["food"]})
+    reference = two_stage.sentiment_model.predict(text, aspects=["food"])
+    assert [aspect["label"] for aspect in classified["aspects"]] == [a["label"] for a in reference["aspects"]]
+
+
+# ---------------------------------------------------------------------- long texts and unicode
+
+
+def test_a_5000_word_review_finds_the_aspects_at_its_start_middle_and_end(extractor):
+    filler = "we love this place and the food was good".split()
+    words = [filler[index % len(filler)].replace("food", "pizza") for index in range(5000)]
+    for position in (0, 2500, 4999):
+        words[position] = "battery"
+    text = " ".join(words)
+    result = extractor.predict(text, sentiment=False)
+    assert result["windows"] > 100  # 40-token windows
+    starts = [len(" ".join(words[:position])) + (position > 0) for position in (0, 2500, 4999)]
+    assert found(result) == [("battery", start, start + 7) for start in starts]
+    assert [aspect["word_start"] for aspect in result["aspects"]] == [0, 2500, 4999]
+
+
+def test_aspects_across_window_boundaries_are_found_once_and_whole(extractor):
+    # "battery life" every 5 words: some straddle the edge of every window; each must come back exactly once.
+    words = ("the battery life is good " * 120).split()
+    text = " ".join(words)
+    result = extractor.predict(text)
+    assert result["windows"] > 1
+    assert [aspect["aspect"] for aspect in result["aspects"]] == ["battery life"] * 120
+    assert [aspect["word_start"] for aspect in result["aspects"]] == list(range(1, 600, 5))
+    assert all(aspect["label"] in POLARITIES for aspect in result["aspects"])
+    assert_offsets_hold(result)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("battery!screen?", [("battery", 0, 7), ("screen", 8, 14)]),  # punctuation glued to words
+        ("😀battery life😀 👍", [("battery life", 1, 13)]),  # emoji: a word each, one character each in Python
+        ("😀battery😀life", [("battery", 1, 8), ("life", 9, 13)]),  # an O word between: "life" opens a span
+        ("  battery \t life\n\nthe  screen\r\n", [("battery \t life", 2, 16), ("screen", 23, 29)]),
+        ("价格battery life很好", [("battery life", 2, 14)]),
+    ],
+)
+def test_offsets_index_the_original_text(extractor, text, expected):
+    result = extractor.predict(text, sentiment=False)
+    assert result["sentence"] == text
+    assert found(result) == expected
+    assert_offsets_hold(result)
+
+
+def test_chinese_characters_are_words_with_exact_offsets(tiny_backbone_dir, tiny_tokenizer):
+    # Every CJK character is one word (and an [UNK] token of the tiny vocabulary): tagged I-ASP after "the" (B-ASP)
+    # they join its span; without a B- they open one (the conlleval rule).
+    model = tagging_model(tiny_backbone_dir, tiny_tokenizer, begin=("the",), inside=("[UNK]",))
+    extractor = AspectExtractor(model, tiny_tokenizer, device="cpu")
+    result = extractor.predict(["the 电池 is good", "电池很好, is good", "is 好"], sentiment=False)
+    assert [found(item) for item in result] == [[("the 电池", 0, 6)], [("电池很好", 0, 4)], [("好", 3, 4)]]
+    assert [aspect["word_end"] - aspect["word_start"] for aspect in result[0]["aspects"]] == [3]
+    given = extractor.predict("电池很好", aspects=["很好"])
+    assert found(given) == [("很好", 2, 4)] and given["aspects"][0]["word_start"] == 2
+
+
+# ---------------------------------------------------------------------- batching, precision, loading
+
+
+def test_a_batch_gives_what_each_text_gives_alone(extractor):
+    texts = TEXTS + ["the screen " * 30, ""]
+    batched = extractor.predict(texts)
+    for text, result in zip(texts, batched):
+        alone = extractor.predict(text)
+        assert found(result) == found(alone) and result["windows"] == alone["windows"]
+        for aspect, single in zip(result["aspects"], alone["aspects"]):
+            assert aspect["label"] == single["label"]
+            assert aspect["probabilities"] == pytest.approx(single["probabilities"], abs=1e-5)
+            assert aspect["extraction_score"] == pytest.approx(single["extraction_score"], abs=1e-5)
+    assert batched[-1] == {"sentence": "", "aspects": [], "windows": 0}
+    assert list(extractor.predict_iter(iter(texts))) == batched
+
+
+def test_each_batch_takes_one_backbone_pass_and_one_polarity_call(model, tiny_tokenizer):
+    extractor = AspectExtractor(model, tiny_tokenizer, device="cpu", batch_size=3)
+    calls = {"backbone": 0, "classify_aspects": 0, "aspects": 0}
+    original = extractor.model.classify_aspects
+
+    def counting(hidden, aspect_spans, **inputs):
+        calls["classify_aspects"] += 1
+        calls["aspects"] += int((aspect_spans[..., 0] >= 0).sum())
+        return original(hidden, aspect_spans=aspect_spans, **inputs)
+
+    hook = extractor.model.backbone.register_forward_hook(lambda *_: calls.__setitem__("backbone", calls["backbone"] + 1))
+    extractor.model.classify_aspects = counting
+    try:
+        results = extractor.predict(TEXTS * 2)  # 8 one-window texts: 3 batches
+    finally:
+        hook.remove()
+        del extractor.model.classify_aspects
+    assert calls == {"backbone": 3, "classify_aspects": 3, "aspects": sum(len(r["aspects"]) for r in results)}
+
+
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_lower_precisions_extract_what_fp32_extracts(model, tiny_tokenizer, extractor, precision):
+    other = AspectExtractor(model, tiny_tokenizer, device="cpu", precision=precision)
+    assert other.precision == precision
+    texts = TEXTS + ["the battery life is good " * 40]
+    for fp32_result, result in zip(extractor.predict(texts), other.predict(texts)):
+        assert found(result) == found(fp32_result)
+        for aspect in result["aspects"]:
+            assert sum(aspect["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_from_pretrained_loads_the_checkpoint_and_a_sentiment_model(checkpoint, extractor, tiny_apc_checkpoint):
+    loaded = AspectExtractor.from_pretrained(checkpoint, device="cpu", batch_size=4)
+    assert loaded.max_seq_len == 40 and loaded.batch_size == 4
+    expected = extractor.predict(TEXTS)
+    for result, reference in zip(loaded.predict(TEXTS), expected):
+        assert found(result) == found(reference)
+        for aspect, other in zip(result["aspects"], reference["aspects"]):
+            assert aspect["probabilities"] == pytest.approx(other["probabilities"], abs=1e-5)
+    two_stage = AspectExtractor.from_pretrained(checkpoint, device="cpu", sentiment_model=str(tiny_apc_checkpoint))
+    assert isinstance(two_stage.sentiment_model, SentimentClassifier)
+    assert list(two_stage.predict(TEXTS[0])["aspects"][0]["probabilities"]) == two_stage.sentiment_model.labels
+    windowed = AspectExtractor.from_pretrained(checkpoint, device="cpu", max_seq_len=8)
+    assert windowed.predict(TEXTS[3], sentiment=False)["windows"] > 1
+    assert found(windowed.predict(TEXTS[3], sentiment=False)) == found(expected[3])
+
+
+def test_a_dataset_gets_a_column_of_aspects(extractor):
+    dataset = Dataset.from_dict({"text": TEXTS, "id": list(range(len(TEXTS)))})
+    predicted = extractor.predict(dataset, sentiment=False)
+    assert predicted.column_names == ["text", "id", PREDICTION_COLUMN]
+    expected = [result["aspects"] for result in extractor.predict(TEXTS, sentiment=False)]
+    assert [[(a["aspect"], a["start"], a["end"]) for a in row] for row in predicted[PREDICTION_COLUMN]] == [
+        [(a["aspect"], a["start"], a["end"]) for a in row] for row in expected
+    ]
+    with pytest.raises(ValueError, match="'text' column"):
+        extractor.predict(Dataset.from_dict({"sentence": ["x"]}))
+
+
+def test_atepc_examples_stream_to_json_lines_with_their_references(extractor, tmp_path):
+    examples = [
+        atepc_example_from_words("the battery life is great".split(), [(1, 3, "Positive")]),
+        atepc_example_from_words("i love this place".split()),
+    ]
+    output = tmp_path / "out.jsonl"
+    counts = stream_predictions(extractor, ([example] for example in examples), output)
+    assert counts == {"sentences": 2, "examples": 2}
+    lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert lines[0]["references"] == [{"aspect": "battery life", "start": 4, "end": 16, "word_start": 1,
+                                       "word_end": 3, "label": "Positive"}]
+    assert found(lines[0]) == [("battery life", 4, 16)] and lines[1]["references"] == []
+    with pytest.raises(ValueError, match="group 0 holds 2 examples"):
+        list(extractor.predict_example_groups([examples]))
+
+
+# ---------------------------------------------------------------------- bad input
+
+
+def test_bad_input_gets_a_clear_error(extractor, tiny_apc_checkpoint, tmp_path):
+    assert extractor.predict([]) == []
+    with pytest.raises(TypeError, match=r"texts is a int"):
+        extractor.predict(5)
+    with pytest.raises(TypeError, match=r"texts\[1\] is the int 3; expected a text"):
+        extractor.predict(["battery", 3])
+    with pytest.raises(TypeError, match="sentiment is a str"):
+        extractor.predict("battery", sentiment="yes")
+    with pytest.raises(ValueError, match="one entry .* per text, 2 in all"):
+        extractor.predict(["a", "b"], aspects=[["a"]])
+    with pytest.raises(ValueError, match=r"aspect 0 'pizza' does not occur"):
+        extractor.predict("the battery", aspects=["pizza"])
+    with pytest.raises(ValueError, match=r"texts: aspect 0: the character span \(3, 40\)"):
+        extractor.predict("the battery", aspects=[(3, 40)])
+    with pytest.raises(ValueError, match=r"word 1 'x' is not text\[4:5\]"):
+        extractor.predict({"text": "the battery", "words": ["the", "x"], "word_starts": [0, 4], "word_ends": [3, 5]})
+    with pytest.raises(ValueError, match="not an hf_absa ATEPC checkpoint"):
+        AspectExtractor.from_pretrained(tiny_apc_checkpoint)
+    with pytest.raises(FileNotFoundError, match="lacks config.json"):
+        AspectExtractor.from_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="max_seq_len must be an int >= 3"):
+        AspectExtractor(extractor.model, extractor.tokenizer, max_seq_len=2)
+    with pytest.raises(TypeError, match="sentiment_model is a int"):
+        AspectExtractor(extractor.model, extractor.tokenizer, sentiment_model=3)
