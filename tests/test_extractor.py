@@ -38,8 +38,8 @@ def tagging_model(backbone_dir, tokenizer, begin=("battery", "screen"), inside=(
 
     The attention and feed-forward outputs are zeroed and the position / segment embeddings too, so a token's
     hidden state is the layer norm of its word embedding; those of the chosen tokens are one-hot (dimension 0 for
-    B, 1 for I), which the tag head reads with a margin of ~30 logits. The polarity head stays random (scaled up
-    so that its predictions are confident and differ between aspects).
+    B, 1 for I), which the tag head reads with a margin of ~30 logits. The polarity head stays random, scaled up by 3
+    so that its probabilities are far from uniform and differ between aspects and contexts (not saturated either).
     """
     torch.manual_seed(0)
     model = ATEPCModelForTokenClassification.from_pretrained(
@@ -67,7 +67,7 @@ def tagging_model(backbone_dir, tokenizer, begin=("battery", "screen"), inside=(
             model.classifier.bias[tag] = -25.0
         for name, parameter in model.named_parameters():
             if not name.startswith(("backbone.", "classifier.")) and parameter.dim() == 2:
-                parameter.mul_(30.0)
+                parameter.mul_(3.0)
     return model.eval()
 
 
@@ -263,15 +263,26 @@ def test_a_5000_word_review_finds_the_aspects_at_its_start_middle_and_end(extrac
 
 
 def test_aspects_across_window_boundaries_are_found_once_and_whole(extractor):
-    # "battery life" every 5 words: some straddle the edge of every window; each must come back exactly once.
-    words = ("the battery life is good " * 120).split()
+    # "battery life" every 3 to 7 words: some straddle the edges of the windows; each must come back exactly once.
+    rng = np.random.default_rng(0)
+    filler = "the food was good and we love this place , very nice staff".split()
+    words, starts = [], []
+    for _ in range(100):
+        words += list(rng.choice(filler, size=int(rng.integers(1, 6))))
+        starts.append(len(words))
+        words += ["battery", "life"]
     text = " ".join(words)
     result = extractor.predict(text)
-    assert result["windows"] > 1
-    assert [aspect["aspect"] for aspect in result["aspects"]] == ["battery life"] * 120
-    assert [aspect["word_start"] for aspect in result["aspects"]] == list(range(1, 600, 5))
+    assert result["windows"] > 10
+    assert [aspect["aspect"] for aspect in result["aspects"]] == ["battery life"] * 100
+    assert [aspect["word_start"] for aspect in result["aspects"]] == starts
     assert all(aspect["label"] in POLARITIES for aspect in result["aspects"])
     assert_offsets_hold(result)
+    # A given aspect of a long text is classified in the window that would have extracted it.
+    given = extractor.predict(text, aspects=[(aspect["start"], aspect["end"]) for aspect in result["aspects"]])
+    assert given["windows"] == result["windows"]
+    for aspect, extracted in zip(given["aspects"], result["aspects"]):
+        assert aspect["probabilities"] == pytest.approx(extracted["probabilities"], abs=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -318,6 +329,20 @@ def test_a_batch_gives_what_each_text_gives_alone(extractor):
             assert aspect["extraction_score"] == pytest.approx(single["extraction_score"], abs=1e-5)
     assert batched[-1] == {"sentence": "", "aspects": [], "windows": 0}
     assert list(extractor.predict_iter(iter(texts))) == batched
+
+
+def test_predict_iter_reads_one_chunk_ahead(model, tiny_tokenizer):
+    extractor = AspectExtractor(model, tiny_tokenizer, device="cpu", chunk_size=3)
+    read = []
+
+    def texts():
+        for index in range(10):
+            read.append(index)
+            yield "the battery"
+
+    results = extractor.predict_iter(texts(), sentiment=False)
+    assert found(next(results)) == [("battery", 4, 11)] and len(read) == 3
+    assert len(list(results)) == 9 and len(read) == 10
 
 
 def test_each_batch_takes_one_backbone_pass_and_one_polarity_call(model, tiny_tokenizer):

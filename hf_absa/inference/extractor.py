@@ -58,6 +58,7 @@ import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -161,7 +162,7 @@ class _Text:
     windows: list[_Window] = field(default_factory=list)
     aspects: list[_Aspect] = field(default_factory=list)
 
-    @property
+    @cached_property
     def words(self) -> list[str]:
         return [self.sentence[start:end] for start, end in self.word_spans]
 
@@ -498,16 +499,16 @@ class AspectExtractor(Predictor):
 
     @staticmethod
     def _window_of(text: _Text, aspect: _Aspect) -> _Window:
-        """The window that holds the whole aspect with the most words around it (else the one owning its start)."""
-        best, best_margin = None, -1
-        for window in text.windows:
-            if window.first_word <= aspect.word_start and aspect.word_end <= window.end_word:
-                margin = min(aspect.word_start - window.first_word, window.end_word - aspect.word_end)
-                if margin > best_margin:
-                    best, best_margin = window, margin
-        if best is not None:
-            return best
-        return next(window for window in text.windows if window.owned[0] <= aspect.word_start < window.owned[1])
+        """The window a given aspect is classified in: the one owning its first word, as for an extracted aspect,
+        when it holds the whole aspect; else the one holding it with the most words around it; else (an aspect
+        longer than the overlap of two windows) the owning one, which sees part of it."""
+        owner = next(window for window in text.windows if window.owned[0] <= aspect.word_start < window.owned[1])
+        holding = [window for window in text.windows
+                   if window.first_word <= aspect.word_start and aspect.word_end <= window.end_word]
+        if owner in holding or not holding:
+            return owner
+        return max(holding, key=lambda window: min(aspect.word_start - window.first_word,
+                                                   window.end_word - aspect.word_end))
 
     @torch.inference_mode()
     def _run(self, windows: list[_Window], classify: bool) -> None:
