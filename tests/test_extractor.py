@@ -15,7 +15,14 @@ from datasets import Dataset
 
 from hf_absa import AspectExtractor, SentimentClassifier
 from hf_absa.data.atepc_readers import atepc_example_from_words, split_words
-from hf_absa.inference.extractor import PREDICTION_COLUMN, _owned_ranges, decode_tags, window_word_ranges
+from hf_absa.inference.extractor import (
+    PREDICTION_COLUMN,
+    _Aspect,
+    _owned_ranges,
+    _without_overlaps,
+    decode_tags,
+    window_word_ranges,
+)
 from hf_absa.inference.streaming import stream_predictions
 from hf_absa.models import ATEPC_TAGS, ATEPCModelForTokenClassification
 from hf_absa.training import export_checkpoint
@@ -146,6 +153,13 @@ def test_windows_fit_the_budget_overlap_and_the_owned_words_cover_each_word_once
     owned = _owned_ranges(ranges, len(counts))
     assert [word for low, high in owned for word in range(low, high)] == list(range(len(counts)))
     assert all(first <= low and high <= end for (first, end), (low, high) in zip(ranges, owned))
+
+
+def test_aspects_found_by_two_windows_keep_the_longer_then_the_surer():
+    aspects = [_Aspect(5, 6, 0.9), _Aspect(0, 2, 0.6), _Aspect(1, 4, 0.7), _Aspect(5, 6, 0.95), _Aspect(8, 9, 0.5)]
+    kept = _without_overlaps(aspects)
+    assert [(aspect.word_start, aspect.word_end, aspect.extraction_score) for aspect in kept] == [
+        (1, 4, 0.7), (5, 6, 0.95), (8, 9, 0.5)]
 
 
 def test_tag_then_classify_aspects_equals_forward(model, tiny_tokenizer):
@@ -355,7 +369,10 @@ def test_each_batch_takes_one_backbone_pass_and_one_polarity_call(model, tiny_to
         calls["aspects"] += int((aspect_spans[..., 0] >= 0).sum())
         return original(hidden, aspect_spans=aspect_spans, **inputs)
 
-    hook = extractor.model.backbone.register_forward_hook(lambda *_: calls.__setitem__("backbone", calls["backbone"] + 1))
+    def count_backbone_pass(*_):
+        calls["backbone"] += 1
+
+    hook = extractor.model.backbone.register_forward_hook(count_backbone_pass)
     extractor.model.classify_aspects = counting
     try:
         results = extractor.predict(TEXTS * 2)  # 8 one-window texts: 3 batches

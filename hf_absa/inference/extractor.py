@@ -322,7 +322,8 @@ class AspectExtractor(Predictor):
 
         A result is ``SentenceExtraction.to_dict()`` (`hf_absa.inference.results`): ``{"sentence": text,
         "aspects": [{"aspect", "start", "end", "label", "score", "probabilities", "word_start", "word_end",
-        "extraction_score"}, ...], "windows": n}``, aspects in text order; ``text[start:end] == aspect``.
+        "extraction_score"}, ...], "windows": n}``, aspects in text order; ``text[start:end] == aspect``. A given
+        aspect whose words give the tokenizer no token (only zero-width characters) gets no polarity fields.
 
         Raises:
             TypeError: ``texts`` (or ``texts[i]``) is not one of the forms above; ``sentiment`` is not a bool.
