@@ -45,10 +45,16 @@ def test_default_architecture_is_the_same_everywhere():
 
 def test_from_pretrained_accepts_every_setting(tiny_backbone_dir):
     values = {"apc_model": "fast_lcf_bert", "max_seq_len": 40, "lcf": "fusion", "srd": 2, "window": "l", "eta": 0.5,
-              "lsa": False, "use_bert_spc": False, "dropout": 0.1}
+              "lsa": False, "use_bert_spc": False, "dropout": 0.1, "ensemble_models": None, "ensemble_mode": "cat",
+              "deep_ensemble": False}
     assert set(values) == {setting.name for setting in APC_MODEL_SETTINGS}
     model = APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS, **values)
     assert model.config.model_settings() == values
+    ensemble = {**values, "apc_model": "ensemble", "ensemble_models": ["fast_lcf_bert", "bert_spc"],
+                "ensemble_mode": "mean", "deep_ensemble": True}
+    model = APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS, **ensemble)
+    assert model.config.model_settings() == ensemble
+    assert [member.config.apc_model for member in model.members] == ["fast_lcf_bert", "bert_spc"]
 
 
 def test_checkpoints_written_with_the_old_srd_key_still_load(tmp_path, tiny_backbone_dir):
