@@ -90,7 +90,8 @@ def test_predict_names_the_checkpoint_with_the_hf_flag_and_its_aliases(flag):
     from hf_absa.commands import predict
 
     args, positional = predict.make_parser().parse_args_into_dataclasses([flag, "runs/x", "a [B-ASP]b[E-ASP]"])
-    assert args.model_name_or_path == "runs/x" and positional.texts == ["a [B-ASP]b[E-ASP]"]
+    checkpoints, texts = predict.split_checkpoints(args.model_name_or_path, positional.texts, args.voting)
+    assert checkpoints == ["runs/x"] and texts == ["a [B-ASP]b[E-ASP]"]
 
 
 def test_card_says_when_no_test_split_was_evaluated():

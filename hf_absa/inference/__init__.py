@@ -2,7 +2,8 @@
 
 * `SentimentClassifier` (``classifier.py``): marked text, ``{"text", "aspects"}`` dicts, sentences with aspect
   lists, lists of these or a ``datasets.Dataset`` in; plain-JSON results out. Devices, bf16 / int8 /
-  ``torch.compile`` in ``precision.py``, input forms in ``inputs.py``.
+  ``torch.compile`` in ``precision.py``, input forms in ``inputs.py``. `VotingClassifier`: several checkpoints
+  voting (`vote`), from ``SentimentClassifier.from_pretrained([folder, ...], voting=...)``.
 * ``results.py``: the one result schema, `SentencePrediction` / `AspectPrediction` with ``to_dict()``.
 * `AspectSentimentPipeline` (``pipeline.py``): the ``pipeline("aspect-sentiment")`` task, registered on import; a
   shim over `SentimentClassifier` with the same results.
@@ -16,7 +17,14 @@
 """
 
 from .batch import APCMetricsAccumulator, predict_file
-from .classifier import PREDICTION_COLUMNS, SentimentClassifier, missing_checkpoint_files
+from .classifier import (
+    PREDICTION_COLUMNS,
+    VOTING_MODES,
+    SentimentClassifier,
+    VotingClassifier,
+    missing_checkpoint_files,
+    vote,
+)
 from .formatting import format_metrics, format_prediction
 from .pipeline import AspectSentimentPipeline  # importing it registers the "aspect-sentiment" pipeline task
 from .precision import PRECISIONS
@@ -34,9 +42,12 @@ __all__ = [
     "ProgressBar",
     "SentencePrediction",
     "SentimentClassifier",
+    "VOTING_MODES",
+    "VotingClassifier",
     "format_metrics",
     "format_prediction",
     "missing_checkpoint_files",
     "predict_file",
     "stream_predictions",
+    "vote",
 ]
