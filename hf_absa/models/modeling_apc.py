@@ -157,7 +157,8 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         The backbone is loaded once, by `AutoModel.from_pretrained(pretrained_model_name_or_path)`, which also
         gets the file-location arguments (`revision`, `token`, `cache_dir`, ...) and `dtype`,
         `attn_implementation`, `device_map` (one device only), `use_safetensors`, `variant`; the head is freshly
-        initialised in the backbone's dtype, on its device. The head's random draws do not depend on the backbone load: the same seed gives the same head.
+        initialised in the backbone's dtype, on its device. The head's random draws do not depend on the backbone
+        load: the same seed gives the same head.
 
         Raises:
             ValueError: backbone mode without labels; a `device_map` that may split the backbone over devices;
