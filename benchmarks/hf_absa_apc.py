@@ -9,6 +9,9 @@ a fresh process per configuration, so ``peak_rss_mb`` is this run's alone.
     python benchmarks/hf_absa_apc.py --model fast_lsa_t_v2 --dataset laptop14 \
         --data-dir ../shared/datasets --epochs 1 --seed 1 --out-dir /tmp/bench/lap14-lsa-1
 
+``--model ensemble --ensemble-models bert_spc fast_lcf_bert fast_lsa_t_v2`` trains an ensemble
+(``hf-absa train --ensemble_models``).
+
 Two protocols (``--protocol``), one per run:
 - ``pyabsa`` (default): PyABSA's own set-up with ``--log-step -1``: all of train,
   the test split evaluated once per epoch, nothing selected. ``max_test_acc`` /
@@ -56,6 +59,8 @@ def peak_rss_mb() -> float:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="bert_spc", help="hf_absa architecture (bert_spc, fast_lcf_bert, ...)")
+    parser.add_argument("--ensemble-models", nargs="+", default=None,
+                        help="the members of --model ensemble (hf-absa train --ensemble_models)")
     parser.add_argument("--dataset", default="laptop14", help="registered dataset name")
     parser.add_argument("--data-dir", required=True, help="folder laid out like ABSADatasets")
     parser.add_argument("--backbone", default=None, help="backbone folder (default: bundled all-MiniLM-L6-v2)")
@@ -113,6 +118,8 @@ def main(argv=None) -> dict:
                   "--save_strategy", "no", "--load_best_model_at_end", "false"]
     else:
         flags += ["--eval_steps", str(args.eval_steps)]
+    if args.ensemble_models:
+        flags += ["--ensemble_models", *args.ensemble_models]
     if args.backbone:
         flags += ["--backbone", args.backbone]
     if args.bf16:
@@ -139,7 +146,8 @@ def main(argv=None) -> dict:
 
     result = {
         "library": "hf_absa",
-        "model": args.model,
+        "model": model_args.apc_model,
+        **({"ensemble_models": model_args.ensemble_models} if model_args.ensemble_models else {}),
         "dataset": args.dataset,
         "seed": args.seed,
         "epochs": args.epochs,

@@ -61,6 +61,36 @@ def build_model(backbone_dir, apc_model: str = "fast_lsa_t_v2", labels=("Negativ
     )
 
 
+def randomized(model):
+    """The model with every weight redrawn, so that its probabilities are far from uniform (a wrong input shows)."""
+    import torch
+
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0.0, 0.5)
+    return model.eval()
+
+
+def probabilities_on_processor_features(model, tokenizer, rows):
+    """The model run directly on APCProcessor features of ``rows`` (the training path), as softmax rows."""
+    import torch
+
+    from hf_absa.data.collator import DataCollatorForAPC
+    from hf_absa.data.loading import load_apc_dataset
+    from hf_absa.data.processing import APCProcessor
+    from hf_absa.models import required_inputs
+
+    config = model.config
+    processor = APCProcessor(tokenizer, max_seq_len=config.max_seq_len, srd=config.srd,
+                             input_names=required_inputs(config.apc_model, config.lsa,
+                                                         ensemble_models=config.ensemble_models))
+    features = processor.apply(load_apc_dataset(rows))["train"]
+    batch = DataCollatorForAPC(tokenizer)(list(features))
+    with torch.no_grad():
+        return torch.softmax(model(**batch).logits, dim=-1)
+
+
 def write_apc_dataset_folder(folder, n_train: int = 48, n_valid: int = 16, n_test: int = 16, seed: int = 0):
     """A data folder with ``tiny.{train,valid,test}.apc.txt`` 3-line files, for ``hf-absa train --dataset``."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,10 +12,8 @@ import torch
 from transformers import BertConfig, BertForSequenceClassification, pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 
-from apc_fixtures import build_model
-from hf_absa.data.collator import DataCollatorForAPC
+from apc_fixtures import build_model, probabilities_on_processor_features, randomized
 from hf_absa.data.loading import load_apc_dataset
-from hf_absa.data.processing import APCProcessor
 from hf_absa.data.readers import parse_marked_text
 from hf_absa.inference import SentimentClassifier
 from hf_absa.inference.pipeline import (
@@ -23,7 +21,6 @@ from hf_absa.inference.pipeline import (
     AspectSentimentPipeline,
     register_aspect_sentiment_pipeline,
 )
-from hf_absa.models import required_inputs
 from hf_absa.training import export_checkpoint
 from remote_code import run_without_hf_absa
 
@@ -35,6 +32,8 @@ ARCHITECTURES = {
     "lcf_bert": {"lcf": "fusion"},
     "fast_lcf_bert": {},
     "fast_lsa_t_v2": {"lcf": "fusion"},
+    # members with neighbour pairs and both LCF vectors: the ensemble's inputs are the union of theirs
+    "ensemble": {"ensemble_models": ["bert_spc_v2", "fast_lsa_t_v2"], "lsa": True, "lcf": "fusion"},
 }
 MARKED = [
     "the [B-ASP]battery[E-ASP] is good but the [B-ASP]screen[E-ASP] is dim and the [B-ASP]keyboard[E-ASP] is cheap",
@@ -49,15 +48,6 @@ ROWS = [
 PAIRS = [(row["sentence"], row["aspect"]) for row in ROWS]
 
 
-def randomized(model):
-    """The model with every weight redrawn, so that its probabilities are far from uniform (a wrong input shows)."""
-    torch.manual_seed(1)
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.normal_(0.0, 0.5)
-    return model.eval()
-
-
 @pytest.fixture(scope="module")
 def checkpoints(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory):
     """apc_model -> (in-memory model, mode-1 checkpoint folder)."""
@@ -68,17 +58,6 @@ def checkpoints(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory):
         export_checkpoint(model, tiny_tokenizer, folder, mode=1)
         saved[apc_model] = model, folder
     return saved
-
-
-def probabilities_on_processor_features(model, tokenizer, rows):
-    """The model run directly on APCProcessor features of ``rows`` (the training path), as softmax rows."""
-    config = model.config
-    processor = APCProcessor(tokenizer, max_seq_len=config.max_seq_len, srd=config.srd,
-                             input_names=required_inputs(config.apc_model, config.lsa))
-    features = processor.apply(load_apc_dataset(rows))["train"]
-    batch = DataCollatorForAPC(tokenizer)(list(features))
-    with torch.no_grad():
-        return torch.softmax(model(**batch).logits, dim=-1)
 
 
 def pipeline_probabilities(results):

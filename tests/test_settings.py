@@ -45,10 +45,16 @@ def test_default_architecture_is_the_same_everywhere():
 
 def test_from_pretrained_accepts_every_setting(tiny_backbone_dir):
     values = {"apc_model": "fast_lcf_bert", "max_seq_len": 40, "lcf": "fusion", "srd": 2, "window": "l", "eta": 0.5,
-              "lsa": False, "use_bert_spc": False, "dropout": 0.1}
+              "lsa": False, "use_bert_spc": False, "dropout": 0.1, "ensemble_models": None, "ensemble_mode": "cat",
+              "deep_ensemble": False}
     assert set(values) == {setting.name for setting in APC_MODEL_SETTINGS}
     model = APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS, **values)
     assert model.config.model_settings() == values
+    ensemble = {**values, "apc_model": "ensemble", "ensemble_models": ["fast_lcf_bert", "bert_spc"],
+                "ensemble_mode": "mean", "deep_ensemble": True}
+    model = APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS, **ensemble)
+    assert model.config.model_settings() == ensemble
+    assert [member.config.apc_model for member in model.members] == ["fast_lcf_bert", "bert_spc"]
 
 
 def test_checkpoints_written_with_the_old_srd_key_still_load(tmp_path, tiny_backbone_dir):
@@ -84,7 +90,8 @@ def test_predict_names_the_checkpoint_with_the_hf_flag_and_its_aliases(flag):
     from hf_absa.commands import predict
 
     args, positional = predict.make_parser().parse_args_into_dataclasses([flag, "runs/x", "a [B-ASP]b[E-ASP]"])
-    assert args.model_name_or_path == "runs/x" and positional.texts == ["a [B-ASP]b[E-ASP]"]
+    checkpoints, texts = predict.split_checkpoints(args.model_name_or_path, positional.texts, args.voting)
+    assert checkpoints == ["runs/x"] and texts == ["a [B-ASP]b[E-ASP]"]
 
 
 def test_card_says_when_no_test_split_was_evaluated():

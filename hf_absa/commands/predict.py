@@ -2,15 +2,20 @@
 
     hf-absa predict --model runs/demo "The [B-ASP]battery[E-ASP] dies fast"
     hf-absa predict --model runs/demo --input test.inference --output predictions.jsonl
+    hf-absa predict --model runs/a runs/b runs/c --voting majority "The [B-ASP]battery[E-ASP] dies fast"
+
+Several checkpoints vote only with ``--voting``; without it, ``--model`` takes one value and the words after it are
+TEXT arguments (``--model runs/demo "text"`` stays what it always was).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..inference import PRECISIONS, SentimentClassifier, format_metrics, format_prediction
+from ..inference import PRECISIONS, VOTING_MODES, SentimentClassifier, format_metrics, format_prediction
 from ._common import CommandLineError, OneLineArgumentParser
 
 HELP = "classify the aspects of marked sentences or of a file with a trained model (hf-absa predict --help)"
@@ -20,9 +25,14 @@ HELP = "classify the aspects of marked sentences or of a file with a trained mod
 class PredictArguments:
     """``hf-absa predict`` flags (the sentences themselves are positional arguments)."""
 
-    model_name_or_path: str = field(
-        metadata={"help": "Checkpoint folder (hf-absa train output) or Hub model id.",
+    model_name_or_path: list[str] = field(
+        metadata={"help": "Checkpoint folder (hf-absa train output) or Hub model id; several with --voting.",
                   "aliases": ["--model", "--checkpoint"]},
+    )
+    voting: str | None = field(
+        default=None,
+        metadata={"help": "Let several --model checkpoints vote on each aspect: mean (mean probabilities) or "
+                  "majority (the most predicted label).", "choices": list(VOTING_MODES)},
     )
     input: str | None = field(default=None, metadata={"help": "A .inference file or a 3-line $T$ file to predict."})
     output: str | None = field(default=None, metadata={"help": "Where --input's predictions go (JSON Lines)."})
@@ -51,9 +61,26 @@ def make_parser() -> OneLineArgumentParser:
     return parser
 
 
+def split_checkpoints(values: list[str], texts: list[str], voting: str | None) -> tuple[list[str], list[str]]:
+    """(checkpoints, texts): ``--model``'s values are all checkpoints with ``--voting``; without it only the first
+    is, and the others (which argparse gives to ``--model``) are the first TEXT arguments.
+
+    >>> split_checkpoints(["runs/a", "The [B-ASP]food[E-ASP] is good"], [], None)
+    (['runs/a'], ['The [B-ASP]food[E-ASP] is good'])
+    """
+    if voting:
+        return values, texts
+    checkpoints, texts = values[:1], values[1:] + texts
+    looks_like_checkpoint = [text for text in texts if os.path.isfile(os.path.join(text, "config.json"))]
+    if looks_like_checkpoint:
+        raise CommandLineError(f"{looks_like_checkpoint[0]} is a checkpoint folder, not a text: several "
+                               f"checkpoints vote only with --voting {' or '.join(VOTING_MODES)}")
+    return checkpoints, texts
+
+
 def main(argv: Sequence[str]) -> int:
     args, positional = make_parser().parse_args_into_dataclasses(args=list(argv))
-    texts = positional.texts
+    checkpoints, texts = split_checkpoints(args.model_name_or_path, positional.texts, args.voting)
     if args.input and texts:
         raise CommandLineError("give either TEXT arguments or --input FILE, not both")
     if not args.input and not texts:
@@ -66,8 +93,8 @@ def main(argv: Sequence[str]) -> int:
     # transformers' "Loading weights" bars would interleave with the results and with one-line errors.
     transformers.utils.logging.disable_progress_bar()
     classifier = SentimentClassifier.from_pretrained(
-        args.model_name_or_path, device=args.device, precision=args.precision, compile=args.compile,
-        batch_size=args.batch_size,
+        checkpoints, device=args.device, precision=args.precision, compile=args.compile,
+        batch_size=args.batch_size, voting=args.voting or VOTING_MODES[0],
     )
     if args.input:
         report = classifier.predict_file(args.input, args.output, strict=args.strict, progress=True)

@@ -122,7 +122,7 @@ def experiment_configurations(
         RunConfiguration(
             name=architecture if len(backbones) == 1 else f"{architecture}-{backbone_name}",
             model_args=dataclasses.replace(
-                model_args, **{task.architecture_field: architecture, "model_name_or_path": backbone}
+                task.with_architecture(model_args, architecture), model_name_or_path=backbone
             ),
         )
         for architecture in architectures

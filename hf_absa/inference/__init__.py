@@ -2,7 +2,8 @@
 
 * `SentimentClassifier` (``classifier.py``): marked text, ``{"text", "aspects"}`` dicts, sentences with aspect
   lists, lists of these or a ``datasets.Dataset`` in; plain-JSON results out. Devices, bf16 / int8 /
-  ``torch.compile`` in ``precision.py``, input forms in ``inputs.py``.
+  ``torch.compile`` in ``precision.py``, input forms in ``inputs.py``. `VotingClassifier`: several checkpoints
+  voting (`vote`), from ``SentimentClassifier.from_pretrained([folder, ...], voting=...)``.
 * `AspectExtractor` (``extractor.py``): raw text in, every aspect with character offsets and its sentiment out
   (an ATEPC checkpoint, optionally with an APC checkpoint classifying the aspects).
 * ``results.py``: the result schemas, `SentencePrediction` / `AspectPrediction` (APC) and `SentenceExtraction` /
@@ -19,7 +20,14 @@
 """
 
 from .batch import APCMetricsAccumulator, predict_file
-from .classifier import PREDICTION_COLUMNS, SentimentClassifier, missing_checkpoint_files
+from .classifier import (
+    PREDICTION_COLUMNS,
+    VOTING_MODES,
+    SentimentClassifier,
+    VotingClassifier,
+    missing_checkpoint_files,
+    vote,
+)
 from .extractor import AspectExtractor
 from .formatting import format_metrics, format_prediction
 from .pipeline import AspectSentimentPipeline  # importing it registers the "aspect-sentiment" pipeline task
@@ -41,9 +49,12 @@ __all__ = [
     "SentenceExtraction",
     "SentencePrediction",
     "SentimentClassifier",
+    "VOTING_MODES",
+    "VotingClassifier",
     "format_metrics",
     "format_prediction",
     "missing_checkpoint_files",
     "predict_file",
     "stream_predictions",
+    "vote",
 ]

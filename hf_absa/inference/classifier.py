@@ -22,6 +22,10 @@ classified from a window of at most the checkpoint's ``max_seq_len`` tokens cent
 
 Besides hf_absa checkpoints, stock sentence-pair classifiers (a ``*ForSequenceClassification`` model fed
 ``(sentence, aspect)``, such as yangheng/deberta-v3-base-absa-v1.1) are run the same way, without the LCF inputs.
+
+Several trained checkpoints vote on every aspect (PyABSA's ``VoteEnsemblePredictor``) with
+``SentimentClassifier.from_pretrained(["runs/a", "runs/b"], voting="mean")`` (a `VotingClassifier`, same results
+schema; see `vote`).
 """
 
 from __future__ import annotations
@@ -45,7 +49,15 @@ from .inputs import AspectSpec, dataset_example_groups, example_groups
 from .predictor import DEFAULT_BATCH_SIZE, Predictor
 from .results import AspectPrediction, SentencePrediction
 
-__all__ = ["CHECKPOINT_CONTENTS", "PREDICTION_COLUMNS", "SentimentClassifier", "missing_checkpoint_files"]
+__all__ = [
+    "CHECKPOINT_CONTENTS",
+    "PREDICTION_COLUMNS",
+    "VOTING_MODES",
+    "SentimentClassifier",
+    "VotingClassifier",
+    "missing_checkpoint_files",
+    "vote",
+]
 
 # Columns `predict(dataset)` adds: the predicted label, its probability, every label's probability.
 PREDICTION_COLUMNS = ("pred_label", "pred_score", "pred_probabilities")
@@ -55,6 +67,8 @@ DEFAULT_CHUNK_SIZE = 4096
 # Stock pair classifiers (e.g. yangheng/deberta-v3-base-absa-v1.1) have no `max_seq_len` in their config; their
 # tokenizer may state no limit either (a huge model_max_length), so the pair is cut at BERT's usual length.
 DEFAULT_MAX_SEQ_LEN = 512
+# How several checkpoints' predictions are combined (`vote`).
+VOTING_MODES = ("mean", "majority")
 
 CHECKPOINT_CONTENTS = (
     "a checkpoint folder must contain config.json, model.safetensors (or model.safetensors.index.json and its "
@@ -196,11 +210,12 @@ class SentimentClassifier(Predictor):
     @classmethod
     def from_pretrained(
         cls,
-        path: str | os.PathLike,
+        path: str | os.PathLike | Sequence[str | os.PathLike],
         device: str | torch.device | None = None,
         precision: str = "fp32",
         compile: bool = False,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        voting: str = "mean",
         **kwargs: Any,
     ) -> SentimentClassifier:
         """Load a checkpoint folder (``hf-absa train`` output, any save mode) or a Hub model id.
@@ -208,12 +223,26 @@ class SentimentClassifier(Predictor):
         ``kwargs`` go to transformers' ``from_pretrained`` of the config, model and tokenizer (``revision``,
         ``token``, ``cache_dir``, ``local_files_only``…), except ``chunk_size``, which is the classifier's.
 
+        A list of several folders or ids gives a `VotingClassifier`: each checkpoint is loaded with the same
+        arguments and they vote on every aspect, ``voting="mean"`` (mean probabilities) or ``"majority"`` (the
+        most predicted label); see `vote`. With one checkpoint, ``voting`` changes nothing.
+
         Raises:
             FileNotFoundError: ``path`` is neither a folder nor a Hub id, or the folder lacks files (one line naming
                 them and what a checkpoint folder must contain, `missing_checkpoint_files`).
-            ValueError: the checkpoint is neither an hf_absa APC model nor a ``*ForSequenceClassification`` one.
+            ValueError: the checkpoint is neither an hf_absa APC model nor a ``*ForSequenceClassification`` one; an
+                empty list; a ``voting`` not in `VOTING_MODES`; checkpoints with different labels.
             OSError: a Hub id that cannot be loaded.
         """
+        if voting not in VOTING_MODES:
+            raise ValueError(f"voting must be one of {', '.join(VOTING_MODES)}, got {voting!r}")
+        if not isinstance(path, (str, os.PathLike)):
+            paths = list(path)
+            if not paths:
+                raise ValueError("model: no checkpoint given; expected a folder or Hub id, or a list of them")
+            options = {"device": device, "precision": precision, "compile": compile, "batch_size": batch_size}
+            classifiers = [SentimentClassifier.from_pretrained(one, **options, **kwargs) for one in paths]
+            return classifiers[0] if len(classifiers) == 1 else VotingClassifier(classifiers, voting, names=paths)
         chunk_size = kwargs.pop("chunk_size", DEFAULT_CHUNK_SIZE)
         path, config = load_checkpoint_config(path, **kwargs)
         if not is_apc_config(config) and not _is_pair_classifier_config(config):
@@ -303,17 +332,25 @@ class SentimentClassifier(Predictor):
 
     # ------------------------------------------------------------------ helpers
 
+    def _decisions(self, examples: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """(class probabilities (len(examples), len(labels)), index of each example's predicted label)."""
+        probabilities = self.probabilities(examples)
+        return probabilities, probabilities.argmax(axis=-1)
+
     def _predict_chunk(self, groups: list[list[dict]]) -> Iterator[SentencePrediction]:
-        probabilities = self.probabilities([example for group in groups for example in group])
+        probabilities, predicted = self._decisions([example for group in groups for example in group])
         offset = 0
         for group in groups:
-            yield self._sentence_prediction(group, probabilities[offset : offset + len(group)])
-            offset += len(group)
+            end = offset + len(group)
+            yield self._sentence_prediction(group, probabilities[offset:end], predicted[offset:end])
+            offset = end
 
-    def _sentence_prediction(self, group: list[dict], probabilities: np.ndarray) -> SentencePrediction:
+    def _sentence_prediction(
+        self, group: list[dict], probabilities: np.ndarray, predicted: np.ndarray
+    ) -> SentencePrediction:
         aspects = []
-        for example, probs in zip(group, probabilities):
-            best = int(probs.argmax())
+        for example, probs, best in zip(group, probabilities, predicted):
+            best = int(best)
             aspects.append(AspectPrediction(
                 aspect=example["aspect"],
                 start=int(example["aspect_start"]),
@@ -344,3 +381,100 @@ class SentimentClassifier(Predictor):
         for name in PREDICTION_COLUMNS:
             dataset = dataset.add_column(name, columns[name], feature=features[name])
         return dataset
+
+
+def vote(member_probabilities: np.ndarray, voting: str = "mean") -> tuple[np.ndarray, np.ndarray]:
+    """Combine several classifiers' class probabilities of the same examples.
+
+    Args:
+        member_probabilities: (classifiers, examples, labels), each row a probability distribution.
+        voting: ``"mean"``: the label of highest mean probability (soft voting); ``"majority"``: the label most
+            classifiers predict (each its highest-probability label), a tie going to the tied label of highest mean
+            probability, then to the first label.
+
+    Returns:
+        (probabilities, predicted): the mean probabilities over the classifiers (examples, labels), reported as the
+        result's ``probabilities`` and its ``score`` (the predicted label's), and the index of each example's
+        predicted label (examples,).
+
+    PyABSA's ``VoteEnsemblePredictor`` (``pyabsa/utils/ensemble_prediction/ensemble_prediction.py``) averages the
+    predictors' numbers (``numeric_agg="average"``) and takes the most frequent label (``str_agg="max_vote"``,
+    ``max(set(labels), key=labels.count)``: ties fall to Python's set order); ``majority`` is that label rule with
+    a deterministic tie-break.
+
+    >>> probabilities = np.array([[[0.9, 0.1]], [[0.4, 0.6]], [[0.45, 0.55]]])  # 3 classifiers, 1 example
+    >>> mean, predicted = vote(probabilities, "mean")
+    >>> mean.round(3).tolist(), predicted.tolist()
+    ([[0.583, 0.417]], [0])
+    >>> vote(probabilities, "majority")[1].tolist()  # two of three predict label 1
+    [1]
+    """
+    if voting not in VOTING_MODES:
+        raise ValueError(f"voting must be one of {', '.join(VOTING_MODES)}, got {voting!r}")
+    member_probabilities = np.asarray(member_probabilities, dtype=np.float64)
+    mean = member_probabilities.mean(axis=0)
+    if voting == "mean":
+        return mean, mean.argmax(axis=-1)
+    labels = member_probabilities.shape[-1]
+    votes = np.eye(labels, dtype=np.int64)[member_probabilities.argmax(axis=-1)].sum(axis=0)  # (examples, labels)
+    tied = votes == votes.max(axis=-1, keepdims=True)
+    return mean, np.where(tied, mean, -np.inf).argmax(axis=-1)
+
+
+class VotingClassifier(SentimentClassifier):
+    """Several trained classifiers voting on every aspect: `SentimentClassifier`'s inputs and results.
+
+    Made by ``SentimentClassifier.from_pretrained([folder, ...], voting=...)``, or from classifiers already loaded.
+    Each classifier featurises the text its own way (its architecture's inputs, its ``max_seq_len``, its
+    tokenizer), so checkpoints of different architectures and backbones can vote together; their probabilities are
+    combined by `vote`.
+
+    Args:
+        classifiers: at least 2 `SentimentClassifier`s with the same label names (in any order; the first one's
+            order is kept).
+        voting: one of `VOTING_MODES` (see `vote`).
+        names: what to call each classifier in errors (default: its index).
+
+    Raises:
+        ValueError: fewer than 2 classifiers, a ``voting`` not in `VOTING_MODES`, or different label names.
+    """
+
+    def __init__(
+        self, classifiers: Sequence[SentimentClassifier], voting: str = "mean", names: Sequence[Any] | None = None
+    ) -> None:
+        classifiers = list(classifiers)
+        names = [str(name) for name in names] if names is not None else [str(i) for i in range(len(classifiers))]
+        if len(classifiers) < 2:
+            raise ValueError(f"VotingClassifier needs at least 2 classifiers, got {len(classifiers)}")
+        if voting not in VOTING_MODES:
+            raise ValueError(f"voting must be one of {', '.join(VOTING_MODES)}, got {voting!r}")
+        labels = list(classifiers[0].labels)
+        for name, classifier in zip(names[1:], classifiers[1:]):
+            if sorted(classifier.labels) != sorted(labels):
+                raise ValueError(f"model: {name} predicts {', '.join(classifier.labels)} but {names[0]} predicts "
+                                 f"{', '.join(labels)}; voting needs checkpoints with the same labels")
+        self.classifiers = classifiers
+        self.voting = voting
+        self.labels = labels
+        # Each classifier's probability columns in the order of `labels`.
+        self._label_columns = [[classifier.labels.index(label) for label in labels] for classifier in classifiers]
+        self.batch_size = classifiers[0].batch_size
+        self.chunk_size = classifiers[0].chunk_size
+
+    def with_batch_size(self, batch_size: int) -> VotingClassifier:
+        """This voting classifier with another ``batch_size`` for every classifier (nothing is reloaded)."""
+        other = super().with_batch_size(batch_size)
+        if other is not self:
+            other.classifiers = [classifier.with_batch_size(batch_size) for classifier in self.classifiers]
+        return other
+
+    def probabilities(self, examples: Sequence[dict]) -> np.ndarray:
+        """The classifiers' mean class probabilities, shape (len(examples), len(self.labels)), float64."""
+        return self._decisions(examples)[0]
+
+    def _decisions(self, examples: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
+        member_probabilities = np.stack([
+            classifier.probabilities(examples)[:, columns]
+            for classifier, columns in zip(self.classifiers, self._label_columns)
+        ])
+        return vote(member_probabilities, self.voting)

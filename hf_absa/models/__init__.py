@@ -1,4 +1,5 @@
-"""hf_absa's models: APC (`APCConfig`, `APCModelForSequenceClassification`, the input-column registry) and ATEPC
+"""hf_absa's models: APC (`APCConfig`, `APCModelForSequenceClassification`, its ensembles
+`APCEnsembleForSequenceClassification`, the input-column registry) and ATEPC
 (`ATEPCConfig`, `ATEPCModelForTokenClassification`).
 
 Importing this package registers the classes with the transformers Auto classes (idempotent), so that
@@ -11,9 +12,11 @@ self-contained (torch, transformers and single-dot relative imports only), so sa
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from .configuration_apc import (
+    APC_ARCHITECTURES,
     APC_MODEL_INPUTS,
     APC_MODEL_SETTINGS,
     APC_MODELS,
+    ENSEMBLE,
     HF_ABSA_VERSION,
     LSA_SPC_INPUTS,
     APCConfig,
@@ -22,18 +25,22 @@ from .configuration_apc import (
 )
 from .configuration_atepc import ATEPC_MODEL_SETTINGS, ATEPC_MODELS, ATEPC_TAGS, ATEPCConfig
 from .modeling_apc import APCModelForSequenceClassification, APCPreTrainedModel
+from .modeling_apc import APCEnsembleForSequenceClassification
 from .modeling_atepc import ATEPCModelForTokenClassification, ATEPCOutput, ATEPCPreTrainedModel
 
 __all__ = [
+    "APC_ARCHITECTURES",
     "APC_MODEL_INPUTS",
     "APC_MODEL_SETTINGS",
     "APC_MODELS",
     "ATEPC_MODEL_SETTINGS",
     "ATEPC_MODELS",
     "ATEPC_TAGS",
+    "ENSEMBLE",
     "HF_ABSA_VERSION",
     "LSA_SPC_INPUTS",
     "APCConfig",
+    "APCEnsembleForSequenceClassification",
     "APCModelForSequenceClassification",
     "APCPreTrainedModel",
     "ATEPCConfig",

@@ -50,6 +50,11 @@ LSA_SPC_INPUTS: tuple[str, ...] = (
 SPC_MODELS: tuple[str, ...] = ("bert_spc", "bert_spc_v2")  # the only ones for which `lsa` means anything
 LCF_MODES: tuple[str, ...] = ("cdw", "cdm", "fusion")
 WINDOWS: tuple[str, ...] = ("l", "r", "lr")
+# `apc_model` of an ensemble (PyABSA's APCEnsembler): its members are `ensemble_models`, each one of APC_MODELS.
+ENSEMBLE = "ensemble"
+APC_ARCHITECTURES: tuple[str, ...] = APC_MODELS + (ENSEMBLE,)
+# How an ensemble combines its members' logits (PyABSA's ensemble_mode, instructor/ensembler.py:314-342).
+ENSEMBLE_MODES: tuple[str, ...] = ("cat", "mean")
 
 
 @dataclass(frozen=True)
@@ -66,10 +71,16 @@ class ModelSetting:
     help: str
     choices: tuple[Any, ...] | None = None
     aliases: tuple[str, ...] = ()
+    # The value's type where the default does not tell it: a list-valued setting (several values on the command
+    # line, each one of ``choices``) defaults to None.
+    value_type: Any = None
 
 
 APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
-    ModelSetting("apc_model", "bert_spc", "APC architecture (PyABSA's `model`).", APC_MODELS, ("architecture",)),
+    ModelSetting(
+        "apc_model", "bert_spc", f"APC architecture (PyABSA's `model`); {ENSEMBLE!r} with --ensemble_models.",
+        APC_ARCHITECTURES, ("architecture",),
+    ),
     ModelSetting("max_seq_len", 80, "Maximum tokens per example; longer inputs are cut around the aspect."),
     ModelSetting(
         "lcf", "cdw", "Local context focus of the LCF/LSA models: cdw (weighting), cdm (masking) or fusion.", LCF_MODES
@@ -85,7 +96,23 @@ APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
         "lcf_bert/fast_lcf_bert: global pass over the sentence-aspect pair (true) or the sentence alone (false).",
     ),
     ModelSetting("dropout", 0.5, "Dropout probability of the APC head."),
+    ModelSetting(
+        "ensemble_models", None,
+        "Architectures of an ensemble trained as one model (PyABSA's list-valued `model`); sets apc_model to "
+        f"{ENSEMBLE!r}.", APC_MODELS, value_type=list[str] | None,
+    ),
+    ModelSetting(
+        "ensemble_mode", "cat",
+        "How an ensemble combines its members' logits: cat (concatenated, then a linear layer) or mean.",
+        ENSEMBLE_MODES,
+    ),
+    ModelSetting(
+        "deep_ensemble", False,
+        "Ensembles: one backbone copy per member (default: the members share one backbone).",
+    ),
 )
+# The settings that only an ensemble reads.
+ENSEMBLE_SETTINGS: tuple[str, ...] = ("ensemble_models", "ensemble_mode", "deep_ensemble")
 SETTING_DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in APC_MODEL_SETTINGS}
 
 
@@ -125,14 +152,61 @@ def check_length_settings(srd: Any, max_seq_len: Any) -> None:
         raise ValueError(f"max_seq_len must be an int >= 4, got {max_seq_len!r}.")
 
 
-def _check_apc_model(apc_model: str, lsa: bool) -> None:
+def _check_apc_model(apc_model: str, lsa: bool, ensemble_models: list[str] | None = None) -> None:
+    if apc_model == ENSEMBLE:
+        if not ensemble_models:
+            raise ValueError(
+                f"apc_model={ENSEMBLE!r} needs its members: ensemble_models=[...] (at least 2 of {APC_MODELS})."
+            )
+        if lsa and not set(ensemble_models) & set(SPC_MODELS):
+            raise ValueError(f"lsa=True applies to the {SPC_MODELS} members of an ensemble, and {ensemble_models} "
+                             "has none. Use lsa=False.")
+        return
     if apc_model not in APC_MODEL_INPUTS:
-        raise ValueError(f"apc_model={apc_model!r} is not an hf_absa APC architecture; expected one of {APC_MODELS}.")
+        raise ValueError(
+            f"apc_model={apc_model!r} is not an hf_absa APC architecture; expected one of {APC_ARCHITECTURES}."
+        )
     if lsa and apc_model not in SPC_MODELS:
         raise ValueError(
             f"lsa=True only applies to {SPC_MODELS} (3 backbone passes over the neighbouring aspects); "
             f"apc_model={apc_model!r} has its own local-context design. Use lsa=False."
         )
+
+
+def ensemble_members(ensemble_models: Any) -> list[str] | None:
+    """``ensemble_models`` as the list a config stores: None (no ensemble) or at least 2 of `APC_MODELS`.
+
+    An empty list means no ensemble. Raises ValueError for anything else.
+    """
+    if ensemble_models is None or (isinstance(ensemble_models, (list, tuple)) and not ensemble_models):
+        return None
+    if (
+        isinstance(ensemble_models, str)
+        or not isinstance(ensemble_models, (list, tuple))
+        or len(ensemble_models) < 2
+        or any(member not in APC_MODEL_INPUTS for member in ensemble_models)
+    ):
+        raise ValueError(
+            f"ensemble_models must list at least 2 architectures, each one of {APC_MODELS}, got {ensemble_models!r}."
+        )
+    return list(ensemble_models)
+
+
+def ensemble_architecture(apc_model: str, ensemble_models: list[str] | None) -> str:
+    """The `apc_model` of a model with these settings: `ENSEMBLE` when ``ensemble_models`` lists members and
+    ``apc_model`` is `ENSEMBLE` or left at its default (so that ``--ensemble_models a b`` alone makes an ensemble),
+    else ``apc_model``.
+
+    Raises ValueError for another architecture next to ``ensemble_models``: one of the two would be ignored.
+    """
+    if not ensemble_models or apc_model == ENSEMBLE:
+        return apc_model
+    if apc_model != SETTING_DEFAULTS["apc_model"]:
+        raise ValueError(
+            f"apc_model={apc_model!r} and ensemble_models={list(ensemble_models)!r} contradict each other: an "
+            f"ensemble's architectures are its ensemble_models (its apc_model is {ENSEMBLE!r})."
+        )
+    return ENSEMBLE
 
 
 def required_inputs(
@@ -142,8 +216,12 @@ def required_inputs(
     lcf: str | None = None,
     window: str | None = None,
     use_bert_spc: bool = True,
+    ensemble_models: list[str] | None = None,
 ) -> tuple[str, ...]:
     """Extra input columns, beyond `input_ids`/`attention_mask`/`token_type_ids`, for `apc_model`.
+
+    For an ensemble (`apc_model` `ENSEMBLE`) the union of its ``ensemble_models``' columns, ``lsa`` applying to
+    its `SPC_MODELS` members only.
 
     With `lcf` and `window` left as None this is what the data processor produces, good for every
     lcf/window setting (the spec's table, plus `sentence_length` for `fast_lcf_bert` with
@@ -152,7 +230,13 @@ def required_inputs(
     setting, and therefore refuses to run without (the LSA passes' token type ids only when the centre pair
     has token type ids).
     """
-    _check_apc_model(apc_model, lsa)
+    _check_apc_model(apc_model, lsa, ensemble_models)
+    if apc_model == ENSEMBLE:
+        columns = (
+            required_inputs(member, lsa and member in SPC_MODELS, lcf=lcf, window=window, use_bert_spc=use_bert_spc)
+            for member in ensemble_models
+        )
+        return tuple(dict.fromkeys(name for names in columns for name in names))
     if lcf is not None and lcf not in LCF_MODES:
         raise ValueError(f"lcf={lcf!r} is not valid; expected one of {LCF_MODES}.")
     if window is not None and window not in WINDOWS:
@@ -211,6 +295,12 @@ class APCConfig(PretrainedConfig):
         use_bert_spc: lcf_bert/fast_lcf_bert: global pass on the sentence-aspect pair (True) or on the
             sentence segment only (False).
         dropout: dropout probability of the head.
+        ensemble_models: the member architectures of an ensemble (PyABSA's `APCEnsembler`), at least 2 of
+            `APC_MODELS`, stored as a list; None (default) for a single model. With members, ``apc_model`` becomes
+            `ENSEMBLE` (given as `ENSEMBLE` or left at its default) and every other setting applies to each member
+            (``lsa`` to its `SPC_MODELS` members); see `APCEnsembleForSequenceClassification`.
+        ensemble_mode: "cat" (the members' logits concatenated, then a linear layer) or "mean" (their mean).
+        deep_ensemble: one backbone copy per member instead of one shared backbone.
         max_seq_len: maximum number of tokens per example (used by the data processor).
         backbone_name_or_path: where the backbone came from (informational).
         hf_absa_version: the hf_absa version that created the config.
@@ -231,6 +321,9 @@ class APCConfig(PretrainedConfig):
         lsa: bool = SETTING_DEFAULTS["lsa"],
         use_bert_spc: bool = SETTING_DEFAULTS["use_bert_spc"],
         dropout: float = SETTING_DEFAULTS["dropout"],
+        ensemble_models: list[str] | None = SETTING_DEFAULTS["ensemble_models"],
+        ensemble_mode: str = SETTING_DEFAULTS["ensemble_mode"],
+        deep_ensemble: bool = SETTING_DEFAULTS["deep_ensemble"],
         max_seq_len: int = SETTING_DEFAULTS["max_seq_len"],
         backbone_name_or_path: str | None = None,
         hf_absa_version: str = HF_ABSA_VERSION,
@@ -239,7 +332,11 @@ class APCConfig(PretrainedConfig):
     ) -> None:
         if "SRD" in kwargs:  # PyABSA's spelling, and the key of checkpoints written by hf_absa 0.1.0
             srd = kwargs.pop("SRD")
-        _check_apc_model(apc_model, bool(lsa))
+        ensemble_models = ensemble_members(ensemble_models)
+        apc_model = ensemble_architecture(apc_model, ensemble_models)
+        _check_apc_model(apc_model, bool(lsa), ensemble_models)
+        if ensemble_mode not in ENSEMBLE_MODES:
+            raise ValueError(f"ensemble_mode={ensemble_mode!r} is not valid; expected one of {ENSEMBLE_MODES}.")
         if lcf not in LCF_MODES:
             raise ValueError(f"lcf={lcf!r} is not valid; expected one of {LCF_MODES}.")
         if window not in WINDOWS:
@@ -269,6 +366,9 @@ class APCConfig(PretrainedConfig):
         self.lsa = bool(lsa)
         self.use_bert_spc = bool(use_bert_spc)
         self.dropout = float(dropout)
+        self.ensemble_models = ensemble_models
+        self.ensemble_mode = ensemble_mode
+        self.deep_ensemble = bool(deep_ensemble)
         self.max_seq_len = max_seq_len
         self.backbone_name_or_path = backbone_name_or_path
         self.hf_absa_version = hf_absa_version
@@ -290,5 +390,17 @@ class APCConfig(PretrainedConfig):
     def forward_inputs(self) -> tuple[str, ...]:
         """The extra forward arguments this configuration reads (a missing one is a ValueError in forward)."""
         return required_inputs(
-            self.apc_model, self.lsa, lcf=self.lcf, window=self.window, use_bert_spc=self.use_bert_spc
+            self.apc_model, self.lsa, lcf=self.lcf, window=self.window, use_bert_spc=self.use_bert_spc,
+            ensemble_models=self.ensemble_models,
         )
+
+    def member_configs(self) -> list[APCConfig]:
+        """One config per member of an ensemble (in `ensemble_models` order; empty for a single model): this
+        config's settings, labels and backbone with the member's architecture, ``lsa`` only for `SPC_MODELS`."""
+        fields = self.to_dict()
+        for name in ("model_type", "transformers_version", "architectures", "auto_map", *ENSEMBLE_SETTINGS):
+            fields.pop(name, None)
+        return [
+            type(self).from_dict({**fields, "apc_model": member, "lsa": self.lsa and member in SPC_MODELS})
+            for member in self.ensemble_models or ()
+        ]

@@ -9,6 +9,8 @@ linear classifier, as in PyABSA's `__lcf__` models:
   local features weighted by the local-context vector(s) of `config.lcf`.
 * `fast_lcf_bert`: like `lcf_bert` with one pass (local = global features × local-context vector).
 * `fast_lsa_t_v2`: one pass and local sentiment aggregation blocks (`cdw_lsa` / `cdm_lsa`).
+* `ensemble` (`config.ensemble_models`): several of these combined, `APCEnsembleForSequenceClassification`
+  (below).
 
 This file is copied next to the weights by `save_pretrained` (remote code): it imports only torch, transformers
 and same-folder modules through single-dot relative imports, never `hf_absa`.
@@ -16,6 +18,8 @@ and same-folder modules through single-dot relative imports, never `hf_absa`.
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
 from typing import Any
 
@@ -87,6 +91,15 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         ValueError: `backbone` is not of the type `config.backbone_config` describes.
     """
 
+    def __new__(cls, config: APCConfig | None = None, *args: Any, **kwargs: Any) -> APCModelForSequenceClassification:
+        # (config is None when copy/pickle recreate an instance.)
+        # An ensemble config builds the ensemble, whichever way the model is made (from_pretrained of a checkpoint
+        # or a backbone, from_config, the Auto classes): APCConfig is one config class, registered with one model
+        # class. Python then runs the subclass's __init__.
+        if cls is APCModelForSequenceClassification and getattr(config, "ensemble_models", None):
+            cls = APCEnsembleForSequenceClassification
+        return super().__new__(cls)
+
     def __init__(self, config: APCConfig, backbone: PreTrainedModel | None = None) -> None:
         super().__init__(config)
         self.backbone = build_backbone(config, backbone)
@@ -140,11 +153,12 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
 
         Backbone mode (any other model id/path): `labels=[...]` (or `id2label=`) is required; `apc_model=` and
         other `APCConfig` fields (`lcf`, `SRD`, `window`, `eta`, `lsa`, `use_bert_spc`, `dropout`,
-        `max_seq_len`) may be given. The backbone is loaded once, by
-        `AutoModel.from_pretrained(pretrained_model_name_or_path)`, which also gets the file-location arguments
-        (`revision`, `token`, `cache_dir`, ...) and `dtype`, `attn_implementation`, `device_map` (one device
-        only), `use_safetensors`, `variant`; the head is freshly initialised in the backbone's dtype, on its
-        device. The head's random draws do not depend on the backbone load: the same seed gives the same head.
+        `max_seq_len`, and for an ensemble `ensemble_models`, `ensemble_mode`, `deep_ensemble`) may be given.
+        The backbone is loaded once, by `AutoModel.from_pretrained(pretrained_model_name_or_path)`, which also
+        gets the file-location arguments (`revision`, `token`, `cache_dir`, ...) and `dtype`,
+        `attn_implementation`, `device_map` (one device only), `use_safetensors`, `variant`; the head is freshly
+        initialised in the backbone's dtype, on its device. The head's random draws do not depend on the backbone
+        load: the same seed gives the same head.
 
         Raises:
             ValueError: backbone mode without labels; a `device_map` that may split the backbone over devices;
@@ -152,6 +166,8 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                 `trust_remote_code=True` (a saved model rebuilds its backbone with transformers' own classes);
                 `config=` that is not an `APCConfig`; `labels`/`apc_model` that contradict a checkpoint.
             TypeError: an unknown keyword argument in backbone mode.
+
+        In either mode an ensemble config (``ensemble_models``) gives an `APCEnsembleForSequenceClassification`.
         """
         config = kwargs.get("config")
         model_type, config_dict = checkpoint_model_type(pretrained_model_name_or_path, config, APCConfig.model_type, kwargs)
@@ -251,18 +267,7 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
             features, mask = self._lcf_features(input_ids, attention_mask, token_type_ids, given)
 
         logits = self.classifier(self.head_pooler(self.post_encoder(self.dropout(features), mask)))
-        loss = None
-        if labels is not None:
-            labels = labels.view(-1).long()
-            # Mean over the labelled rows; a batch with none (all -100) gives 0, still attached to the graph,
-            # where the plain mean gives 0/0 = NaN, which reaches the weights when gradients are not clipped.
-            summed = nn.functional.cross_entropy(
-                logits.view(-1, config.num_labels), labels, ignore_index=IGNORED_LABEL_ID, reduction="sum"
-            )
-            loss = summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
-        if not (return_dict if return_dict is not None else config.return_dict):
-            return (loss, logits) if loss is not None else (logits,)
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+        return classification_output(logits, labels, config, return_dict)
 
     def _check_inputs(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None, given: dict[str, torch.Tensor | None]
@@ -401,6 +406,25 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         return self.post_linear(torch.cat([global_features, aggregated[0]], dim=-1)), attention_mask
 
 
+def classification_output(
+    logits: torch.Tensor, labels: torch.Tensor | None, config: PretrainedConfig, return_dict: bool | None
+) -> SequenceClassifierOutput | tuple[torch.Tensor, ...]:
+    """The model output for ``logits`` (batch, num_labels): with ``labels`` (batch,) the cross-entropy ``loss``
+    (scalar), the mean over the rows whose label is not -100, 0 when none is labelled."""
+    loss = None
+    if labels is not None:
+        labels = labels.view(-1).long()
+        # Mean over the labelled rows; a batch with none (all -100) gives 0, still attached to the graph,
+        # where the plain mean gives 0/0 = NaN, which reaches the weights when gradients are not clipped.
+        summed = nn.functional.cross_entropy(
+            logits.view(-1, config.num_labels), labels, ignore_index=IGNORED_LABEL_ID, reduction="sum"
+        )
+        loss = summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
+    if not (return_dict if return_dict is not None else config.return_dict):
+        return (loss, logits) if loss is not None else (logits,)
+    return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
 def _check_checkpoint_matches(
     config: PretrainedConfig, labels: list[str] | None, apc_model: str | None, name_or_path: str
 ) -> None:
@@ -414,3 +438,146 @@ def _check_checkpoint_matches(
         raise ValueError(
             f"{name_or_path!r} is an hf_absa {config.apc_model!r} checkpoint; apc_model={apc_model!r} does not match."
         )
+
+
+# The members' forward arguments, which the ensemble takes and hands on. Trainer keeps the dataset columns its
+# model's forward signature names, so the ensemble's forward states this signature (see `forward`).
+MEMBER_FORWARD_SIGNATURE = inspect.signature(APCModelForSequenceClassification.forward)
+BACKBONE_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class BackbonePasses:
+    """The backbone passes of one ensemble forward, reused by members with equal inputs; inactive (None) between
+    forwards, so that no activations outlive the forward that made them."""
+
+    def __init__(self) -> None:
+        self.passes: list[tuple[tuple[torch.Tensor | None, ...], Any]] | None = None
+
+    def find(self, inputs: tuple[torch.Tensor | None, ...]) -> Any:
+        """The output of an earlier pass over equal inputs, or None."""
+        for earlier, output in self.passes or ():
+            if all(_same_tensor(a, b) for a, b in zip(earlier, inputs)):
+                return output
+        return None
+
+
+def _same_tensor(first: torch.Tensor | None, second: torch.Tensor | None) -> bool:
+    if first is None or second is None:
+        return first is second
+    return first is second or (first.shape == second.shape and bool(torch.equal(first, second)))
+
+
+class SharedBackbone(nn.Module):
+    """A member's handle on the ensemble's shared backbone: it owns no parameters (the backbone is saved once, as
+    the ensemble's ``backbone``), and during an ensemble forward it runs the backbone once per distinct input."""
+
+    def __init__(self, backbone: PreTrainedModel, passes: BackbonePasses) -> None:
+        super().__init__()
+        # In a tuple, so that nn.Module does not register the backbone a second time under this member.
+        self._backbone = (backbone,)
+        self._takes_token_type_ids = takes_token_type_ids(backbone)
+        self.passes = passes
+
+    @property
+    def config(self) -> Any:
+        return self._backbone[0].config
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> Any:
+        """The backbone's output for these inputs (batch, length each)."""
+        inputs = (input_ids, attention_mask, token_type_ids if self._takes_token_type_ids else None)
+        output = self.passes.find(inputs)
+        if output is None:
+            given = {name: value for name, value in zip(BACKBONE_INPUTS, inputs) if value is not None}
+            output = self._backbone[0](**given)
+            if self.passes.passes is not None:
+                self.passes.passes.append((inputs, output))
+        return output
+
+
+class APCEnsembleForSequenceClassification(APCModelForSequenceClassification):
+    """Several APC architectures trained as one model (PyABSA's `APCEnsembler`).
+
+    An `APCConfig` with ``ensemble_models`` (``apc_model`` is then ``"ensemble"``) builds this class wherever an APC
+    model is made: `APCModelForSequenceClassification(config)`, its dual-mode ``from_pretrained`` (e.g.
+    ``from_pretrained(backbone, labels=[...], ensemble_models=["bert_spc", "fast_lcf_bert"])``) and the
+    transformers Auto classes; it loads, saves, trains and predicts like the single models, which it is a kind of.
+
+    Each member is an `APCModelForSequenceClassification` of one architecture with the ensemble's other settings
+    (`APCConfig.member_configs`). Their logits (batch, num_labels) are combined as PyABSA's
+    ``APCEnsembler.forward`` does (``tasks/AspectPolarityClassification/instructor/ensembler.py``):
+
+    * ``ensemble_mode="cat"``: concatenated in member order, (batch, members × num_labels), then one linear layer to
+      (batch, num_labels) (PyABSA's ``dense``);
+    * ``ensemble_mode="mean"``: their sum divided by the number of members.
+
+    The loss is the cross-entropy of the combined logits, as PyABSA's trainer computes it for the LCF models (which
+    return no loss of their own).
+
+    Backbones: shared by default, as PyABSA shares its PLM between LCF members: one backbone (``backbone.*`` in the
+    checkpoint), and within one forward, members whose backbone inputs are equal (ids, mask, token types) reuse one
+    pass, while a member with other inputs (``lcf_bert``'s sentence-only local pass, ``bert_spc``'s neighbour pairs
+    with ``lsa``) gets its own. With ``deep_ensemble=True`` each member holds its own copy
+    (``members.{i}.backbone.*``), all starting from the same pretrained weights (PyABSA deep-copies the PLM for its
+    PLM and GloVe baselines only, never for the LCF family).
+
+    Args:
+        config: the ensemble's config (``config.ensemble_models`` lists the members).
+        backbone: an already built backbone with its weights (backbone mode): shared by the members, or, with
+            ``deep_ensemble``, the first member's, the others getting copies. None (checkpoint loading,
+            ``from_config``): built from ``config.backbone_config``.
+
+    Attributes:
+        members: one `APCModelForSequenceClassification` per member, in ``config.ensemble_models`` order.
+        backbone: the shared backbone (absent with ``deep_ensemble``: ``members[i].backbone``).
+        cat_linear: ``ensemble_mode="cat"`` only: Linear(members × num_labels → num_labels).
+    """
+
+    def __init__(self, config: APCConfig, backbone: PreTrainedModel | None = None) -> None:
+        # Not APCModelForSequenceClassification.__init__, which would build a single model's head.
+        APCPreTrainedModel.__init__(self, config)
+        member_configs = config.member_configs()
+        if config.deep_ensemble:
+            backbones = [backbone] + [None if backbone is None else copy.deepcopy(backbone) for _ in member_configs[1:]]
+        else:
+            self.backbone = build_backbone(config, backbone)
+            self.backbone_passes = BackbonePasses()
+            backbones = [SharedBackbone(self.backbone, self.backbone_passes) for _ in member_configs]
+        self.members = nn.ModuleList(
+            APCModelForSequenceClassification(member_config, backbone=member_backbone)
+            for member_config, member_backbone in zip(member_configs, backbones)
+        )
+        if config.ensemble_mode == "cat":
+            self.cat_linear = nn.Linear(config.num_labels * len(member_configs), config.num_labels)
+        self.post_init()
+
+    def forward(self, *args: Any, **kwargs: Any) -> SequenceClassifierOutput | tuple[torch.Tensor, ...]:
+        """Classify the aspect of each example: `APCModelForSequenceClassification.forward`'s arguments (the union
+        of the members' inputs, `config.forward_inputs`), ``labels`` and output.
+
+        Raises:
+            ValueError: an input that a member needs is missing (naming the member's architecture and the input).
+            TypeError: an argument no member takes.
+        """
+        arguments = MEMBER_FORWARD_SIGNATURE.bind(self, *args, **kwargs).arguments
+        del arguments["self"]
+        labels, return_dict = arguments.pop("labels", None), arguments.pop("return_dict", None)
+        passes = getattr(self, "backbone_passes", None)
+        if passes is not None:
+            passes.passes = []
+        try:
+            member_logits = [member(**arguments, return_dict=True).logits for member in self.members]
+        finally:
+            if passes is not None:
+                passes.passes = None
+        if self.config.ensemble_mode == "cat":
+            logits = self.cat_linear(torch.cat(member_logits, dim=-1))
+        else:
+            logits = torch.stack(member_logits).mean(dim=0)
+        return classification_output(logits, labels, self.config, return_dict)
+
+    forward.__signature__ = MEMBER_FORWARD_SIGNATURE

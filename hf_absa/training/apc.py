@@ -23,8 +23,8 @@ from transformers import AutoTokenizer, set_seed
 
 from ..data.loading import build_label_mapping, load_apc_dataset
 from ..data.processing import APCProcessor
-from ..models import APC_MODEL_SETTINGS, APC_MODELS, APCConfig, APCModelForSequenceClassification, required_inputs
-from ..models.configuration_apc import label_maps
+from ..models import APC_ARCHITECTURES, APC_MODEL_SETTINGS, ENSEMBLE, APCConfig, APCModelForSequenceClassification
+from ..models.configuration_apc import ensemble_architecture, ensemble_members, label_maps
 from .trainer import APCTrainer
 from .training_args import APCTrainingArguments
 from .workflow import (  # noqa: F401  (BACKBONE_HELP, resolve_backbone: re-exported for APC's users)
@@ -40,13 +40,27 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["APC_TASK", "APCDataArguments", "APCModelArguments", "APCSetup", "prepare_apc_setup", "train_apc"]
 
+
+
+def _name_the_ensemble(model_args) -> None:
+    # `--ensemble_models a b` alone makes an ensemble: its architecture is named here as in its config, so that
+    # runs and summaries call it "ensemble" (a contradicting --architecture is left for the config to refuse).
+    try:
+        members = ensemble_members(model_args.ensemble_models)
+        model_args.apc_model = ensemble_architecture(model_args.apc_model, members)
+    except ValueError:
+        pass
+
+
 APCModelArguments = model_arguments_class(
     "APCModelArguments",
     APC_MODEL_SETTINGS,
     __name__,
     "Which model to train: the backbone (``model_name_or_path``, alias ``backbone``) and the model settings of "
     "`hf_absa.models.APC_MODEL_SETTINGS` (same names, defaults and help; ``apc_model`` is also ``--architecture`` "
-    "and ``srd`` also ``--SRD`` on the command line).",
+    "and ``srd`` also ``--SRD`` on the command line; ``ensemble_models`` alone sets ``apc_model`` to "
+    "``'ensemble'``).",
+    post_init=_name_the_ensemble,
 )
 
 
@@ -135,20 +149,17 @@ def prepare_apc_setup(
 ) -> APCSetup:
     """Label mapping, tokenizer and featurised splits of ``raw`` for the model of ``model_args``."""
     backbone = resolve_backbone(model_args)
-    settings = model_settings(model_args)
-    APCConfig(**settings)  # invalid settings fail here, before the data is featurised
+    config = APCConfig(**model_settings(model_args))  # invalid settings fail here, before the data is featurised
     labels = build_label_mapping(raw)
-    logger.info("Labels %s; %s on %s", labels, model_args.apc_model, backbone)
+    logger.info("Labels %s; %s on %s", labels, config.apc_model, backbone)
     tokenizer = AutoTokenizer.from_pretrained(backbone)
     processor = APCProcessor(
         tokenizer,
         max_seq_len=model_args.max_seq_len,
         srd=model_args.srd,
-        # Exactly the columns the model's forward reads (its config's forward_inputs), known before it is built.
-        input_names=required_inputs(
-            model_args.apc_model, model_args.lsa, lcf=model_args.lcf, window=model_args.window,
-            use_bert_spc=model_args.use_bert_spc,
-        ),
+        # Exactly the columns the model's forward reads, known before it is built (an ensemble: the union of its
+        # members', computed once).
+        input_names=config.forward_inputs,
         label2id=label_maps(labels)[1],
     )
     with training_args.main_process_first(desc="featurising"):
@@ -177,13 +188,28 @@ def train_apc(
     return APC_TASK.train(model_args, data_args, training_args, callbacks)
 
 
+def apc_architecture_settings(model_args: APCModelArguments, architecture: str) -> dict[str, Any]:
+    """The model settings of ``architecture`` in an experiment comparing architectures: the members of
+    ``--ensemble_models`` belong to the ``ensemble`` configuration only, so that an ensemble and its members are
+    compared in one experiment.
+
+    >>> args = APCModelArguments(ensemble_models=["bert_spc", "fast_lcf_bert"])
+    >>> apc_architecture_settings(args, "fast_lcf_bert"), apc_architecture_settings(args, "ensemble")
+    ({'apc_model': 'fast_lcf_bert', 'ensemble_models': None}, {'apc_model': 'ensemble', \
+'ensemble_models': ['bert_spc', 'fast_lcf_bert']})
+    """
+    members = model_args.ensemble_models if architecture == ENSEMBLE else None
+    return {"apc_model": architecture, "ensemble_models": members}
+
+
 APC_TASK = TrainingTask(
     name="apc",
     model_arguments=APCModelArguments,
     data_arguments=APCDataArguments,
     training_arguments=APCTrainingArguments,
     architecture_field="apc_model",
-    architectures=APC_MODELS,
+    architectures=APC_ARCHITECTURES,
+    architecture_settings=apc_architecture_settings,
     load_data=load_training_data,
     prepare_setup=prepare_apc_setup,
     check_model_arguments=check_model_arguments,

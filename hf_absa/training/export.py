@@ -10,7 +10,8 @@ mode what the folder holds
      …) and ``auto_map`` in ``config.json``: loads with
      ``trust_remote_code=True`` where hf_absa is not installed
 3    mode 1 plus ``fine-tuned-pretrained-model/``: the fine-tuned backbone
-     alone, a stock transformers model + tokenizer (``AutoModel``)
+     alone, a stock transformers model + tokenizer (``AutoModel``); a deep
+     ensemble's member backbones in ``member-0/``, ``member-1/`` …
 ==== =====================================================================
 
 Writes are staged: files go to a hidden folder next to their destination and
@@ -94,23 +95,37 @@ def saved_state_dict(folder: str | os.PathLike) -> dict:
     return state_dict
 
 
-def backbone_state_dict(model, state_dict: dict | None) -> dict | None:
-    """The backbone's weights, from a gathered ``state_dict`` when given (FSDP/ZeRO-3 safe)."""
+def backbone_state_dict(model, state_dict: dict | None, prefix: str | None = None) -> dict | None:
+    """The backbone's weights, from a gathered ``state_dict`` when given (FSDP/ZeRO-3 safe): the entries under
+    ``prefix`` (default: the model's ``base_model_prefix``), without it."""
     if state_dict is None:
         return None
-    prefix = model.base_model_prefix + "."
+    prefix = prefix or model.base_model_prefix + "."
     return {key[len(prefix) :]: value for key, value in state_dict.items() if key.startswith(prefix)}
 
 
+def backbones_to_export(model) -> list[tuple[str, object, str]]:
+    """(sub-folder, backbone module, state-dict prefix) of each backbone of ``model``: its one backbone, or, for a
+    deep ensemble (one backbone per member, no ``backbone`` of its own), each member's, in ``member-{i}``."""
+    prefix = model.base_model_prefix
+    if hasattr(model, prefix) or not hasattr(model, "members"):
+        return [("", getattr(model, prefix), prefix + ".")]
+    return [
+        (f"member-{index}", getattr(member, prefix), f"members.{index}.{prefix}.")
+        for index, member in enumerate(model.members)
+    ]
+
+
 def export_backbone(model, tokenizer, folder: str | os.PathLike, state_dict: dict | None = None) -> Path:
-    """Write the fine-tuned backbone alone as a stock transformers model + tokenizer (mode 3)."""
+    """Write the fine-tuned backbone alone as a stock transformers model + tokenizer (mode 3); a deep ensemble's
+    member backbones each go to ``member-{i}/`` inside ``folder``."""
     folder = Path(folder)
-    backbone = getattr(model, model.base_model_prefix)
     with staged_files(folder.parent) as staging:
-        target = staging / folder.name
-        backbone.save_pretrained(target, state_dict=backbone_state_dict(model, state_dict))
-        if tokenizer is not None:
-            tokenizer.save_pretrained(target)
+        for subfolder, backbone, prefix in backbones_to_export(model):
+            target = staging / folder.name / subfolder
+            backbone.save_pretrained(target, state_dict=backbone_state_dict(model, state_dict, prefix))
+            if tokenizer is not None:
+                tokenizer.save_pretrained(target)
     return folder
 
 

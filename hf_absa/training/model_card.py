@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..metrics import metric_label_key
-from ..models.configuration_apc import APC_MODEL_SETTINGS, SPC_MODELS
+from ..models.configuration_apc import APC_MODEL_SETTINGS, ENSEMBLE, SPC_MODELS
 from .model_card_base import (  # noqa: F401  (MODEL_CARD_NAME, METRICS_FILE: importers of this module use them)
     CARD_TAGS,
     METRICS_FILE,
@@ -37,6 +37,7 @@ PYABSA_NAMES = {
     "lcf_bert": "LCF_BERT",
     "fast_lcf_bert": "FAST_LCF_BERT",
     "fast_lsa_t_v2": "FAST_LSA_T_V2",
+    ENSEMBLE: "APCEnsembler",
 }
 # The model settings, declared once on the config.
 MODEL_HYPERPARAMETERS = tuple(setting.name for setting in APC_MODEL_SETTINGS)
@@ -84,14 +85,22 @@ class APCModelCardData(ABSAModelCardData):
         return {"apc_model": config["apc_model"]}
 
     def task_tags(self) -> list[str]:
-        return [self.apc_model]
+        return list(dict.fromkeys([self.apc_model, *self.ensemble_members]))
+
+    @property
+    def ensemble_members(self) -> list[str]:
+        """The member architectures of an ensemble (empty for a single model)."""
+        return list(self.model_hyperparameters.get("ensemble_models") or ()) if self.apc_model == ENSEMBLE else []
 
     def metric_names(self) -> list[str]:
         """Accuracy, macro-F1, then the F1 of each label (``f1_<label>``)."""
         return ["accuracy", "f1"] + [f"f1_{metric_label_key(label)}" for label in self.labels]
 
     def template_kwargs(self) -> dict[str, Any]:
-        return {"pyabsa_name": PYABSA_NAMES.get(self.apc_model, self.apc_model)}
+        name = PYABSA_NAMES.get(self.apc_model, self.apc_model)
+        if self.ensemble_members:
+            name += " of " + " + ".join(PYABSA_NAMES.get(member, member) for member in self.ensemble_members)
+        return {"pyabsa_name": name}
 
     @property
     def pair_pipeline_works(self) -> bool:

@@ -54,10 +54,13 @@ BACKBONE_HELP = (
 )
 
 
-def model_arguments_class(name: str, settings, module: str, doc: str) -> type:
+def model_arguments_class(
+    name: str, settings, module: str, doc: str, post_init: Callable[[Any], None] | None = None
+) -> type:
     """A model-arguments dataclass: the backbone (``model_name_or_path``, alias ``--backbone``) plus one field per
-    model setting (`hf_absa.models.ModelSetting`: same name, default, help, choices and aliases), so that a task's
-    settings are declared once, on its config (APC: ``APC_MODEL_SETTINGS``, ATEPC: ``ATEPC_MODEL_SETTINGS``).
+    model setting (`hf_absa.models.ModelSetting`: same name, default, help, choices, aliases and, for a list-valued
+    setting, its ``value_type``), so that a task's settings are declared once, on its config (APC:
+    ``APC_MODEL_SETTINGS``, ATEPC: ``ATEPC_MODEL_SETTINGS``). ``post_init`` becomes its ``__post_init__``.
 
     >>> from hf_absa.models import ModelSetting
     >>> Arguments = model_arguments_class("Arguments", [ModelSetting("srd", 3, "window")], __name__, "demo")
@@ -71,7 +74,8 @@ def model_arguments_class(name: str, settings, module: str, doc: str) -> type:
             metadata["choices"] = list(setting.choices)
         if setting.aliases:
             metadata["aliases"] = [f"--{alias}" for alias in setting.aliases]
-        return setting.name, type(setting.default), field(default=setting.default, metadata=metadata)
+        value_type = setting.value_type or type(setting.default)
+        return setting.name, value_type, field(default=setting.default, metadata=metadata)
 
     arguments = dataclasses.make_dataclass(
         name,
@@ -83,6 +87,7 @@ def model_arguments_class(name: str, settings, module: str, doc: str) -> type:
             ),
             *(setting_field(setting) for setting in settings),
         ],
+        namespace={"__post_init__": post_init} if post_init else None,
     )
     arguments.__module__ = module  # make_dataclass(module=...) needs Python 3.12
     arguments.__doc__ = doc
@@ -171,6 +176,8 @@ class TrainingTask:
         check_model_arguments: ``check(model_args)`` raises ValueError on a bad backbone or setting, before any
             data is read.
         backbone: ``backbone(model_args) -> str``: the backbone a setup will start from (for summaries).
+        architecture_settings: ``architecture_settings(model_args, architecture) -> dict``: the model arguments
+            an experiment replaces to train ``architecture``; None: ``architecture_field`` alone.
     """
 
     name: str
@@ -183,6 +190,13 @@ class TrainingTask:
     prepare_setup: Callable[..., TrainingSetup]
     check_model_arguments: Callable[[Any], None]
     backbone: Callable[[Any], str]
+    architecture_settings: Callable[[Any, str], dict[str, Any]] | None = None
+
+    def with_architecture(self, model_args, architecture: str):
+        """``model_args`` set up to train ``architecture`` (a new dataclass; see ``architecture_settings``)."""
+        if self.architecture_settings is None:
+            return dataclasses.replace(model_args, **{self.architecture_field: architecture})
+        return dataclasses.replace(model_args, **self.architecture_settings(model_args, architecture))
 
     def train(self, model_args, data_args, training_args, callbacks: list | None = None) -> tuple[dict[str, Any], Trainer]:
         """Read, featurise, train, test and export once; returns (metrics, trainer). See `fit_and_evaluate`."""
