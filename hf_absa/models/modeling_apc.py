@@ -21,15 +21,15 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel
+from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from .backbone import (
+    HeadArguments,
     build_backbone,
-    checkpoint_model_type,
     encoder_arguments,
-    model_from_backbone,
+    from_checkpoint_or_backbone,
     takes_token_type_ids,
 )
 from .configuration_apc import IGNORED_LABEL_ID, SETTING_DEFAULTS, SPC_MODELS, APCConfig
@@ -41,7 +41,17 @@ from .layers import (
     combine_windows,
 )
 
-
+APC_HEAD_ARGUMENTS = HeadArguments(
+    family="APC",
+    checkpoint_name="hf_absa checkpoint",
+    labels="labels",
+    architecture="apc_model",
+    default_architecture=SETTING_DEFAULTS["apc_model"],
+    trained_labels=lambda config: [config.id2label[index] for index in sorted(config.id2label)],
+    label_alternatives=("id2label",),
+    also_accepted=frozenset({"id2label", "label2id"}),
+    head="APC head",
+)
 
 
 class APCPreTrainedModel(PreTrainedModel):
@@ -153,42 +163,9 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                 `config=` that is not an `APCConfig`; `labels`/`apc_model` that contradict a checkpoint.
             TypeError: an unknown keyword argument in backbone mode.
         """
-        config = kwargs.get("config")
-        model_type, config_dict = checkpoint_model_type(pretrained_model_name_or_path, config, APCConfig.model_type, kwargs)
-        if model_type == APCConfig.model_type:
-            model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
-            _check_checkpoint_matches(model.config, labels, apc_model, pretrained_model_name_or_path)
-            return model
-        if config is not None:
-            raise ValueError(
-                f"config= must be an hf_absa APCConfig, got a {type(config).__name__} (model_type {model_type!r}). "
-                "To start from a backbone, pass its id or path and the APC settings as keyword arguments."
-            )
-        return cls._from_backbone(pretrained_model_name_or_path, labels, apc_model, kwargs, config_dict)
-
-    @classmethod
-    def _from_backbone(
-        cls,
-        backbone_name_or_path: str,
-        labels: list[str] | None,
-        apc_model: str | None,
-        kwargs: dict[str, Any],
-        backbone_config_dict: dict[str, Any],
-    ) -> APCModelForSequenceClassification:
-        if labels is None and kwargs.get("id2label") is None:
-            raise ValueError(
-                f"{backbone_name_or_path!r} is not an hf_absa checkpoint, so it is used as the backbone of a new "
-                "model, which needs its label names in class-index order, e.g.\n"
-                f"    APCModelForSequenceClassification.from_pretrained({str(backbone_name_or_path)!r}, "
-                'labels=["Negative", "Neutral", "Positive"], apc_model="fast_lsa_t_v2")'
-            )
-
-        def make_config(**fields: Any) -> APCConfig:
-            return APCConfig(apc_model=apc_model or SETTING_DEFAULTS["apc_model"], labels=labels, **fields)
-
-        return model_from_backbone(
-            cls, backbone_name_or_path, kwargs, backbone_config_dict, make_config,
-            fixed={"labels", "apc_model"}, also_accepted={"id2label", "label2id"}, head="APC head",
+        return from_checkpoint_or_backbone(
+            cls, super().from_pretrained, pretrained_model_name_or_path, model_args, kwargs, APC_HEAD_ARGUMENTS,
+            labels, apc_model,
         )
 
     # ------------------------------------------------------------------ forward
@@ -400,17 +377,3 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
             return self.fusion_linear(torch.cat([global_features] + aggregated, dim=-1)), attention_mask
         return self.post_linear(torch.cat([global_features, aggregated[0]], dim=-1)), attention_mask
 
-
-def _check_checkpoint_matches(
-    config: PretrainedConfig, labels: list[str] | None, apc_model: str | None, name_or_path: str
-) -> None:
-    """A trained head is tied to its labels and architecture: refuse silently changing either."""
-    if labels is not None and list(labels) != [config.id2label[index] for index in sorted(config.id2label)]:
-        raise ValueError(
-            f"{name_or_path!r} is an hf_absa checkpoint with labels {list(config.id2label.values())}; "
-            f"labels={list(labels)!r} does not match. Omit labels= to load it as trained."
-        )
-    if apc_model is not None and apc_model != config.apc_model:
-        raise ValueError(
-            f"{name_or_path!r} is an hf_absa {config.apc_model!r} checkpoint; apc_model={apc_model!r} does not match."
-        )

@@ -48,21 +48,32 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel
+from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
 from .layers import FirstTokenPooler, SelfAttentionEncoder
 from .backbone import (
+    HeadArguments,
     build_backbone,
-    checkpoint_model_type,
     encoder_arguments,
-    model_from_backbone,
+    from_checkpoint_or_backbone,
     takes_token_type_ids,
 )
 
 __all__ = ["ATEPCModelForTokenClassification", "ATEPCOutput", "ATEPCPreTrainedModel", "local_context_weights"]
+
+ATEPC_HEAD_ARGUMENTS = HeadArguments(
+    family="ATEPC",
+    checkpoint_name="hf_absa ATEPC checkpoint",
+    labels="polarity_labels",
+    architecture="atepc_model",
+    default_architecture=SETTING_DEFAULTS["atepc_model"],
+    trained_labels=lambda config: list(config.polarity_labels or ()),
+    also_accepted=frozenset({"ate_loss_weight"}),
+    head="ATEPC heads",
+)
 
 
 @dataclass
@@ -209,46 +220,9 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 `atepc_model` that contradict a checkpoint.
             TypeError: an unknown keyword argument in backbone mode.
         """
-        config = kwargs.get("config")
-        model_type, config_dict = checkpoint_model_type(
-            pretrained_model_name_or_path, config, ATEPCConfig.model_type, kwargs
-        )
-        if model_type == ATEPCConfig.model_type:
-            model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
-            _check_checkpoint_matches(model.config, polarity_labels, atepc_model, pretrained_model_name_or_path)
-            return model
-        if config is not None:
-            raise ValueError(
-                f"config= must be an hf_absa ATEPCConfig, got a {type(config).__name__} (model_type "
-                f"{model_type!r}). To start from a backbone, pass its id or path and the ATEPC settings as keyword "
-                "arguments."
-            )
-        if polarity_labels is None:
-            raise ValueError(
-                f"{pretrained_model_name_or_path!r} is not an hf_absa ATEPC checkpoint, so it is used as the backbone "
-                "of a new model, which needs its polarity names in class-index order, e.g.\n"
-                f"    ATEPCModelForTokenClassification.from_pretrained({str(pretrained_model_name_or_path)!r}, "
-                'polarity_labels=["Negative", "Neutral", "Positive"], atepc_model="fast_lcf_atepc")'
-            )
-        return cls._from_backbone(pretrained_model_name_or_path, polarity_labels, atepc_model, kwargs, config_dict)
-
-    @classmethod
-    def _from_backbone(
-        cls,
-        backbone_name_or_path: str,
-        polarity_labels: list[str],
-        atepc_model: str | None,
-        kwargs: dict[str, Any],
-        backbone_config_dict: dict[str, Any],
-    ) -> ATEPCModelForTokenClassification:
-        def make_config(**fields: Any) -> ATEPCConfig:
-            return ATEPCConfig(
-                polarity_labels=polarity_labels, atepc_model=atepc_model or SETTING_DEFAULTS["atepc_model"], **fields
-            )
-
-        return model_from_backbone(
-            cls, backbone_name_or_path, kwargs, backbone_config_dict, make_config,
-            fixed={"polarity_labels", "atepc_model"}, also_accepted={"ate_loss_weight"}, head="ATEPC heads",
+        return from_checkpoint_or_backbone(
+            cls, super().from_pretrained, pretrained_model_name_or_path, model_args, kwargs, ATEPC_HEAD_ARGUMENTS,
+            polarity_labels, atepc_model,
         )
 
     # ------------------------------------------------------------------ forward
@@ -411,18 +385,3 @@ def _mean_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Ten
     )
     return summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
 
-
-def _check_checkpoint_matches(
-    config: PretrainedConfig, polarity_labels: list[str] | None, atepc_model: str | None, name_or_path: str
-) -> None:
-    """A trained head is tied to its polarity labels and architecture: refuse silently changing either."""
-    if polarity_labels is not None and list(polarity_labels) != list(config.polarity_labels or ()):
-        raise ValueError(
-            f"{name_or_path!r} is an hf_absa ATEPC checkpoint with polarity labels {config.polarity_labels}; "
-            f"polarity_labels={list(polarity_labels)!r} does not match. Omit polarity_labels= to load it as trained."
-        )
-    if atepc_model is not None and atepc_model != config.atepc_model:
-        raise ValueError(
-            f"{name_or_path!r} is an hf_absa {config.atepc_model!r} checkpoint; atepc_model={atepc_model!r} does "
-            "not match."
-        )
