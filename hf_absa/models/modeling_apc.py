@@ -16,7 +16,6 @@ and same-folder modules through single-dot relative imports, never `hf_absa`.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
@@ -26,6 +25,7 @@ from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from .backbone import (
+    BackbonePreTrainedModel,
     HeadArguments,
     build_backbone,
     encoder_arguments,
@@ -54,23 +54,14 @@ APC_HEAD_ARGUMENTS = HeadArguments(
 )
 
 
-class APCPreTrainedModel(PreTrainedModel):
-    """Base class: config class, backbone attribute name and weight initialisation of the APC heads."""
+class APCPreTrainedModel(BackbonePreTrainedModel):
+    """Base class: config class and weight initialisation of the APC heads (`BackbonePreTrainedModel`'s, plus the
+    ``eta`` weights)."""
 
     config_class = APCConfig
-    base_model_prefix = "backbone"
-    supports_gradient_checkpointing = True
 
     def _init_weights(self, module: nn.Module) -> None:
-        # Only head modules reach here: the backbone, a PreTrainedModel itself, is initialised by its own class.
-        if isinstance(module, nn.Linear):
-            # PyTorch's default Linear init, as PyABSA's heads get. The backbone's N(0, 0.02) shrinks the
-            # signal ~2.5x per layer through the 4-5 stacked head layers, which made 1-epoch runs learn
-            # visibly slower than PyABSA's.
-            init.kaiming_uniform_(module.weight, a=math.sqrt(5))
-            if module.bias is not None:
-                bound = 1 / math.sqrt(module.in_features)
-                init.uniform_(module.bias, -bound, bound)
+        super()._init_weights(module)
         for name in ("eta1", "eta2"):
             eta = module._parameters.get(name)
             if eta is not None:
@@ -263,15 +254,6 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                     f"{name} has shape {tuple(given[name].shape)} but input_ids has {tuple(input_ids.shape)}; all "
                     "per-token inputs must be padded to the same length (DataCollatorForAPC does this)."
                 )
-
-    def _encode(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Last hidden states of the backbone."""
-        backbone_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None and self._backbone_takes_token_type_ids:
-            backbone_inputs["token_type_ids"] = token_type_ids
-        return self.backbone(**backbone_inputs)[0]
 
     def _spc_features(
         self,

@@ -42,19 +42,18 @@ and same-folder modules through single-dot relative imports, never `hf_absa`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 from transformers import PreTrainedModel
-from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
 from .layers import FirstTokenPooler, SelfAttentionEncoder
 from .backbone import (
+    BackbonePreTrainedModel,
     HeadArguments,
     build_backbone,
     encoder_arguments,
@@ -128,21 +127,10 @@ def local_context_weights(
     return cdm, cdw
 
 
-class ATEPCPreTrainedModel(PreTrainedModel):
-    """Base class: config class, backbone attribute name and weight initialisation of the ATEPC heads."""
+class ATEPCPreTrainedModel(BackbonePreTrainedModel):
+    """Base class: config class of the ATEPC models (heads initialised as `BackbonePreTrainedModel` does)."""
 
     config_class = ATEPCConfig
-    base_model_prefix = "backbone"
-    supports_gradient_checkpointing = True
-
-    def _init_weights(self, module: nn.Module) -> None:
-        # Only head modules reach here: the backbone, a PreTrainedModel itself, is initialised by its own class.
-        if isinstance(module, nn.Linear):
-            # PyTorch's default Linear init, as PyABSA's heads get (same reason as the APC heads).
-            init.kaiming_uniform_(module.weight, a=math.sqrt(5))
-            if module.bias is not None:
-                bound = 1 / math.sqrt(module.in_features)
-                init.uniform_(module.bias, -bound, bound)
 
 
 class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
@@ -318,15 +306,6 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 f"aspect_spans {aspect_spans[bad].tolist()} are not [first, end) token spans with "
                 f"0 <= first < end <= {input_ids.shape[1]} (padding rows hold -1)."
             )
-
-    def _encode(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Last hidden states of the backbone, (batch, tokens, hidden)."""
-        backbone_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None and self._backbone_takes_token_type_ids:
-            backbone_inputs["token_type_ids"] = token_type_ids
-        return self.backbone(**backbone_inputs)[0]
 
     def _polarity_logits(
         self,
