@@ -223,6 +223,7 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         labels: torch.Tensor | None = None,
         aspect_spans: torch.Tensor | None = None,
         polarity_labels: torch.Tensor | None = None,
+        loss_item_counts: torch.Tensor | None = None,
         return_dict: bool | None = None,
     ) -> ATEPCOutput | tuple[torch.Tensor, ...]:
         """Tag every token and classify the polarity of every given aspect.
@@ -233,6 +234,10 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
             aspect_spans: (batch, aspects, 2) token spans [first, end) of the aspects to classify; rows holding
                 -1 are padding and change nothing.
             polarity_labels: (batch, aspects) polarity ids (`config.polarity_labels`), -100 = ignored.
+            loss_item_counts: (2,) int, the numbers of labelled tokens and of labelled aspects the two losses are
+                averaged over; default: this batch's own. A trainer passes those of the whole optimizer step (every
+                process, every accumulated batch), so that data-parallel training and gradient accumulation give
+                the gradient of one large batch; this batch's loss is then its share of the step's loss.
             return_dict: a tuple instead of `ATEPCOutput` when False.
 
         Returns:
@@ -262,11 +267,14 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
 
         loss = None
         if labels is not None or polarity_labels is not None:
+            tag_count, polarity_count = (None, None) if loss_item_counts is None else loss_item_counts.reshape(2)
             loss = logits.new_zeros(())
             if labels is not None:
-                loss = loss + _mean_cross_entropy(logits, labels)
+                loss = loss + _mean_cross_entropy(logits, labels, tag_count)
             if polarity_labels is not None:
-                loss = loss + config.polarity_loss_weight * _mean_cross_entropy(polarity_logits, polarity_labels)
+                loss = loss + config.polarity_loss_weight * _mean_cross_entropy(
+                    polarity_logits, polarity_labels, polarity_count
+                )
         if not (return_dict if return_dict is not None else config.return_dict):
             return tuple(value for value in (loss, logits, polarity_logits) if value is not None)
         return ATEPCOutput(loss=loss, logits=logits, polarity_logits=polarity_logits)
@@ -356,11 +364,16 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         return polarity_logits
 
 
-def _mean_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy averaged over the items whose label is not -100; 0 (not NaN, still on the graph) if none."""
+def _mean_cross_entropy(
+    logits: torch.Tensor, labels: torch.Tensor, count: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy summed over the items whose label is not -100 and divided by ``count`` (default: their number);
+    0 (not NaN, still on the graph) if there is none."""
     labels = labels.reshape(-1).long()
     summed = nn.functional.cross_entropy(
         logits.reshape(-1, logits.shape[-1]).float(), labels, ignore_index=IGNORED_LABEL_ID, reduction="sum"
     )
-    return summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
+    if count is None:
+        count = labels.ne(IGNORED_LABEL_ID).sum()
+    return summed / count.clamp(min=1)
 
