@@ -22,8 +22,8 @@ from transformers import Trainer
 from apc_fixtures import build_model, write_apc_dataset_folder
 from atepc_fixtures import synthetic_sentences, write_unified_tag_file
 from hf_absa import APCModelForSequenceClassification
-from hf_absa.models import ATEPCModelForTokenClassification
 from hf_absa.cli import main
+from hf_absa.models import ATEPCModelForTokenClassification
 from hf_absa.training import APCTrainer, APCTrainingArguments
 from hf_absa.training.export import BACKBONE_EXPORT_DIR
 
