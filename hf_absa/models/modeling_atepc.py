@@ -23,8 +23,9 @@ Deliberate differences from PyABSA (models/__lcf__/*_atepc.py, dataset_utils/__l
   positions from `aspect_spans` with tensor operations (PyABSA computes them on the sub-word positions of its
   sentence-aspect string and multiplies them onto the word-repacked features, a different position space).
 * The token loss ignores -100 (PyABSA: label 0, its padding label), the polarity loss ignores -100; each is a mean
-  over its labelled items and 0 (not NaN) when there is none. PyABSA's knob for the polarity loss's weight is
-  called `ate_loss_weight`; here it is `config.polarity_loss_weight` (default 1.0).
+  over its labelled items (in training, those of the whole optimizer step: `loss_item_counts`) and 0 (not NaN)
+  when there is none. PyABSA's knob for the polarity loss's weight is called `ate_loss_weight`; here it is
+  `config.polarity_loss_weight` (default 1.0).
 * `attention_mask` is used by the backbone (both passes of `lcf_atepc`; PyABSA's local pass has none) and by the
   self-attention encoders (PyABSA's attend to padding).
 * `bert_base_atepc` pools the aspect's own tokens (mean over its span, then PyABSA's dense + tanh pooler): PyABSA
