@@ -1,10 +1,13 @@
 """Dual-mode `from_pretrained` shared by hf_absa's model families (APC, ATEPC): a checkpoint, or a new model on a
 backbone.
 
-A model family's `from_pretrained` calls `checkpoint_model_type` to tell the two modes apart, and in backbone mode
-`model_from_backbone`, which checks the keyword arguments against the family's config, loads the backbone ONCE
-(`AutoModel.from_pretrained`, handed to the model's ``__init__`` as ``backbone=``) and builds the head in the
-backbone's dtype, on its device, from the caller's random state alone.
+A model family's `from_pretrained` is `from_checkpoint_or_backbone` with the family's `HeadArguments` (the keyword
+names of its labels and architecture). It calls `checkpoint_model_type` to tell the two modes apart; a checkpoint
+loads with transformers' own `from_pretrained` and is checked against the labels / architecture the caller gave;
+in backbone mode `model_from_backbone` checks the keyword arguments against the family's config, loads the
+backbone ONCE (`AutoModel.from_pretrained`, handed to the model's ``__init__`` as ``backbone=``) and builds the
+head in the backbone's dtype, on its device, from the caller's random state alone. `BackbonePreTrainedModel` is
+the families' common base: the backbone's attribute name, the heads' weight initialisation and the backbone pass.
 
 This file is copied next to the weights with the model code (remote code): torch and transformers only.
 """
@@ -13,12 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import torch
-from transformers import CONFIG_MAPPING, AutoConfig, AutoModel, PretrainedConfig
+from torch import nn
+from transformers import CONFIG_MAPPING, AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers import __version__ as transformers_version
+from transformers import initialization as init
 
 # Keyword arguments of `from_pretrained` that locate files; in backbone mode they go to the backbone's loaders.
 HUB_KWARGS = ("cache_dir", "force_download", "local_files_only", "token", "revision", "subfolder", "proxies")
@@ -29,6 +36,141 @@ BACKBONE_LOAD_KWARGS = ("dtype", "attn_implementation", "device_map", "use_safet
 MULTI_DEVICE_MAPS = ("auto", "balanced", "balanced_low_0", "sequential")
 # `__init__` parameters of a family's config that are never `from_pretrained` keywords in backbone mode.
 _NOT_KEYWORDS = {"self", "kwargs", "backbone_config", "backbone_name_or_path", "hf_absa_version"}
+
+
+class BackbonePreTrainedModel(PreTrainedModel):
+    """Base of hf_absa's model families: heads on a transformers backbone held in ``self.backbone``.
+
+    A family's base class adds its ``config_class``; its model sets ``self._backbone_takes_token_type_ids``
+    (`takes_token_type_ids`) once the backbone is built, for `_encode`.
+    """
+
+    base_model_prefix = "backbone"
+    supports_gradient_checkpointing = True
+
+    def _init_weights(self, module: nn.Module) -> None:
+        # Only head modules reach here: the backbone, a PreTrainedModel itself, is initialised by its own class.
+        if isinstance(module, nn.Linear):
+            # PyTorch's default Linear init, as PyABSA's heads get. The backbone's N(0, 0.02) shrinks the
+            # signal ~2.5x per layer through the 4-5 stacked head layers, which made 1-epoch runs learn
+            # visibly slower than PyABSA's.
+            init.kaiming_uniform_(module.weight, a=math.sqrt(5))
+            if module.bias is not None:
+                bound = 1 / math.sqrt(module.in_features)
+                init.uniform_(module.bias, -bound, bound)
+
+    def _encode(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Last hidden states of the backbone, (batch, tokens, hidden); ``token_type_ids`` only where it takes them."""
+        backbone_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None and self._backbone_takes_token_type_ids:
+            backbone_inputs["token_type_ids"] = token_type_ids
+        return self.backbone(**backbone_inputs)[0]
+
+
+@dataclass(frozen=True)
+class HeadArguments:
+    """What ties a model family's trained head to its checkpoint, as `from_checkpoint_or_backbone` needs it.
+
+    Args:
+        family: the family's name in messages ("APC", "ATEPC").
+        checkpoint_name: how messages name a checkpoint of the family ("hf_absa checkpoint", the first family's
+            wording, or "hf_absa ATEPC checkpoint").
+        labels: the `from_pretrained` keyword (and config field) of the label names in class-index order.
+        architecture: the keyword (and config field) of the architecture.
+        default_architecture: the architecture of a new model when none is given.
+        trained_labels: a checkpoint's config → its label names in class-index order.
+        label_alternatives: other keywords that may give the labels in backbone mode (``id2label``).
+        also_accepted: more accepted setting keywords in backbone mode (`model_from_backbone`).
+        head: how errors name the family's head ("APC head").
+    """
+
+    family: str
+    checkpoint_name: str
+    labels: str
+    architecture: str
+    default_architecture: str
+    trained_labels: Callable[[PretrainedConfig], list[str]]
+    label_alternatives: tuple[str, ...] = ()
+    also_accepted: frozenset[str] = frozenset()
+    head: str = "head"
+
+    def check_checkpoint_matches(
+        self, config: PretrainedConfig, labels: list[str] | None, architecture: str | None, name_or_path: str
+    ) -> None:
+        """A trained head is tied to its labels and architecture: refuse silently changing either (ValueError)."""
+        trained = list(self.trained_labels(config))
+        if labels is not None and list(labels) != trained:
+            raise ValueError(
+                f"{name_or_path!r} is an {self.checkpoint_name} with {self.labels.replace('_', ' ')} "
+                f"{trained}; {self.labels}={list(labels)!r} does not match. Omit {self.labels}= to load it as "
+                "trained."
+            )
+        trained_architecture = getattr(config, self.architecture)
+        if architecture is not None and architecture != trained_architecture:
+            raise ValueError(
+                f"{name_or_path!r} is an hf_absa {trained_architecture!r} checkpoint; {self.architecture}="
+                f"{architecture!r} does not match."
+            )
+
+
+def from_checkpoint_or_backbone(
+    model_class: type,
+    load_checkpoint: Callable[..., Any],
+    name_or_path: str,
+    model_args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    head: HeadArguments,
+    labels: list[str] | None,
+    architecture: str | None,
+) -> Any:
+    """A model family's dual-mode `from_pretrained` (see its docstring for the keyword arguments of each mode).
+
+    Args:
+        model_class: the family's model class (its ``config_class`` tells a checkpoint of the family).
+        load_checkpoint: transformers' own `from_pretrained` of the class (``super().from_pretrained``), for a
+            checkpoint of the family, called with ``name_or_path``, ``model_args`` and ``kwargs``.
+        kwargs: `from_pretrained`'s other keyword arguments.
+        head: the family's `HeadArguments`.
+        labels, architecture: the caller's values of ``head.labels`` and ``head.architecture`` (None: not given).
+
+    Raises:
+        ValueError: a checkpoint whose labels or architecture contradict the given ones; ``config=`` that is not
+            the family's config; backbone mode without labels (or a ``head.label_alternatives`` keyword), and the
+            errors of `model_from_backbone`.
+        TypeError: an unknown keyword argument in backbone mode.
+    """
+    config = kwargs.get("config")
+    config_class = model_class.config_class
+    model_type, config_dict = checkpoint_model_type(name_or_path, config, config_class.model_type, kwargs)
+    if model_type == config_class.model_type:
+        model = load_checkpoint(name_or_path, *model_args, **kwargs)
+        head.check_checkpoint_matches(model.config, labels, architecture, name_or_path)
+        return model
+    if config is not None:
+        raise ValueError(
+            f"config= must be an hf_absa {config_class.__name__}, got a {type(config).__name__} (model_type "
+            f"{model_type!r}). To start from a backbone, pass its id or path and the {head.family} settings as "
+            "keyword arguments."
+        )
+    if labels is None and all(kwargs.get(name) is None for name in head.label_alternatives):
+        raise ValueError(
+            f"{name_or_path!r} is not an {head.checkpoint_name}, so it is used as the backbone of a new "
+            f"model, which needs its {head.labels.replace('_', ' ')} in class-index order, e.g.\n"
+            f"    {model_class.__name__}.from_pretrained({str(name_or_path)!r}, "
+            f'{head.labels}=["Negative", "Neutral", "Positive"], {head.architecture}="{head.default_architecture}")'
+        )
+
+    def make_config(**fields: Any) -> PretrainedConfig:
+        return config_class(
+            **{head.labels: labels, head.architecture: architecture or head.default_architecture}, **fields
+        )
+
+    return model_from_backbone(
+        model_class, name_or_path, kwargs, config_dict, make_config, fixed={head.labels, head.architecture},
+        also_accepted=head.also_accepted, head=head.head,
+    )
 
 
 def checkpoint_model_type(

@@ -20,20 +20,20 @@ from __future__ import annotations
 
 import copy
 import inspect
-import math
 from typing import Any
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel
+from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from .backbone import (
+    BackbonePreTrainedModel,
+    HeadArguments,
     build_backbone,
-    checkpoint_model_type,
     encoder_arguments,
-    model_from_backbone,
+    from_checkpoint_or_backbone,
     takes_token_type_ids,
 )
 from .configuration_apc import IGNORED_LABEL_ID, SETTING_DEFAULTS, SPC_MODELS, APCConfig
@@ -45,26 +45,27 @@ from .layers import (
     combine_windows,
 )
 
+APC_HEAD_ARGUMENTS = HeadArguments(
+    family="APC",
+    checkpoint_name="hf_absa checkpoint",
+    labels="labels",
+    architecture="apc_model",
+    default_architecture=SETTING_DEFAULTS["apc_model"],
+    trained_labels=lambda config: [config.id2label[index] for index in sorted(config.id2label)],
+    label_alternatives=("id2label",),
+    also_accepted=frozenset({"id2label", "label2id"}),
+    head="APC head",
+)
 
 
-
-class APCPreTrainedModel(PreTrainedModel):
-    """Base class: config class, backbone attribute name and weight initialisation of the APC heads."""
+class APCPreTrainedModel(BackbonePreTrainedModel):
+    """Base class: config class and weight initialisation of the APC heads (`BackbonePreTrainedModel`'s, plus the
+    ``eta`` weights)."""
 
     config_class = APCConfig
-    base_model_prefix = "backbone"
-    supports_gradient_checkpointing = True
 
     def _init_weights(self, module: nn.Module) -> None:
-        # Only head modules reach here: the backbone, a PreTrainedModel itself, is initialised by its own class.
-        if isinstance(module, nn.Linear):
-            # PyTorch's default Linear init, as PyABSA's heads get. The backbone's N(0, 0.02) shrinks the
-            # signal ~2.5x per layer through the 4-5 stacked head layers, which made 1-epoch runs learn
-            # visibly slower than PyABSA's.
-            init.kaiming_uniform_(module.weight, a=math.sqrt(5))
-            if module.bias is not None:
-                bound = 1 / math.sqrt(module.in_features)
-                init.uniform_(module.bias, -bound, bound)
+        super()._init_weights(module)
         for name in ("eta1", "eta2"):
             eta = module._parameters.get(name)
             if eta is not None:
@@ -169,42 +170,9 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
 
         In either mode an ensemble config (``ensemble_models``) gives an `APCEnsembleForSequenceClassification`.
         """
-        config = kwargs.get("config")
-        model_type, config_dict = checkpoint_model_type(pretrained_model_name_or_path, config, APCConfig.model_type, kwargs)
-        if model_type == APCConfig.model_type:
-            model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
-            _check_checkpoint_matches(model.config, labels, apc_model, pretrained_model_name_or_path)
-            return model
-        if config is not None:
-            raise ValueError(
-                f"config= must be an hf_absa APCConfig, got a {type(config).__name__} (model_type {model_type!r}). "
-                "To start from a backbone, pass its id or path and the APC settings as keyword arguments."
-            )
-        return cls._from_backbone(pretrained_model_name_or_path, labels, apc_model, kwargs, config_dict)
-
-    @classmethod
-    def _from_backbone(
-        cls,
-        backbone_name_or_path: str,
-        labels: list[str] | None,
-        apc_model: str | None,
-        kwargs: dict[str, Any],
-        backbone_config_dict: dict[str, Any],
-    ) -> APCModelForSequenceClassification:
-        if labels is None and kwargs.get("id2label") is None:
-            raise ValueError(
-                f"{backbone_name_or_path!r} is not an hf_absa checkpoint, so it is used as the backbone of a new "
-                "model, which needs its label names in class-index order, e.g.\n"
-                f"    APCModelForSequenceClassification.from_pretrained({str(backbone_name_or_path)!r}, "
-                'labels=["Negative", "Neutral", "Positive"], apc_model="fast_lsa_t_v2")'
-            )
-
-        def make_config(**fields: Any) -> APCConfig:
-            return APCConfig(apc_model=apc_model or SETTING_DEFAULTS["apc_model"], labels=labels, **fields)
-
-        return model_from_backbone(
-            cls, backbone_name_or_path, kwargs, backbone_config_dict, make_config,
-            fixed={"labels", "apc_model"}, also_accepted={"id2label", "label2id"}, head="APC head",
+        return from_checkpoint_or_backbone(
+            cls, super().from_pretrained, pretrained_model_name_or_path, model_args, kwargs, APC_HEAD_ARGUMENTS,
+            labels, apc_model,
         )
 
     # ------------------------------------------------------------------ forward
@@ -291,15 +259,6 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                     f"{name} has shape {tuple(given[name].shape)} but input_ids has {tuple(input_ids.shape)}; all "
                     "per-token inputs must be padded to the same length (DataCollatorForAPC does this)."
                 )
-
-    def _encode(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Last hidden states of the backbone."""
-        backbone_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None and self._backbone_takes_token_type_ids:
-            backbone_inputs["token_type_ids"] = token_type_ids
-        return self.backbone(**backbone_inputs)[0]
 
     def _spc_features(
         self,
@@ -423,21 +382,6 @@ def classification_output(
     if not (return_dict if return_dict is not None else config.return_dict):
         return (loss, logits) if loss is not None else (logits,)
     return SequenceClassifierOutput(loss=loss, logits=logits)
-
-
-def _check_checkpoint_matches(
-    config: PretrainedConfig, labels: list[str] | None, apc_model: str | None, name_or_path: str
-) -> None:
-    """A trained head is tied to its labels and architecture: refuse silently changing either."""
-    if labels is not None and list(labels) != [config.id2label[index] for index in sorted(config.id2label)]:
-        raise ValueError(
-            f"{name_or_path!r} is an hf_absa checkpoint with labels {list(config.id2label.values())}; "
-            f"labels={list(labels)!r} does not match. Omit labels= to load it as trained."
-        )
-    if apc_model is not None and apc_model != config.apc_model:
-        raise ValueError(
-            f"{name_or_path!r} is an hf_absa {config.apc_model!r} checkpoint; apc_model={apc_model!r} does not match."
-        )
 
 
 # The members' forward arguments, which the ensemble takes and hands on. Trainer keeps the dataset columns its

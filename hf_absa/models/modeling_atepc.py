@@ -23,8 +23,9 @@ Deliberate differences from PyABSA (models/__lcf__/*_atepc.py, dataset_utils/__l
   positions from `aspect_spans` with tensor operations (PyABSA computes them on the sub-word positions of its
   sentence-aspect string and multiplies them onto the word-repacked features, a different position space).
 * The token loss ignores -100 (PyABSA: label 0, its padding label), the polarity loss ignores -100; each is a mean
-  over its labelled items and 0 (not NaN) when there is none. PyABSA's knob for the polarity loss's weight is
-  called `ate_loss_weight`; here it is `config.polarity_loss_weight` (default 1.0).
+  over its labelled items (in training, those of the whole optimizer step: `loss_item_counts`) and 0 (not NaN)
+  when there is none. PyABSA's knob for the polarity loss's weight is called `ate_loss_weight`; here it is
+  `config.polarity_loss_weight` (default 1.0).
 * `attention_mask` is used by the backbone (both passes of `lcf_atepc`; PyABSA's local pass has none) and by the
   self-attention encoders (PyABSA's attend to padding).
 * `bert_base_atepc` pools the aspect's own tokens (mean over its span, then PyABSA's dense + tanh pooler): PyABSA
@@ -42,27 +43,37 @@ and same-folder modules through single-dot relative imports, never `hf_absa`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel
-from transformers import initialization as init
+from transformers import PreTrainedModel
 from transformers.utils import ModelOutput
 
 from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
 from .layers import FirstTokenPooler, SelfAttentionEncoder
 from .backbone import (
+    BackbonePreTrainedModel,
+    HeadArguments,
     build_backbone,
-    checkpoint_model_type,
     encoder_arguments,
-    model_from_backbone,
+    from_checkpoint_or_backbone,
     takes_token_type_ids,
 )
 
 __all__ = ["ATEPCModelForTokenClassification", "ATEPCOutput", "ATEPCPreTrainedModel", "local_context_weights"]
+
+ATEPC_HEAD_ARGUMENTS = HeadArguments(
+    family="ATEPC",
+    checkpoint_name="hf_absa ATEPC checkpoint",
+    labels="polarity_labels",
+    architecture="atepc_model",
+    default_architecture=SETTING_DEFAULTS["atepc_model"],
+    trained_labels=lambda config: list(config.polarity_labels or ()),
+    also_accepted=frozenset({"ate_loss_weight"}),
+    head="ATEPC heads",
+)
 
 
 @dataclass
@@ -117,21 +128,10 @@ def local_context_weights(
     return cdm, cdw
 
 
-class ATEPCPreTrainedModel(PreTrainedModel):
-    """Base class: config class, backbone attribute name and weight initialisation of the ATEPC heads."""
+class ATEPCPreTrainedModel(BackbonePreTrainedModel):
+    """Base class: config class of the ATEPC models (heads initialised as `BackbonePreTrainedModel` does)."""
 
     config_class = ATEPCConfig
-    base_model_prefix = "backbone"
-    supports_gradient_checkpointing = True
-
-    def _init_weights(self, module: nn.Module) -> None:
-        # Only head modules reach here: the backbone, a PreTrainedModel itself, is initialised by its own class.
-        if isinstance(module, nn.Linear):
-            # PyTorch's default Linear init, as PyABSA's heads get (same reason as the APC heads).
-            init.kaiming_uniform_(module.weight, a=math.sqrt(5))
-            if module.bias is not None:
-                bound = 1 / math.sqrt(module.in_features)
-                init.uniform_(module.bias, -bound, bound)
 
 
 class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
@@ -209,46 +209,9 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 `atepc_model` that contradict a checkpoint.
             TypeError: an unknown keyword argument in backbone mode.
         """
-        config = kwargs.get("config")
-        model_type, config_dict = checkpoint_model_type(
-            pretrained_model_name_or_path, config, ATEPCConfig.model_type, kwargs
-        )
-        if model_type == ATEPCConfig.model_type:
-            model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
-            _check_checkpoint_matches(model.config, polarity_labels, atepc_model, pretrained_model_name_or_path)
-            return model
-        if config is not None:
-            raise ValueError(
-                f"config= must be an hf_absa ATEPCConfig, got a {type(config).__name__} (model_type "
-                f"{model_type!r}). To start from a backbone, pass its id or path and the ATEPC settings as keyword "
-                "arguments."
-            )
-        if polarity_labels is None:
-            raise ValueError(
-                f"{pretrained_model_name_or_path!r} is not an hf_absa ATEPC checkpoint, so it is used as the backbone "
-                "of a new model, which needs its polarity names in class-index order, e.g.\n"
-                f"    ATEPCModelForTokenClassification.from_pretrained({str(pretrained_model_name_or_path)!r}, "
-                'polarity_labels=["Negative", "Neutral", "Positive"], atepc_model="fast_lcf_atepc")'
-            )
-        return cls._from_backbone(pretrained_model_name_or_path, polarity_labels, atepc_model, kwargs, config_dict)
-
-    @classmethod
-    def _from_backbone(
-        cls,
-        backbone_name_or_path: str,
-        polarity_labels: list[str],
-        atepc_model: str | None,
-        kwargs: dict[str, Any],
-        backbone_config_dict: dict[str, Any],
-    ) -> ATEPCModelForTokenClassification:
-        def make_config(**fields: Any) -> ATEPCConfig:
-            return ATEPCConfig(
-                polarity_labels=polarity_labels, atepc_model=atepc_model or SETTING_DEFAULTS["atepc_model"], **fields
-            )
-
-        return model_from_backbone(
-            cls, backbone_name_or_path, kwargs, backbone_config_dict, make_config,
-            fixed={"polarity_labels", "atepc_model"}, also_accepted={"ate_loss_weight"}, head="ATEPC heads",
+        return from_checkpoint_or_backbone(
+            cls, super().from_pretrained, pretrained_model_name_or_path, model_args, kwargs, ATEPC_HEAD_ARGUMENTS,
+            polarity_labels, atepc_model,
         )
 
     # ------------------------------------------------------------------ forward
@@ -261,6 +224,7 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         labels: torch.Tensor | None = None,
         aspect_spans: torch.Tensor | None = None,
         polarity_labels: torch.Tensor | None = None,
+        loss_item_counts: torch.Tensor | None = None,
         return_dict: bool | None = None,
     ) -> ATEPCOutput | tuple[torch.Tensor, ...]:
         """Tag every token and classify the polarity of every given aspect.
@@ -271,6 +235,10 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
             aspect_spans: (batch, aspects, 2) token spans [first, end) of the aspects to classify; rows holding
                 -1 are padding and change nothing.
             polarity_labels: (batch, aspects) polarity ids (`config.polarity_labels`), -100 = ignored.
+            loss_item_counts: (2,) int, the numbers of labelled tokens and of labelled aspects the two losses are
+                averaged over; default: this batch's own. A trainer passes those of the whole optimizer step (every
+                process, every accumulated batch), so that data-parallel training and gradient accumulation give
+                the gradient of one large batch; this batch's loss is then its share of the step's loss.
             return_dict: a tuple instead of `ATEPCOutput` when False.
 
         Returns:
@@ -300,11 +268,14 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
 
         loss = None
         if labels is not None or polarity_labels is not None:
+            tag_count, polarity_count = (None, None) if loss_item_counts is None else loss_item_counts.reshape(2)
             loss = logits.new_zeros(())
             if labels is not None:
-                loss = loss + _mean_cross_entropy(logits, labels)
+                loss = loss + _mean_cross_entropy(logits, labels, tag_count)
             if polarity_labels is not None:
-                loss = loss + config.polarity_loss_weight * _mean_cross_entropy(polarity_logits, polarity_labels)
+                loss = loss + config.polarity_loss_weight * _mean_cross_entropy(
+                    polarity_logits, polarity_labels, polarity_count
+                )
         if not (return_dict if return_dict is not None else config.return_dict):
             return tuple(value for value in (loss, logits, polarity_logits) if value is not None)
         return ATEPCOutput(loss=loss, logits=logits, polarity_logits=polarity_logits)
@@ -388,15 +359,6 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 f"0 <= first < end <= {input_ids.shape[1]} (padding rows hold -1)."
             )
 
-    def _encode(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Last hidden states of the backbone, (batch, tokens, hidden)."""
-        backbone_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None and self._backbone_takes_token_type_ids:
-            backbone_inputs["token_type_ids"] = token_type_ids
-        return self.backbone(**backbone_inputs)[0]
-
     def _polarity_logits(
         self,
         input_ids: torch.Tensor,
@@ -446,26 +408,16 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         return polarity_logits
 
 
-def _mean_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy averaged over the items whose label is not -100; 0 (not NaN, still on the graph) if none."""
+def _mean_cross_entropy(
+    logits: torch.Tensor, labels: torch.Tensor, count: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy summed over the items whose label is not -100 and divided by ``count`` (default: their number);
+    0 (not NaN, still on the graph) if there is none."""
     labels = labels.reshape(-1).long()
     summed = nn.functional.cross_entropy(
         logits.reshape(-1, logits.shape[-1]).float(), labels, ignore_index=IGNORED_LABEL_ID, reduction="sum"
     )
-    return summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
+    if count is None:
+        count = labels.ne(IGNORED_LABEL_ID).sum()
+    return summed / count.clamp(min=1)
 
-
-def _check_checkpoint_matches(
-    config: PretrainedConfig, polarity_labels: list[str] | None, atepc_model: str | None, name_or_path: str
-) -> None:
-    """A trained head is tied to its polarity labels and architecture: refuse silently changing either."""
-    if polarity_labels is not None and list(polarity_labels) != list(config.polarity_labels or ()):
-        raise ValueError(
-            f"{name_or_path!r} is an hf_absa ATEPC checkpoint with polarity labels {config.polarity_labels}; "
-            f"polarity_labels={list(polarity_labels)!r} does not match. Omit polarity_labels= to load it as trained."
-        )
-    if atepc_model is not None and atepc_model != config.atepc_model:
-        raise ValueError(
-            f"{name_or_path!r} is an hf_absa {config.atepc_model!r} checkpoint; atepc_model={atepc_model!r} does "
-            "not match."
-        )

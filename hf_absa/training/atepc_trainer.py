@@ -14,9 +14,11 @@ model card (`ATEPCModelCardData`) and ``AutoModelForTokenClassification`` for ex
 
 from __future__ import annotations
 
+import torch
 from datasets import Dataset
 
 from ..data.atepc_collator import DataCollatorForATEPC
+from ..data.processing import IGNORED_LABEL_ID
 from ..metrics import ATEPCMetrics
 from .atepc_model_card import ATEPCModelCardData
 from .splits import hold_out_validation
@@ -64,6 +66,12 @@ class ATEPCTrainer(ABSATrainer):
     evaluations are PyABSA's figures: ``max_test_pyabsa_ate_f1``, ``max_test_apc_accuracy``, ``max_test_apc_f1``
     (plus the main protocol's ``max_test_ate_f1`` and ``max_test_e2e_f1``).
 
+    Each training loss is averaged over the labelled tokens and aspects of the whole optimizer step
+    (`loss_item_counts`), as the stock Trainer does for language models with ``num_items_in_batch``: under DDP and
+    with gradient accumulation the model then trains as on one batch of the same global size. (A per-batch mean
+    would weigh a token by how many labelled tokens its process's batch happens to hold.) Evaluation losses stay
+    per-batch means.
+
     Example (``model``, ``tokenizer`` and the datasets ``train`` and ``valid``, featurised by `ATEPCProcessor`,
     are not built here, so the example is skipped):
 
@@ -77,6 +85,8 @@ class ATEPCTrainer(ABSATrainer):
     model_card_data_class = ATEPCModelCardData
     auto_model_class = "AutoModelForTokenClassification"
     max_test_metric_names = ("pyabsa_ate_f1", "apc_accuracy", "apc_f1", "ate_f1", "e2e_f1")
+    # compute_loss returns each batch's share of the step's loss, already divided over the accumulated batches.
+    loss_is_scaled_for_ga = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,3 +104,36 @@ class ATEPCTrainer(ABSATrainer):
         """(train, validation): a ``args.validation_fraction`` of the sentences, stratified on `sentence_classes`."""
         return hold_out_validation(train_dataset, args.validation_fraction, seed=args.seed,
                                    labels=sentence_classes(train_dataset))
+
+    # ---- one loss per optimizer step ------------------------------------------------------------
+
+    def get_batch_samples(self, epoch_iterator, num_batches: int, device: torch.device):
+        """The step's batches and, in place of the stock labelled-token count, `loss_item_counts` of them all."""
+        batch_samples, num_items_in_batch = super().get_batch_samples(epoch_iterator, num_batches, device)
+        if self.compute_loss_func is not None:  # a user's loss gets the stock count
+            return batch_samples, num_items_in_batch
+        return batch_samples, self.loss_item_counts(batch_samples, device)
+
+    def loss_item_counts(self, batches: list[dict[str, torch.Tensor]], device: torch.device) -> torch.Tensor:
+        """(2,) int64 on ``device``: the labelled tokens (``labels``) and labelled aspects (``polarity_labels``)
+        in ``batches``, summed over the processes when ``args.average_tokens_across_devices`` (the default)."""
+        counts = torch.zeros(2, dtype=torch.long, device=device)
+        for batch in batches:
+            for index, name in enumerate(ATEPC_LABEL_NAMES):
+                if name in batch:
+                    counts[index] += batch[name].ne(IGNORED_LABEL_ID).sum().to(device)
+        if self.args.average_tokens_across_devices and self.args.world_size > 1:
+            counts = self.accelerator.reduce(counts, reduction="sum")
+        return counts
+
+    def compute_loss(self, model, inputs, return_outputs: bool = False, num_items_in_batch=None):
+        """The model's loss; in training (``num_items_in_batch`` = `loss_item_counts`) the batch's share of the
+        step's loss, times the number of processes when the counts are summed over them (DDP averages the
+        gradients of the processes)."""
+        if num_items_in_batch is None or self.compute_loss_func is not None:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        loss, outputs = super().compute_loss(model, {**inputs, "loss_item_counts": num_items_in_batch},
+                                             return_outputs=True)
+        if self.args.average_tokens_across_devices and self.args.world_size > 1:
+            loss = loss * self.accelerator.num_processes
+        return (loss, outputs) if return_outputs else loss
