@@ -151,6 +151,9 @@ def main(argv=None) -> None:
     parser.add_argument("--learning-rate", type=float, default=2e-5)
     parser.add_argument("--quick", action="store_true", help="laptop14, FAST_LCF_ATEPC, seed 1 only")
     parser.add_argument("--no-e2e", action="store_true", help="skip hf_absa's e2e_absa runs")
+    parser.add_argument("--only", choices=["pyabsa", "hf_absa"], default=None,
+                        help="run one side only (its results are kept; a later invocation without --only, same "
+                        "--out, reuses them and runs the other side); the report is written when both sides ran")
     parser.add_argument("--data-dir", default=str(SHARED / "datasets"))
     parser.add_argument("--peer-venv", default=str(REPO.parent / ".peer_venv"))
     parser.add_argument("--out", default=None,
@@ -192,6 +195,8 @@ def main(argv=None) -> None:
             for seed in args.seeds:
                 name = f"{dataset}-{MODELS[model]}-seed{seed}"
                 seeded = [*common, "--seed", str(seed)]
+                if args.only == "hf_absa" and not (out / f"pyabsa-{name}.json").exists():
+                    continue
                 peer = cached_run(
                     out / f"pyabsa-{name}.json",
                     [str(peer_python), str(PEER_DRIVER), "--model", model, "--dataset-dir", str(data_dir / atepc_dir),
@@ -201,6 +206,8 @@ def main(argv=None) -> None:
                 )
                 runs.append({**peer_fractions(peer), "library": "pyabsa", "dataset": dataset,
                              "model": MODELS[model], "seed": seed})
+                if args.only == "pyabsa":
+                    continue
                 hf_runs = [("pyabsa", dataset)] + ([] if args.no_e2e else [("e2e", e2e_name)])
                 for side, data in hf_runs:
                     protocol = "pyabsa" if side == "pyabsa" else "main"
@@ -219,6 +226,8 @@ def main(argv=None) -> None:
                           f"{peer['train_examples_per_s_excl_eval_save']:.1f})", file=sys.stderr)
                 (out / "runs.json").write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
 
+    if args.only == "pyabsa":
+        return
     import torch
 
     meta = {
