@@ -220,3 +220,30 @@ def test_held_out_and_fold_splits_are_stratified_on_sentence_classes(tiny_backbo
     assert setup.stratification_labels(rows) == classes
     _, validation = hold_out_validation(rows, 0.2, seed=3, labels=classes)
     assert sorted(sentence_classes(validation)) == [-2, -2, -1, -1, 0, 0, 1, 1]
+
+
+@pytest.mark.parametrize("rate", [0.02, 0.0])
+def test_tag_head_gets_its_own_learning_rate_unless_zero(tiny_backbone_dir, tmp_path, rate):
+    from hf_absa.training import ATEPCTrainer, ATEPCTrainingArguments
+
+    model = ATEPCModelForTokenClassification.from_pretrained(
+        tiny_backbone_dir, polarity_labels=["Negative", "Neutral", "Positive"], atepc_model="fast_lcf_atepc")
+    args = ATEPCTrainingArguments(tmp_path / "run", learning_rate=1e-4, weight_decay=0.01,
+                                  tag_head_learning_rate=rate, use_cpu=True, eval_strategy="no")
+    optimizer = ATEPCTrainer(model=model, args=args).create_optimizer()
+    by_id = {id(parameter): name for name, parameter in model.named_parameters()}
+    groups = [({by_id[id(p)] for p in group["params"]}, group) for group in optimizer.param_groups]
+    # every trainable parameter exactly once
+    assert sorted(name for names, _ in groups for name in names) == sorted(by_id.values())
+    if rate:
+        head = [group for names, group in groups if names == {"classifier.weight", "classifier.bias"}]
+        assert len(head) == 1 and head[0]["lr"] == rate and head[0]["weight_decay"] == 0.0
+        assert all(group["lr"] == 1e-4 for names, group in groups if "classifier.weight" not in names)
+    else:
+        assert all(group["lr"] == 1e-4 for _, group in groups)
+        assert any(group["weight_decay"] == 0.01 and "classifier.weight" in names for names, group in groups)
+
+
+def test_negative_tag_head_learning_rate_is_refused(tmp_path, capsys):
+    code = main(["train", "--task", "atepc", "--output_dir", str(tmp_path), "--tag_head_learning_rate", "-1"])
+    assert code == 2 and "tag_head_learning_rate must be >= 0" in capsys.readouterr().err

@@ -14,6 +14,8 @@ model card (`ATEPCModelCardData`) and ``AutoModelForTokenClassification`` for ex
 
 from __future__ import annotations
 
+import re
+
 import torch
 from datasets import Dataset
 
@@ -26,6 +28,9 @@ from .trainer import ABSATrainer
 from .training_args import ATEPC_LABEL_NAMES, ABSATrainingArguments, ATEPCTrainingArguments
 
 __all__ = ["ATEPC_LABEL_NAMES", "ATEPCTrainer", "ATEPCTrainingArguments", "sentence_classes"]
+
+# The tag head's parameters (`ATEPCModelForTokenClassification.classifier`), by name.
+TAG_HEAD_PARAMETER_PATTERN = re.compile(r"^classifier\.")
 
 # The sentence classes of `sentence_classes` that are not a polarity id.
 NO_ASPECT_CLASS, MIXED_POLARITY_CLASS, UNLABELLED_CLASS = -1, -2, -3
@@ -96,6 +101,12 @@ class ATEPCTrainer(ABSATrainer):
 
     def build_data_collator(self, processing_class):
         return DataCollatorForATEPC(processing_class)
+
+    def learning_rate_mapping(self, args: ATEPCTrainingArguments) -> dict[str, float]:
+        """The tag head (``classifier``) at ``args.tag_head_learning_rate``; nothing when that is 0 (one rate for
+        all)."""
+        rate = args.tag_head_learning_rate
+        return {TAG_HEAD_PARAMETER_PATTERN.pattern: rate} if rate else {}
 
     def build_compute_metrics(self, model):
         return ATEPCMetrics(model.config.id2label, model.config.polarity_labels)
