@@ -77,7 +77,7 @@ def test_bad_calls_name_the_problem(extract):
         extract(TEXTS[0], top_k=3)
     with pytest.raises(TypeError, match=r"texts\[1\] is the int 3"):
         extract(["battery", 3])
-    with pytest.raises(TypeError, match="aspects= goes with a text or a list of them"):
+    with pytest.raises(TypeError, match="aspects= goes with a plain sentence or a list of them"):
         extract((text for text in TEXTS), aspects=["battery"])
     with pytest.raises(ValueError, match="aspect 0 'pizza' does not occur"):
         extract("the battery", aspects=["pizza"])

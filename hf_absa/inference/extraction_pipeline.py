@@ -3,8 +3,7 @@
 Importing hf_absa registers the task:
 
 >>> import hf_absa
->>> from transformers.pipelines import PIPELINE_REGISTRY
->>> "aspect-extraction" in PIPELINE_REGISTRY.get_supported_tasks()
+>>> >>> "aspect-extraction" in PIPELINE_REGISTRY.get_supported_tasks()
 True
 
 The calls below need a trained ATEPC checkpoint in ``runs/atepc`` (skipped in the test suite;
@@ -32,11 +31,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from transformers import AutoModelForTokenClassification, Pipeline
-from transformers.pipelines import PIPELINE_REGISTRY
 
 from .classifier import SentimentClassifier
 from .extractor import AspectExtractor
-from .inputs import with_aspects
+from .inputs import pair_aspects
+from .pipeline import register_pipeline_task
 
 __all__ = ["ASPECT_EXTRACTION_TASK", "AspectExtractionPipeline", "register_aspect_extraction_pipeline"]
 
@@ -90,13 +89,7 @@ class AspectExtractionPipeline(Pipeline):
         Raises:
             TypeError, ValueError: a malformed input, naming it and what was expected; an unknown keyword argument.
         """
-        if aspects is not None:
-            single = isinstance(inputs, str)
-            if not single and not isinstance(inputs, list):
-                raise TypeError(f"aspects= goes with a text or a list of them; got the {type(inputs).__name__} "
-                                f"{inputs!r:.80}")
-            paired = with_aspects([inputs] if single else inputs, aspects, single)
-            inputs = paired[0] if single else paired
+        inputs = pair_aspects(inputs, aspects)
         if isinstance(inputs, list) and not inputs:
             return []  # the base class would look at inputs[0] for a chat
         return super().__call__(inputs, *args, **kwargs)
@@ -124,14 +117,6 @@ class AspectExtractionPipeline(Pipeline):
 
 def register_aspect_extraction_pipeline() -> None:
     """Register ``"aspect-extraction"`` with the transformers pipeline registry (safe to call again)."""
-    # Registering a task twice logs an "Overwriting pipeline" warning.
-    if ASPECT_EXTRACTION_TASK not in PIPELINE_REGISTRY.supported_tasks:
-        PIPELINE_REGISTRY.register_pipeline(
-            ASPECT_EXTRACTION_TASK,
-            pipeline_class=AspectExtractionPipeline,
-            pt_model=AutoModelForTokenClassification,
-            type="text",
-        )
-
+    register_pipeline_task(ASPECT_EXTRACTION_TASK, AspectExtractionPipeline, AutoModelForTokenClassification)
 
 register_aspect_extraction_pipeline()
