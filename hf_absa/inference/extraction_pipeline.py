@@ -3,7 +3,8 @@
 Importing hf_absa registers the task:
 
 >>> import hf_absa
->>> >>> "aspect-extraction" in PIPELINE_REGISTRY.get_supported_tasks()
+>>> from transformers.pipelines import PIPELINE_REGISTRY
+>>> "aspect-extraction" in PIPELINE_REGISTRY.get_supported_tasks()
 True
 
 The calls below need a trained ATEPC checkpoint in ``runs/atepc`` (skipped in the test suite;
