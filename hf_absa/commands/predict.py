@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..inference import PRECISIONS, SentimentClassifier, format_metrics, format_prediction
-from ._common import CommandLineError, OneLineArgumentParser
+from ._common import OneLineArgumentParser, check_texts_or_input, quiet_transformers
 
 HELP = "classify the aspects of marked sentences or of a file with a trained model (hf-absa predict --help)"
 
@@ -54,17 +54,8 @@ def make_parser() -> OneLineArgumentParser:
 def main(argv: Sequence[str]) -> int:
     args, positional = make_parser().parse_args_into_dataclasses(args=list(argv))
     texts = positional.texts
-    if args.input and texts:
-        raise CommandLineError("give either TEXT arguments or --input FILE, not both")
-    if not args.input and not texts:
-        raise CommandLineError("nothing to predict; expected TEXT arguments ('The [B-ASP]battery[E-ASP] dies fast') "
-                               "or --input FILE --output FILE.jsonl")
-    if bool(args.input) != bool(args.output):
-        raise CommandLineError("--input FILE and --output FILE.jsonl go together; expected both")
-    import transformers
-
-    # transformers' "Loading weights" bars would interleave with the results and with one-line errors.
-    transformers.utils.logging.disable_progress_bar()
+    check_texts_or_input(texts, args.input, args.output, "predict", "The [B-ASP]battery[E-ASP] dies fast")
+    quiet_transformers()
     classifier = SentimentClassifier.from_pretrained(
         args.model_name_or_path, device=args.device, precision=args.precision, compile=args.compile,
         batch_size=args.batch_size,

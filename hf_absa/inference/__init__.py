@@ -26,7 +26,7 @@ from .classifier import PREDICTION_COLUMNS, SentimentClassifier, missing_checkpo
 from .extraction_batch import ExtractionMetricsAccumulator, predict_extraction_file
 from .extraction_pipeline import AspectExtractionPipeline  # importing it registers "aspect-extraction"
 from .extractor import AspectExtractor
-from .formatting import format_metrics, format_prediction
+from .formatting import format_extraction, format_extraction_metrics, format_metrics, format_prediction
 from .pipeline import AspectSentimentPipeline  # importing it registers the "aspect-sentiment" pipeline task
 from .precision import PRECISIONS
 from .results import AspectPrediction, ExtractedAspect, SentenceExtraction, SentencePrediction
@@ -48,6 +48,8 @@ __all__ = [
     "SentenceExtraction",
     "SentencePrediction",
     "SentimentClassifier",
+    "format_extraction",
+    "format_extraction_metrics",
     "format_metrics",
     "format_prediction",
     "missing_checkpoint_files",
