@@ -1,7 +1,7 @@
 """`hf-absa extract`: a table per text, JSON equal to `AspectExtractor.predict`, the three sentiment modes, files into
 JSON Lines with the main protocol's metrics and a progress bar, one-line errors with exit code 2.
 
-The ATEPC checkpoint is the hand-set tagger of tests/test_extractor.py ("battery life" and "screen" are aspects)."""
+The ATEPC checkpoint is the hand-set tagger of tests/atepc_fixtures.py ("battery life" and "screen" are aspects)."""
 
 import json
 
@@ -10,22 +10,14 @@ import pytest
 from atepc_fixtures import synthetic_sentences, write_atepc_file
 from hf_absa import AspectExtractor
 from hf_absa.cli import main
-from hf_absa.training import export_checkpoint
 from test_cli import assert_one_line_error, run_main
-from test_extractor import tagging_model
 
 TEXTS = ["The battery life is great but the screen is dim", "i love this place"]
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory):
-    model = tagging_model(tiny_backbone_dir, tiny_tokenizer)
-    return export_checkpoint(model, tiny_tokenizer, tmp_path_factory.mktemp("cli-extract"), mode=1)
-
-
-@pytest.fixture(scope="module")
-def extractor(checkpoint):
-    return AspectExtractor.from_pretrained(checkpoint, device="cpu")
+def extractor(tiny_atepc_checkpoint):
+    return AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +27,15 @@ def atepc_file(tmp_path_factory):
     return path
 
 
-def extract(arguments, capsys, checkpoint):
-    return run_main(["extract", "--model", str(checkpoint), "--device", "cpu", *arguments], capsys)
+@pytest.fixture
+def extract(capsys, tiny_atepc_checkpoint):
+    """Run ``hf-absa extract --model CHECKPOINT --device cpu ARGUMENTS``: (exit code, stdout, stderr)."""
+    return lambda arguments: run_main(["extract", "--model", str(tiny_atepc_checkpoint), "--device", "cpu",
+                                       *arguments], capsys)
 
 
-def test_readable_output_is_a_table_per_text(capsys, checkpoint, extractor):
-    code, out, err = extract(TEXTS, capsys, checkpoint)
+def test_readable_output_is_a_table_per_text(extract, extractor):
+    code, out, err = extract(TEXTS)
     assert code == 0, err
     first, second = out.strip().split("\n\n")
     sentence, header, *rows = first.splitlines()
@@ -53,30 +48,30 @@ def test_readable_output_is_a_table_per_text(capsys, checkpoint, extractor):
     assert second.splitlines() == [TEXTS[1], "  (no aspect found)"]
 
 
-def test_json_output_equals_the_extractor_in_each_mode(capsys, checkpoint, extractor, tiny_apc_checkpoint):
-    code, out, _ = extract(["--json", "--batch_size", "1", *TEXTS], capsys, checkpoint)
+def test_json_output_equals_the_extractor_in_each_mode(extract, extractor, tiny_atepc_checkpoint, tiny_apc_checkpoint):
+    code, out, _ = extract(["--json", "--batch_size", "1", *TEXTS])
     assert code == 0
     assert [json.loads(line) for line in out.splitlines()] == extractor.with_batch_size(1).predict(TEXTS)
 
-    code, out, _ = extract(["--json", "--no_sentiment", *TEXTS], capsys, checkpoint)
+    code, out, _ = extract(["--json", "--no_sentiment", *TEXTS])
     results = [json.loads(line) for line in out.splitlines()]
     assert results == extractor.predict(TEXTS, sentiment=False)
     assert results[0]["aspects"] and all("label" not in aspect for aspect in results[0]["aspects"])
-    code, out, _ = extract(["--no_sentiment", TEXTS[0]], capsys, checkpoint)
+    code, out, _ = extract(["--no_sentiment", TEXTS[0]])
     assert out.splitlines()[1].split() == ["aspect", "start", "end"]
     # A boolean flag takes a boolean value when one follows it, and otherwise leaves the next word a TEXT.
-    code, out, _ = extract(["--no_sentiment", "false", "--json", TEXTS[0]], capsys, checkpoint)
+    code, out, _ = extract(["--no_sentiment", "false", "--json", TEXTS[0]])
     assert json.loads(out) == extractor.predict(TEXTS[0])
 
-    code, out, _ = extract(["--json", "--sentiment_model", str(tiny_apc_checkpoint), TEXTS[0]], capsys, checkpoint)
-    two_stage = AspectExtractor.from_pretrained(checkpoint, device="cpu", sentiment_model=tiny_apc_checkpoint)
+    code, out, _ = extract(["--json", "--sentiment_model", str(tiny_apc_checkpoint), TEXTS[0]])
+    two_stage = AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu",
+                                                sentiment_model=tiny_apc_checkpoint)
     assert json.loads(out) == two_stage.predict(TEXTS[0])
 
 
-def test_an_annotated_file_gets_jsonl_metrics_and_a_progress_bar(capsys, checkpoint, extractor, atepc_file,
-                                                                 tmp_path):
+def test_an_annotated_file_gets_jsonl_metrics_and_a_progress_bar(extract, extractor, atepc_file, tmp_path):
     output = tmp_path / "aspects.jsonl"
-    code, out, err = extract(["--input", str(atepc_file), "--output", str(output)], capsys, checkpoint)
+    code, out, err = extract(["--input", str(atepc_file), "--output", str(output)])
     assert code == 0, err
     report = extractor.predict_file(atepc_file, tmp_path / "reference.jsonl")
     assert output.read_text(encoding="utf-8") == (tmp_path / "reference.jsonl").read_text(encoding="utf-8")
@@ -88,22 +83,20 @@ def test_an_annotated_file_gets_jsonl_metrics_and_a_progress_bar(capsys, checkpo
     assert f"APC on the gold aspects: accuracy {metrics['apc_accuracy']:.4f}" in out
     assert "Extracting reviews.atepc" in err  # the tqdm bar, on stderr
 
-    code, out, _ = extract(["--json", "--input", str(atepc_file), "--output", str(output)], capsys, checkpoint)
+    code, out, _ = extract(["--json", "--input", str(atepc_file), "--output", str(output)])
     assert json.loads(out) == {**report, "output": str(output)}
 
 
-def test_a_text_file_without_sentiment_prints_no_metrics(capsys, checkpoint, tmp_path):
+def test_a_text_file_without_sentiment_prints_no_metrics(extract, tmp_path):
     reviews = tmp_path / "reviews.txt"
     reviews.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
     output = tmp_path / "aspects.jsonl"
-    code, out, err = extract(["--no_sentiment", "--input", str(reviews), "--output", str(output)], capsys,
-                             checkpoint)
+    code, out, err = extract(["--no_sentiment", "--input", str(reviews), "--output", str(output)])
     assert code == 0, err
     assert out.strip() == f"2 texts, 2 aspects extracted into {output}"
     assert [json.loads(line)["sentence"] for line in output.read_text(encoding="utf-8").splitlines()] == TEXTS
     # A file forced to be read as text: a line of an .atepc file is then one text.
-    code, out, _ = extract(["--input_format", "text", "--input", str(reviews), "--output", str(output)], capsys,
-                           checkpoint)
+    code, out, _ = extract(["--input_format", "text", "--input", str(reviews), "--output", str(output)])
     assert code == 0 and "gold aspects" not in out
 
 
@@ -121,24 +114,23 @@ def test_a_text_file_without_sentiment_prints_no_metrics(capsys, checkpoint, tmp
         (["--batch_size", "0", "some text"], ["batch_size must be an int >= 1"]),
     ],
 )
-def test_usage_errors_are_one_line_with_exit_code_2(capsys, checkpoint, arguments, fragments):
-    code, _, err = extract(arguments, capsys, checkpoint)
+def test_usage_errors_are_one_line_with_exit_code_2(extract, arguments, fragments):
+    code, _, err = extract(arguments)
     assert_one_line_error(code, err, *fragments)
 
 
-def test_model_and_file_errors(capsys, checkpoint, tiny_apc_checkpoint, tmp_path):
+def test_model_and_file_errors(capsys, extract, tiny_apc_checkpoint, tmp_path):
     code, _, err = run_main(["extract", "some text"], capsys)
     assert_one_line_error(code, err, "--model")
     code, _, err = run_main(["extract", "--model", str(tmp_path / "nowhere"), "some text"], capsys)
     assert_one_line_error(code, err, "nowhere is not a folder")
     code, _, err = run_main(["extract", "--model", str(tiny_apc_checkpoint), "some text"], capsys)
     assert_one_line_error(code, err, "not an hf_absa ATEPC checkpoint")
-    code, _, err = extract(["--input", str(tmp_path / "no.txt"), "--output", str(tmp_path / "out.jsonl")], capsys,
-                           checkpoint)
+    code, _, err = extract(["--input", str(tmp_path / "no.txt"), "--output", str(tmp_path / "out.jsonl")])
     assert_one_line_error(code, err, "no.txt is not a file")
     broken = tmp_path / "broken.atepc"
     broken.write_text("the O -100\nscreen B-ASP Positive\n\nbattery X-ASP Positive\n", encoding="utf-8")
-    code, _, err = extract(["--input", str(broken), "--output", str(tmp_path / "out.jsonl")], capsys, checkpoint)
+    code, _, err = extract(["--input", str(broken), "--output", str(tmp_path / "out.jsonl")])
     # the progress bar had started (on a terminal it erases itself); the error is still one line
     without_progress = "\n".join(line for line in err.splitlines() if not line.startswith("Extracting broken"))
     assert_one_line_error(code, without_progress, "broken.atepc:4: the tag 'X-ASP'")

@@ -1,19 +1,18 @@
 """`AspectExtractor.predict_file` (hf_absa.inference.extraction_batch): text, .atepc and unified-tag files streamed
 into JSON Lines in input order, scored by the main protocol's scorer, atomic on error.
 
-The model is the hand-set tagger of tests/test_extractor.py: it extracts "battery life" and "screen" wherever they
+The model is the hand-set tagger of tests/atepc_fixtures.py: it extracts "battery life" and "screen" wherever they
 occur and misses the other aspects of the synthetic data, so extraction is right in part and wrong in part."""
 
 import json
 
 import pytest
 
-from atepc_fixtures import synthetic_sentences, write_atepc_file, write_unified_tag_file
+from atepc_fixtures import POLARITIES, synthetic_sentences, tagging_model, write_atepc_file, write_unified_tag_file
 from hf_absa import AspectExtractor, SentimentClassifier
 from hf_absa.data import APCDataError
 from hf_absa.data.atepc_readers import iter_extraction_file
 from hf_absa.metrics import compute_atepc_metrics
-from test_extractor import POLARITIES, tagging_model
 
 TEXTS = ["The battery life is great but the screen is dim", "i love this place", "battery", "the screen is dim"]
 

@@ -1,5 +1,5 @@
 """``pipeline("aspect-extraction")``: registered on import, and a shim over `AspectExtractor` — the same results for
-the same inputs in every form and mode (tiny hand-set tagger of tests/test_extractor.py)."""
+the same inputs in every form and mode (tiny hand-set tagger of tests/atepc_fixtures.py)."""
 
 import pytest
 from transformers import pipeline
@@ -8,24 +8,17 @@ from transformers.pipelines import PIPELINE_REGISTRY
 from hf_absa import AspectExtractor
 from hf_absa.inference import AspectExtractionPipeline
 from hf_absa.inference.extraction_pipeline import ASPECT_EXTRACTION_TASK, register_aspect_extraction_pipeline
-from hf_absa.training import export_checkpoint
-from test_extractor import TEXTS, tagging_model
+from test_extractor import TEXTS
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory):
-    model = tagging_model(tiny_backbone_dir, tiny_tokenizer)
-    return export_checkpoint(model, tiny_tokenizer, tmp_path_factory.mktemp("atepc-pipeline"), mode=1)
+def extractor(tiny_atepc_checkpoint):
+    return AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu")
 
 
 @pytest.fixture(scope="module")
-def extractor(checkpoint):
-    return AspectExtractor.from_pretrained(checkpoint, device="cpu")
-
-
-@pytest.fixture(scope="module")
-def extract(checkpoint):
-    return pipeline(ASPECT_EXTRACTION_TASK, model=str(checkpoint), device="cpu")
+def extract(tiny_atepc_checkpoint):
+    return pipeline(ASPECT_EXTRACTION_TASK, model=str(tiny_atepc_checkpoint), device="cpu")
 
 
 def test_the_task_is_registered_once_for_token_classification_models():
@@ -59,15 +52,15 @@ def test_given_aspects_and_long_texts_as_the_extractor_takes_them(extract, extra
     assert result == extractor.predict(long_text) and result["windows"] > 1
 
 
-def test_settings_at_construction(checkpoint, extractor, tiny_apc_checkpoint):
-    extraction_only = pipeline(ASPECT_EXTRACTION_TASK, model=str(checkpoint), device="cpu", sentiment=False,
-                               batch_size=3)
+def test_settings_at_construction(tiny_atepc_checkpoint, extractor, tiny_apc_checkpoint):
+    extraction_only = pipeline(ASPECT_EXTRACTION_TASK, model=str(tiny_atepc_checkpoint), device="cpu",
+                               sentiment=False, batch_size=3)
     assert extraction_only.extractor.batch_size == 3
     assert extraction_only(TEXTS) == extractor.predict(TEXTS, sentiment=False)
-    two_stage = pipeline(ASPECT_EXTRACTION_TASK, model=str(checkpoint), device="cpu",
+    two_stage = pipeline(ASPECT_EXTRACTION_TASK, model=str(tiny_atepc_checkpoint), device="cpu",
                          sentiment_model=str(tiny_apc_checkpoint), precision="bf16")
-    reference = AspectExtractor.from_pretrained(checkpoint, device="cpu", sentiment_model=tiny_apc_checkpoint,
-                                                precision="bf16")
+    reference = AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu",
+                                                sentiment_model=tiny_apc_checkpoint, precision="bf16")
     assert two_stage.extractor.sentiment_model is not None and two_stage.extractor.precision == "bf16"
     assert two_stage(TEXTS) == reference.predict(TEXTS)
 

@@ -11,13 +11,16 @@ import os
 import traceback
 from argparse import ArgumentTypeError
 from collections.abc import Sequence
+from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from transformers import HfArgumentParser
 from transformers.hf_argparser import string_to_bool
 
 from ..data.readers import APCDataError
 from ..data.registry import DatasetNotFoundError
+from ..inference import PRECISIONS
 
 EXIT_USAGE = 2
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +67,28 @@ class OneLineArgumentParser(HfArgumentParser):
                 except ArgumentTypeError:
                     explicit.append("true")
         return explicit
+
+
+def checkpoint_field(help: str) -> Any:
+    """The required ``--model_name_or_path`` flag of a prediction command (also ``--model``, ``--checkpoint``)."""
+    return field(metadata={"help": help, "aliases": ["--model", "--checkpoint"]})
+
+
+def output_field() -> Any:
+    return field(default=None, metadata={"help": "Where --input's results go (JSON Lines)."})
+
+
+def json_field() -> Any:
+    return field(default=False, metadata={"help": "Print JSON (one object per text, or --input's report)."})
+
+
+def device_field() -> Any:
+    return field(default=None, metadata={"help": "cpu, cuda, cuda:1... (default: cuda when available)."})
+
+
+def precision_field() -> Any:
+    return field(default="fp32", metadata={"help": "fp32, bf16 (autocast) or int8 (dynamic quantisation, CPU only).",
+                                           "choices": list(PRECISIONS)})
 
 
 def check_texts_or_input(texts: Sequence[str], input_file: str | None, output_file: str | None, verb: str,

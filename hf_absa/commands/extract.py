@@ -12,8 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..data.atepc_readers import EXTRACTION_FILE_FORMATS
-from ..inference import PRECISIONS, AspectExtractor, format_extraction, format_extraction_metrics
-from ._common import CommandLineError, OneLineArgumentParser, check_texts_or_input, quiet_transformers
+from ..inference import AspectExtractor, format_extraction, format_extraction_metrics
+from ._common import (
+    CommandLineError,
+    OneLineArgumentParser,
+    check_texts_or_input,
+    checkpoint_field,
+    device_field,
+    json_field,
+    output_field,
+    precision_field,
+    quiet_transformers,
+)
 
 HELP = "extract the aspects of raw texts or of a file, with their sentiment (hf-absa extract --help)"
 
@@ -22,22 +32,20 @@ HELP = "extract the aspects of raw texts or of a file, with their sentiment (hf-
 class ExtractArguments:
     """``hf-absa extract`` flags (the texts themselves are positional arguments)."""
 
-    model_name_or_path: str = field(
-        metadata={"help": "ATEPC checkpoint folder (hf-absa train --task atepc output) or Hub model id.",
-                  "aliases": ["--model", "--checkpoint"]},
-    )
+    model_name_or_path: str = checkpoint_field(
+        "ATEPC checkpoint folder (hf-absa train --task atepc output) or Hub model id.")
     input: str | None = field(
         default=None,
         metadata={"help": "A file to extract from: plain text (one text per line), a PyABSA .atepc file or a "
                   "unified-tag (e2e_absa) file; the last two are also scored against their gold aspects."},
     )
-    output: str | None = field(default=None, metadata={"help": "Where --input's results go (JSON Lines)."})
+    output: str | None = output_field()
     input_format: str | None = field(
         default=None,
         metadata={"help": "--input's format, when its name and first line do not tell (.atepc; '####' on the line).",
                   "choices": list(EXTRACTION_FILE_FORMATS)},
     )
-    json: bool = field(default=False, metadata={"help": "Print JSON (one object per text, or --input's report)."})
+    json: bool = json_field()
     sentiment_model: str | None = field(
         default=None,
         metadata={"help": "An APC checkpoint (folder or Hub id) that classifies the extracted aspects instead of the "
@@ -45,11 +53,8 @@ class ExtractArguments:
     )
     no_sentiment: bool = field(default=False, metadata={"help": "Extract the aspects only, without their sentiment."})
     batch_size: int = field(default=32, metadata={"help": "Windows (a short text is one) per forward pass."})
-    device: str | None = field(default=None, metadata={"help": "cpu, cuda, cuda:1... (default: cuda when available)."})
-    precision: str = field(
-        default="fp32",
-        metadata={"help": "fp32, bf16 (autocast) or int8 (dynamic quantisation, CPU only).", "choices": list(PRECISIONS)},
-    )
+    device: str | None = device_field()
+    precision: str = precision_field()
 
 
 def make_parser() -> OneLineArgumentParser:

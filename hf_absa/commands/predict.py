@@ -10,8 +10,17 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..inference import PRECISIONS, SentimentClassifier, format_metrics, format_prediction
-from ._common import OneLineArgumentParser, check_texts_or_input, quiet_transformers
+from ..inference import SentimentClassifier, format_metrics, format_prediction
+from ._common import (
+    OneLineArgumentParser,
+    check_texts_or_input,
+    checkpoint_field,
+    device_field,
+    json_field,
+    output_field,
+    precision_field,
+    quiet_transformers,
+)
 
 HELP = "classify the aspects of marked sentences or of a file with a trained model (hf-absa predict --help)"
 
@@ -20,19 +29,13 @@ HELP = "classify the aspects of marked sentences or of a file with a trained mod
 class PredictArguments:
     """``hf-absa predict`` flags (the sentences themselves are positional arguments)."""
 
-    model_name_or_path: str = field(
-        metadata={"help": "Checkpoint folder (hf-absa train output) or Hub model id.",
-                  "aliases": ["--model", "--checkpoint"]},
-    )
+    model_name_or_path: str = checkpoint_field("Checkpoint folder (hf-absa train output) or Hub model id.")
     input: str | None = field(default=None, metadata={"help": "A .inference file or a 3-line $T$ file to predict."})
-    output: str | None = field(default=None, metadata={"help": "Where --input's predictions go (JSON Lines)."})
-    json: bool = field(default=False, metadata={"help": "Print JSON (one object per text, or --input's report)."})
+    output: str | None = output_field()
+    json: bool = json_field()
     batch_size: int = field(default=32, metadata={"help": "Examples per forward pass."})
-    device: str | None = field(default=None, metadata={"help": "cpu, cuda, cuda:1... (default: cuda when available)."})
-    precision: str = field(
-        default="fp32",
-        metadata={"help": "fp32, bf16 (autocast) or int8 (dynamic quantisation, CPU only).", "choices": list(PRECISIONS)},
-    )
+    device: str | None = device_field()
+    precision: str = precision_field()
     compile: bool = field(default=False, metadata={"help": "Run the model through torch.compile."})
     strict: bool = field(
         default=False,

@@ -96,7 +96,8 @@ def format_extraction_metrics(metrics: Mapping) -> str:
             lines.append(f"{name.upper():<5}  {metrics[f'{name}_precision']:>9.4f}  {metrics[f'{name}_recall']:>6.4f}  "
                          f"{metrics[f'{name}_f1']:>6.4f}")
     if "apc_accuracy" in metrics:
-        lines.append(f"APC on the gold aspects: accuracy {metrics['apc_accuracy']:.4f}, macro-F1 {metrics['apc_f1']:.4f}")
+        lines.append(f"APC on the gold aspects: accuracy {metrics['apc_accuracy']:.4f}, "
+                     f"macro-F1 {metrics['apc_f1']:.4f}")
     lines.append(f"{metrics['num_sentences']} sentences, {metrics['num_gold_aspects']} gold aspects, "
                  f"{metrics['num_predicted_aspects']} extracted")
     return "\n".join(lines)
