@@ -15,6 +15,7 @@ every mode on tiny models.)
 >>> extractor.predict(["Great pizza", "Slow service"], sentiment=False)  # doctest: +SKIP
 >>> extractor.predict("The battery life is great", aspects=["battery life"])  # doctest: +SKIP
 >>> two_stage = AspectExtractor.from_pretrained("runs/atepc", sentiment_model="runs/laptop14")  # doctest: +SKIP
+>>> extractor.predict_file("reviews.txt", "aspects.jsonl")["aspects"]  # doctest: +SKIP
 
 Three modes, chosen per call:
 
