@@ -1,4 +1,4 @@
-# hf_absa in a container: the image runs `hf-absa` (train, predict, experiment, demo).
+# hf_absa in a container: the image runs `hf-absa` (train, predict, extract, experiment, demo).
 #
 #   docker build -t hf-absa .                  # CPU (the default)
 #   docker run --rm hf-absa demo               # fine-tune the bundled MiniLM on the sample data
@@ -9,7 +9,7 @@
 #   docker build --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu124 -t hf-absa:cuda .
 #   docker run --rm --gpus all hf-absa:cuda train ...
 #
-# README.md ("Docker") shows train and predict with data, output and cache volumes.
+# README.md ("Docker") shows train, predict and extract with data, output and cache volumes.
 
 FROM python:3.11-slim
 

@@ -10,7 +10,7 @@ skipped in the test suite, where it would train MiniLM for minutes):
 The public API is the short list below; the layers beneath it stay importable from their subpackages
 (`hf_absa.data` readers, `hf_absa.models`, `hf_absa.training`, `hf_absa.inference`, `hf_absa.experiments`).
 Importing the package registers the APC model with the transformers Auto classes and the
-``"aspect-sentiment"`` pipeline task. Nothing is downloaded at import time.
+``"aspect-sentiment"`` and ``"aspect-extraction"`` pipeline tasks. Nothing is downloaded at import time.
 
 >>> import hf_absa
 >>> hf_absa.APC_MODELS

@@ -105,3 +105,14 @@ def tiny_apc_checkpoint(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory) -> 
     folder = tmp_path_factory.mktemp("apc-checkpoint")
     export_checkpoint(model, tiny_tokenizer, folder, mode=1)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_atepc_checkpoint(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory) -> Path:
+    """A saved ATEPC checkpoint (save mode 1) of `atepc_fixtures.tagging_model`: it extracts "battery life" and
+    "screen" wherever they occur, whatever their context; its polarity head is random."""
+    from atepc_fixtures import tagging_model
+    from hf_absa.training import export_checkpoint
+
+    model = tagging_model(tiny_backbone_dir, tiny_tokenizer)
+    return export_checkpoint(model, tiny_tokenizer, tmp_path_factory.mktemp("atepc-checkpoint"), mode=1)

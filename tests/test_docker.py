@@ -65,5 +65,20 @@ def test_readme_docker_commands_name_existing_subcommands():
     shell = " ".join(re.findall(r"```bash\n(.*?)```", section, re.DOTALL)).replace("\\\n", " ")
     # `docker run [options] IMAGE COMMAND ...`: the word after the image (hf-absa, hf-absa:cuda) is the command
     commands = re.findall(r"\bhf-absa(?::\w+)? (\w+)", shell)
-    assert {"train", "predict"} <= set(commands)
+    assert {"train", "predict", "extract"} <= set(commands)
     assert set(commands) <= set(COMMANDS)
+
+
+def test_readme_docker_predict_and_extract_commands_parse():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Docker", 1)[1].split("\n## ", 1)[0]
+    shell = " ".join(re.findall(r"```bash\n(.*?)```", section, re.DOTALL)).replace("\\\n", " ")
+    runs = [shlex.split(line) for line in shell.splitlines() if line.lstrip().startswith("docker run")]
+    parsed = set()
+    for words in runs:
+        image = next(index for index, word in enumerate(words) if word.startswith("hf-absa"))
+        command, flags = words[image + 1], words[image + 2:]
+        if command in ("predict", "extract"):  # flags only: no model is loaded
+            COMMANDS[command].make_parser().parse_args_into_dataclasses(args=flags)
+            parsed.add(command)
+    assert parsed == {"predict", "extract"}

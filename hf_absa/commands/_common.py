@@ -9,13 +9,18 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from argparse import ArgumentTypeError
 from collections.abc import Sequence
+from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from transformers import HfArgumentParser
+from transformers.hf_argparser import string_to_bool
 
 from ..data.readers import APCDataError
 from ..data.registry import DatasetNotFoundError
+from ..inference import PRECISIONS
 
 EXIT_USAGE = 2
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -26,18 +31,85 @@ class CommandLineError(Exception):
 
 
 class OneLineArgumentParser(HfArgumentParser):
-    """`HfArgumentParser` whose errors are one line (a `CommandLineError`) instead of usage + message."""
+    """`HfArgumentParser` whose errors are one line (a `CommandLineError`) instead of usage + message, and whose
+    boolean flags do not swallow a positional argument after them (``--json "some text"``)."""
 
     def error(self, message):
         raise CommandLineError(message)
 
-    def parse_args_into_dataclasses(self, *args, **kwargs):
+    def parse_args_into_dataclasses(self, args=None, *more, **kwargs):
+        if args is not None:
+            args = self._with_explicit_booleans(list(args))
         # The argument dataclasses validate themselves in __post_init__ (ValueError): a bad flag value is a usage
         # error, whichever library's dataclass raised it.
         try:
-            return super().parse_args_into_dataclasses(*args, **kwargs)
+            return super().parse_args_into_dataclasses(args, *more, **kwargs)
         except (ValueError, TypeError) as error:
             raise CommandLineError(str(error)) from error
+
+    def _with_explicit_booleans(self, args: list[str]) -> list[str]:
+        """``args`` with ``true`` after each boolean flag followed by a word that is not a boolean value.
+
+        HfArgumentParser's boolean flags take an optional value (``--json``, ``--json false``), so argparse hands
+        them the next word whatever it is and ``--json "The battery..."`` fails as a bad boolean.
+        """
+        flags = {option for action in self._actions if action.type is string_to_bool and action.nargs == "?"
+                 for option in action.option_strings}
+        explicit: list[str] = []
+        for index, arg in enumerate(args):
+            explicit.append(arg)
+            if arg == "--":
+                return explicit + args[index + 1:]
+            following = args[index + 1] if index + 1 < len(args) else None
+            if arg in flags and following is not None and not following.startswith("-"):
+                try:
+                    string_to_bool(following)
+                except ArgumentTypeError:
+                    explicit.append("true")
+        return explicit
+
+
+def checkpoint_field(help: str) -> Any:
+    """The required ``--model_name_or_path`` flag of a prediction command (also ``--model``, ``--checkpoint``)."""
+    return field(metadata={"help": help, "aliases": ["--model", "--checkpoint"]})
+
+
+def output_field() -> Any:
+    return field(default=None, metadata={"help": "Where --input's results go (JSON Lines)."})
+
+
+def json_field() -> Any:
+    return field(default=False, metadata={"help": "Print JSON (one object per text, or --input's report)."})
+
+
+def device_field() -> Any:
+    return field(default=None, metadata={"help": "cpu, cuda, cuda:1... (default: cuda when available)."})
+
+
+def precision_field() -> Any:
+    return field(default="fp32", metadata={"help": "fp32, bf16 (autocast) or int8 (dynamic quantisation, CPU only).",
+                                           "choices": list(PRECISIONS)})
+
+
+def check_texts_or_input(texts: Sequence[str], input_file: str | None, output_file: str | None, verb: str,
+                         example: str) -> None:
+    """Raise a `CommandLineError` unless the command got either TEXT arguments or ``--input FILE --output
+    FILE.jsonl`` (``verb`` and ``example`` word the error: ``"predict"``, a TEXT example)."""
+    if input_file and texts:
+        raise CommandLineError("give either TEXT arguments or --input FILE, not both")
+    if not input_file and not texts:
+        raise CommandLineError(f"nothing to {verb}; expected TEXT arguments ({example!r}) or --input FILE --output "
+                               "FILE.jsonl")
+    if bool(input_file) != bool(output_file):
+        raise CommandLineError("--input FILE and --output FILE.jsonl go together; expected both")
+
+
+def quiet_transformers() -> None:
+    """Turn off transformers' progress bars ("Loading weights"), which would interleave with a command's results
+    and one-line errors."""
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
 
 
 # The package's own user-error types: always reported as one line.

@@ -15,8 +15,18 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..inference import PRECISIONS, VOTING_MODES, SentimentClassifier, format_metrics, format_prediction
-from ._common import CommandLineError, OneLineArgumentParser
+from ..inference import VOTING_MODES, SentimentClassifier, format_metrics, format_prediction
+from ._common import (
+    CommandLineError,
+    OneLineArgumentParser,
+    check_texts_or_input,
+    checkpoint_field,
+    device_field,
+    json_field,
+    output_field,
+    precision_field,
+    quiet_transformers,
+)
 
 HELP = "classify the aspects of marked sentences or of a file with a trained model (hf-absa predict --help)"
 
@@ -25,24 +35,19 @@ HELP = "classify the aspects of marked sentences or of a file with a trained mod
 class PredictArguments:
     """``hf-absa predict`` flags (the sentences themselves are positional arguments)."""
 
-    model_name_or_path: list[str] = field(
-        metadata={"help": "Checkpoint folder (hf-absa train output) or Hub model id; several with --voting.",
-                  "aliases": ["--model", "--checkpoint"]},
-    )
+    model_name_or_path: list[str] = checkpoint_field(
+        "Checkpoint folder (hf-absa train output) or Hub model id; several with --voting.")
     voting: str | None = field(
         default=None,
         metadata={"help": "Let several --model checkpoints vote on each aspect: mean (mean probabilities) or "
                   "majority (the most predicted label).", "choices": list(VOTING_MODES)},
     )
     input: str | None = field(default=None, metadata={"help": "A .inference file or a 3-line $T$ file to predict."})
-    output: str | None = field(default=None, metadata={"help": "Where --input's predictions go (JSON Lines)."})
-    json: bool = field(default=False, metadata={"help": "Print JSON (one object per text, or --input's report)."})
+    output: str | None = output_field()
+    json: bool = json_field()
     batch_size: int = field(default=32, metadata={"help": "Examples per forward pass."})
-    device: str | None = field(default=None, metadata={"help": "cpu, cuda, cuda:1... (default: cuda when available)."})
-    precision: str = field(
-        default="fp32",
-        metadata={"help": "fp32, bf16 (autocast) or int8 (dynamic quantisation, CPU only).", "choices": list(PRECISIONS)},
-    )
+    device: str | None = device_field()
+    precision: str = precision_field()
     compile: bool = field(default=False, metadata={"help": "Run the model through torch.compile."})
     strict: bool = field(
         default=False,
@@ -81,17 +86,8 @@ def split_checkpoints(values: list[str], texts: list[str], voting: str | None) -
 def main(argv: Sequence[str]) -> int:
     args, positional = make_parser().parse_args_into_dataclasses(args=list(argv))
     checkpoints, texts = split_checkpoints(args.model_name_or_path, positional.texts, args.voting)
-    if args.input and texts:
-        raise CommandLineError("give either TEXT arguments or --input FILE, not both")
-    if not args.input and not texts:
-        raise CommandLineError("nothing to predict; expected TEXT arguments ('The [B-ASP]battery[E-ASP] dies fast') "
-                               "or --input FILE --output FILE.jsonl")
-    if bool(args.input) != bool(args.output):
-        raise CommandLineError("--input FILE and --output FILE.jsonl go together; expected both")
-    import transformers
-
-    # transformers' "Loading weights" bars would interleave with the results and with one-line errors.
-    transformers.utils.logging.disable_progress_bar()
+    check_texts_or_input(texts, args.input, args.output, "predict", "The [B-ASP]battery[E-ASP] dies fast")
+    quiet_transformers()
     classifier = SentimentClassifier.from_pretrained(
         checkpoints, device=args.device, precision=args.precision, compile=args.compile,
         batch_size=args.batch_size, voting=args.voting or VOTING_MODES[0],

@@ -31,6 +31,7 @@ from datasets import Dataset, DatasetDict, Features, List, Value
 from .atepc_readers import (
     apc_examples_to_atepc,
     atepc_example_from_row,
+    atepc_file_format,
     iter_numbered_atepc_file,
     iter_numbered_unified_tag_file,
 )
@@ -153,21 +154,14 @@ def _is_atepc_file(path: str | os.PathLike) -> bool:
     return Path(path).name.lower().endswith(".atepc")
 
 
-def _first_line(path: Path) -> str:
-    with open(path, encoding="utf-8-sig", errors="replace") as file:
-        for line in file:
-            if line.strip():
-                return line
-    return ""
-
-
 def _examples_by_split(data: Any, data_dir: str | os.PathLike | None, census: LabelCensus) -> dict[str, list[dict]]:
     examples: dict[str, list[dict]] = {}
 
     def add_file(split: str, path: str | os.PathLike) -> None:
         path = Path(path)
-        if _is_atepc_file(path) or "####" in _first_line(path):
-            reader = iter_numbered_atepc_file if _is_atepc_file(path) else iter_numbered_unified_tag_file
+        file_format = atepc_file_format(path)
+        if file_format:
+            reader = iter_numbered_atepc_file if file_format == "atepc" else iter_numbered_unified_tag_file
             for line, example in reader(path, label_text):
                 for label in example["aspect_labels"]:
                     census.add(split, label, str(path), line)

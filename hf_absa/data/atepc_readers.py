@@ -337,6 +337,54 @@ def read_unified_tag_file(path: str | os.PathLike) -> list[dict]:
     return list(iter_unified_tag_file(path))
 
 
+def atepc_file_format(path: str | os.PathLike) -> str | None:
+    """``"atepc"`` for a PyABSA ``.atepc`` file (by its name), ``"unified"`` for a unified-tag file (its first
+    non-blank line holds ``####``), None for anything else."""
+    path = Path(path)
+    if path.name.lower().endswith(".atepc"):
+        return "atepc"
+    with open(path, encoding="utf-8-sig", errors="replace") as file:
+        first = next((line for line in file if line.strip()), "")
+    return "unified" if "####" in first else None
+
+
+def iter_text_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """(1-based line, text) of each non-blank line of a text file, the line terminator removed and the text
+    otherwise untouched. Raises ``APCDataError`` naming the file and line for bytes that are not UTF-8."""
+    return ((number, line) for number, line in _iter_lines(Path(path)) if line.strip())
+
+
+EXTRACTION_FILE_FORMATS = ("text", "atepc", "unified")
+
+
+def extraction_file_format(path: str | os.PathLike, file_format: str | None = None) -> str:
+    """The format of an extraction input file: ``file_format`` when given (one of `EXTRACTION_FILE_FORMATS`), else
+    `atepc_file_format`'s answer, ``"text"`` when it has none. Raises ``ValueError`` for an unknown
+    ``file_format``."""
+    if file_format is None:
+        return atepc_file_format(path) or "text"
+    if file_format not in EXTRACTION_FILE_FORMATS:
+        raise ValueError(f"file_format is {file_format!r}; expected one of {', '.join(EXTRACTION_FILE_FORMATS)}, or "
+                         "None to tell by the file's name and first line")
+    return file_format
+
+
+def iter_extraction_file(path: str | os.PathLike, file_format: str | None = None) -> Iterator[str | dict]:
+    """The inputs of aspect extraction in a file, lazily, one per sentence (or review), in file order.
+
+    ``"atepc"`` (`iter_atepc_file`) and ``"unified"`` (`iter_unified_tag_file`) files give ATEPC examples with their
+    gold aspects, ``"text"`` files each non-blank line as a string (`iter_text_lines`); the format is
+    `extraction_file_format`'s. Raises ``APCDataError`` naming the file and line for a malformed line, ``ValueError``
+    for an unknown ``file_format``.
+    """
+    file_format = extraction_file_format(path, file_format)
+    if file_format == "atepc":
+        return iter_atepc_file(path)
+    if file_format == "unified":
+        return iter_unified_tag_file(path)
+    return (text for _, text in iter_text_lines(path))
+
+
 def apc_examples_to_atepc(examples: Iterable[Mapping[str, Any]]) -> Iterator[dict]:
     """Convert canonical APC examples (``sentence``, ``aspect_start``, ``aspect_end``, ``label``; see
     `hf_absa.data.readers`) into ATEPC examples, as PyABSA's ``convert_apc_set_to_atepc_set``.

@@ -15,6 +15,7 @@ every mode on tiny models.)
 >>> extractor.predict(["Great pizza", "Slow service"], sentiment=False)  # doctest: +SKIP
 >>> extractor.predict("The battery life is great", aspects=["battery life"])  # doctest: +SKIP
 >>> two_stage = AspectExtractor.from_pretrained("runs/atepc", sentiment_model="runs/laptop14")  # doctest: +SKIP
+>>> extractor.predict_file("reviews.txt", "aspects.jsonl")["aspects"]  # doctest: +SKIP
 
 Three modes, chosen per call:
 
@@ -54,6 +55,7 @@ a ``sentiment_model`` all aspects of the chunk go to it at once. bf16 autocast a
 
 from __future__ import annotations
 
+import itertools
 import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -73,6 +75,7 @@ from ..data.readers import add_neighbour_spans, canonical_example
 from ..models import ATEPCConfig
 from ..training.atepc import load_word_tokenizer
 from .classifier import SentimentClassifier, load_checkpoint_config
+from .extraction_batch import predict_extraction_file
 from .inputs import examples_of_aspects, input_items
 from .precision import autocast_context
 from .predictor import DEFAULT_BATCH_SIZE, Predictor
@@ -347,23 +350,46 @@ class AspectExtractor(Predictor):
         for result in self._predict_texts(parsed, sentiment):
             yield result.to_dict()
 
-    def predict_example_groups(self, groups: Iterable[list[dict]], sentiment: bool = True) -> Iterator[dict]:
-        """`predict_iter` over groups of one ATEPC example each (a reader's sentences), for
-        `hf_absa.inference.streaming.stream_predictions`; the examples' aspects become each result's
+    def predict_example_groups(
+        self, groups: Iterable[list[Any]], sentiment: bool = True, classify_references: bool = False
+    ) -> Iterator[dict]:
+        """`predict_iter` over groups of one input each (a reader's sentences), for
+        `hf_absa.inference.streaming.stream_predictions`; the aspects of an ATEPC example become its result's
         ``references``.
 
+        With ``classify_references`` (and ``sentiment``) each reference is also classified as a given aspect, in
+        the example's own words and with the same polarity model, and gets the result as ``predicted_label``
+        (None for an aspect without tokens): what scoring polarity on the gold aspects needs. The texts with
+        references are then read twice by the ATEPC model (once to extract, once with the gold aspects).
+
         Raises:
-            ValueError: a group does not hold exactly one example.
+            ValueError: a group does not hold exactly one input.
         """
 
-        def examples() -> Iterator[dict]:
+        def parsed() -> Iterator[_Text]:
             for index, group in enumerate(groups):
                 if len(group) != 1:
                     raise ValueError(f"group {index} holds {len(group)} examples; expected one ATEPC example (one "
                                      "sentence with all its aspects) per group")
-                yield group[0]
+                yield self._parse(group[0], f"group {index}")
 
-        return self.predict_iter(examples(), sentiment)
+        if not (sentiment and classify_references):
+            for result in self._predict_texts(parsed(), sentiment):
+                yield result.to_dict()
+            return
+        texts, twins = itertools.tee(parsed())
+        # The twins read the same texts chunk by chunk, just behind the extraction, so the tee holds a chunk at most.
+        with_gold_aspects = (_Text(text.sentence, text.word_spans, given=[
+            (reference["word_start"], reference["word_end"]) for reference in text.references or []]) for text in twins)
+        for result, classified in zip(self._predict_texts(texts, True), self._predict_texts(with_gold_aspects, True)):
+            for reference, aspect in zip(result.references or [], classified.aspects):
+                reference["predicted_label"] = aspect.label
+            yield result.to_dict()
+
+    def predict_file(self, input_path: str | os.PathLike, output_path: str | os.PathLike, **kwargs: Any) -> dict:
+        """Extract the aspects of a text, ``.atepc`` or unified-tag file into JSON Lines, with the main protocol's
+        metrics when the file has gold aspects; see `hf_absa.inference.extraction_batch.predict_extraction_file`."""
+        return predict_extraction_file(self, input_path, output_path, **kwargs)
 
     # ------------------------------------------------------------------ inputs
 

@@ -88,6 +88,25 @@ def with_aspects(texts: Sequence[Any], aspects: Sequence[Any], single: bool) -> 
     return [{"text": text, "aspects": specs} for text, specs in zip(texts, per_text)]
 
 
+def pair_aspects(inputs: Any, aspects: Any) -> Any:
+    """A pipeline call's ``inputs`` with its ``aspects=`` paired in (`with_aspects`): one ``{"text", "aspects"}``
+    dict for a plain sentence, a list of them for a list of sentences; ``inputs`` as they are without ``aspects``.
+
+    Raises:
+        TypeError: ``aspects`` with ``inputs`` that are neither a sentence nor a list, or a list item that is not a
+            string.
+        ValueError: ``aspects`` does not hold one entry per sentence.
+    """
+    if aspects is None:
+        return inputs
+    single = isinstance(inputs, str)
+    if not single and not isinstance(inputs, list):
+        raise TypeError(f"aspects= goes with a plain sentence or a list of them; got the {type(inputs).__name__} "
+                        f"{inputs!r:.80}")
+    paired = with_aspects([inputs] if single else inputs, aspects, single)
+    return paired[0] if single else paired
+
+
 def example_groups(
     texts: str | Mapping[str, Any] | Sequence[Any], aspects: AspectSpec | Sequence[Any] | None = None
 ) -> list[list[dict]]:

@@ -41,7 +41,7 @@ from transformers import AutoModelForSequenceClassification, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 
 from .classifier import DEFAULT_BATCH_SIZE, SentimentClassifier
-from .inputs import AspectSpec, example_group, with_aspects
+from .inputs import AspectSpec, example_group, pair_aspects
 
 __all__ = ["ASPECT_SENTIMENT_TASK", "AspectSentimentPipeline", "register_aspect_sentiment_pipeline"]
 
@@ -93,13 +93,7 @@ class AspectSentimentPipeline(Pipeline):
             TypeError, ValueError: a malformed input, naming it (``inputs[2]``) and what was expected; an unknown
                 keyword argument.
         """
-        if aspects is not None:
-            single = isinstance(inputs, str)
-            if not single and not isinstance(inputs, list):
-                raise TypeError(f"aspects= goes with a plain sentence or a list of them; got the "
-                                f"{type(inputs).__name__} {inputs!r:.80}")
-            paired = with_aspects([inputs] if single else inputs, aspects, single)
-            inputs = paired[0] if single else paired
+        inputs = pair_aspects(inputs, aspects)
         if isinstance(inputs, list) and not inputs:
             return []  # the base class would look at inputs[0] for a chat
         return super().__call__(inputs, *args, **kwargs)
@@ -131,16 +125,16 @@ class AspectSentimentPipeline(Pipeline):
             yield self.preprocess(item, where=f"inputs[{index}]")
 
 
+def register_pipeline_task(task: str, pipeline_class: type[Pipeline], model_class: type) -> None:
+    """Register the text task ``task`` with the transformers pipeline registry (safe to call again)."""
+    # Registering a task twice logs an "Overwriting pipeline" warning.
+    if task not in PIPELINE_REGISTRY.supported_tasks:
+        PIPELINE_REGISTRY.register_pipeline(task, pipeline_class=pipeline_class, pt_model=model_class, type="text")
+
+
 def register_aspect_sentiment_pipeline() -> None:
     """Register ``"aspect-sentiment"`` with the transformers pipeline registry (safe to call again)."""
-    # Registering a task twice logs an "Overwriting pipeline" warning.
-    if ASPECT_SENTIMENT_TASK not in PIPELINE_REGISTRY.supported_tasks:
-        PIPELINE_REGISTRY.register_pipeline(
-            ASPECT_SENTIMENT_TASK,
-            pipeline_class=AspectSentimentPipeline,
-            pt_model=AutoModelForSequenceClassification,
-            type="text",
-        )
+    register_pipeline_task(ASPECT_SENTIMENT_TASK, AspectSentimentPipeline, AutoModelForSequenceClassification)
 
 
 register_aspect_sentiment_pipeline()

@@ -148,7 +148,8 @@ class SentenceExtraction:
             that fits, more for a longer one (overlapping windows, see `AspectExtractor`), 0 when the model did not
             read it (no words, or given aspects classified without the ATEPC model).
         references: the reference aspects of an annotated input (an ATEPC example: ``aspect``, ``start``, ``end``,
-            ``word_start``, ``word_end``, ``label``), or None for raw text.
+            ``word_start``, ``word_end``, ``label``, and ``predicted_label`` when they were classified too, as by
+            `AspectExtractor.predict_file`), or None for raw text.
     """
 
     sentence: str

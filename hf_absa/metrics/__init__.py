@@ -13,6 +13,7 @@ from .apc import (
 )
 from .atepc import (
     ATEPCMetrics,
+    ATEPCMetricsAccumulator,
     compute_atepc_metrics,
     compute_pyabsa_ate_metrics,
     exact_span_scores,
@@ -25,6 +26,7 @@ from .atepc import (
 __all__ = [
     "APCMetrics",
     "ATEPCMetrics",
+    "ATEPCMetricsAccumulator",
     "compute_apc_metrics",
     "compute_atepc_metrics",
     "compute_pyabsa_ate_metrics",

@@ -37,7 +37,7 @@ import numpy as np
 from seqeval.metrics import f1_score, precision_score, recall_score
 
 from ..data.processing import IGNORED_LABEL_ID
-from .apc import compute_apc_metrics
+from .apc import metrics_from_confusion_matrix
 
 Span = tuple[int, int]
 
@@ -166,6 +166,96 @@ def exact_span_scores(
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+class ATEPCMetricsAccumulator:
+    """The main protocol's figures (`compute_atepc_metrics`) over sentences added one at a time.
+
+    It keeps running counts only (exact-span matches, end-to-end matches, the APC confusion matrix), so memory does
+    not grow with the number of sentences: a streaming job (`hf_absa.inference.AspectExtractor.predict_file`)
+    scores a file of any length. `compute_atepc_metrics` is this accumulator over lists.
+
+    Args:
+        polarity_labels: the polarity names in id order (``config.polarity_labels``).
+
+    >>> metrics = ATEPCMetricsAccumulator(["Negative", "Positive"])
+    >>> metrics.add([(0, 2)], [1], [(0, 2), (3, 4)], [1, 0], [1])  # one right aspect, one false positive
+    >>> metrics.add([], [], [], [], [])                             # an aspect-free sentence
+    >>> result = metrics.compute()
+    >>> result["ate_precision"], result["e2e_recall"], result["apc_accuracy"], result["num_sentences"]
+    (0.5, 1.0, 1.0, 2)
+    """
+
+    def __init__(self, polarity_labels: Sequence[str]):
+        self.polarity_labels = list(polarity_labels)
+        self.num_sentences = self.num_gold = self.num_predicted = 0
+        self.ate_true_positives = 0
+        self.e2e_true_positives = self.e2e_predicted = self.e2e_gold = 0
+        self.apc_confusion = np.zeros((len(self.polarity_labels),) * 2, dtype=np.int64)
+
+    def add(
+        self,
+        gold_spans: Sequence[Span],
+        gold_polarities: Sequence[int],
+        predicted_spans: Sequence[Span],
+        predicted_polarities: Sequence[int],
+        gold_aspect_predictions: Sequence[int],
+    ) -> None:
+        """Count one sentence: the arguments of `compute_atepc_metrics` for that sentence alone.
+
+        Raises:
+            ValueError: as `compute_atepc_metrics`, naming the sentence by its index among those added.
+        """
+        sentence = self.num_sentences
+        num_polarities = len(self.polarity_labels)
+        gold_row = _checked_spans(gold_spans, "gold_spans", sentence)
+        predicted_row = _checked_spans(predicted_spans, "predicted_spans", sentence)
+        for name, spans, values in (
+            ("gold_polarities", gold_row, gold_polarities),
+            ("predicted_polarities", predicted_row, predicted_polarities),
+            ("gold_aspect_predictions", gold_row, gold_aspect_predictions),
+        ):
+            if len(values) != len(spans):
+                raise ValueError(f"{name}[{sentence}] has {len(values)} polarities for {len(spans)} spans; expected "
+                                 "one per span")
+        labelled_guesses = [guess for guess, polarity in zip(gold_aspect_predictions, gold_polarities)
+                            if polarity != IGNORED_LABEL_ID]
+        for name, values, allowed in (("gold_polarities", gold_polarities, " or -100"),
+                                      ("predicted_polarities", predicted_polarities, " or -100"),
+                                      ("gold_aspect_predictions", labelled_guesses, "")):
+            for value in values:
+                if (value != IGNORED_LABEL_ID or not allowed) and not 0 <= value < num_polarities:
+                    raise ValueError(f"{name}[{sentence}] holds polarity id {value}; expected 0..{num_polarities - 1}"
+                                     f"{allowed}")
+        gold_tuples: set[tuple[int, int, int]] = set()
+        unlabelled = set()
+        for span, polarity, guess in zip(gold_row, gold_polarities, gold_aspect_predictions):
+            if polarity == IGNORED_LABEL_ID:
+                unlabelled.add(span)
+                continue
+            gold_tuples.add((*span, int(polarity)))
+            self.apc_confusion[int(polarity), int(guess)] += 1
+        predicted_tuples = {(*span, int(polarity)) for span, polarity in zip(predicted_row, predicted_polarities)
+                            if span not in unlabelled}
+        self.ate_true_positives += len(set(gold_row) & set(predicted_row))
+        self.e2e_true_positives += len(gold_tuples & predicted_tuples)
+        self.e2e_predicted += len(predicted_tuples)
+        self.e2e_gold += len(gold_tuples)
+        self.num_gold += len(gold_row)
+        self.num_predicted += len(predicted_row)
+        self.num_sentences += 1
+
+    def compute(self) -> dict[str, float | int]:
+        """The figures of the sentences added so far, keys as `compute_atepc_metrics` returns them."""
+        ate = _ratios(self.ate_true_positives, self.num_predicted, self.num_gold)
+        e2e = _ratios(self.e2e_true_positives, self.e2e_predicted, self.e2e_gold)
+        apc = metrics_from_confusion_matrix(self.apc_confusion, self.polarity_labels)
+        metrics: dict[str, float | int] = dict(zip(("ate_precision", "ate_recall", "ate_f1"), ate))
+        metrics.update(zip(("e2e_precision", "e2e_recall", "e2e_f1"), e2e))
+        metrics.update({f"apc_{name}": value for name, value in apc.items()})
+        metrics.update(num_sentences=self.num_sentences, num_gold_aspects=self.num_gold,
+                       num_predicted_aspects=self.num_predicted)
+        return metrics
+
+
 def compute_atepc_metrics(
     gold_spans: Sequence[Sequence[Span]],
     gold_polarities: Sequence[Sequence[int]],
@@ -200,54 +290,10 @@ def compute_atepc_metrics(
     sentences = len(gold_spans)
     _check_parallel(sentences, gold_polarities=gold_polarities, predicted_spans=predicted_spans,
                     predicted_polarities=predicted_polarities, gold_aspect_predictions=gold_aspect_predictions)
-    num_polarities = len(polarity_labels)
-    gold_tuples: set[tuple[int, int, int, int]] = set()
-    predicted_tuples: set[tuple[int, int, int, int]] = set()
-    apc_references: list[int] = []
-    apc_predictions: list[int] = []
-    num_gold = num_predicted = 0
-    for sentence in range(sentences):
-        gold_row = _checked_spans(gold_spans[sentence], "gold_spans", sentence)
-        predicted_row = _checked_spans(predicted_spans[sentence], "predicted_spans", sentence)
-        for name, spans, values in (
-            ("gold_polarities", gold_row, gold_polarities[sentence]),
-            ("predicted_polarities", predicted_row, predicted_polarities[sentence]),
-            ("gold_aspect_predictions", gold_row, gold_aspect_predictions[sentence]),
-        ):
-            if len(values) != len(spans):
-                raise ValueError(f"{name}[{sentence}] has {len(values)} polarities for {len(spans)} spans; expected "
-                                 "one per span")
-        labelled_guesses = [guess for guess, polarity in zip(gold_aspect_predictions[sentence],
-                                                             gold_polarities[sentence]) if polarity != IGNORED_LABEL_ID]
-        for name, values, allowed in (("gold_polarities", gold_polarities[sentence], " or -100"),
-                                      ("predicted_polarities", predicted_polarities[sentence], " or -100"),
-                                      ("gold_aspect_predictions", labelled_guesses, "")):
-            for value in values:
-                if (value != IGNORED_LABEL_ID or not allowed) and not 0 <= value < num_polarities:
-                    raise ValueError(f"{name}[{sentence}] holds polarity id {value}; expected 0..{num_polarities - 1}"
-                                     f"{allowed}")
-        unlabelled = set()
-        for span, polarity, guess in zip(gold_row, gold_polarities[sentence], gold_aspect_predictions[sentence]):
-            if polarity == IGNORED_LABEL_ID:
-                unlabelled.add(span)
-                continue
-            gold_tuples.add((sentence, *span, int(polarity)))
-            apc_references.append(int(polarity))
-            apc_predictions.append(int(guess))
-        for span, polarity in zip(predicted_row, predicted_polarities[sentence]):
-            if span not in unlabelled:
-                predicted_tuples.add((sentence, *span, int(polarity)))
-        num_gold += len(gold_row)
-        num_predicted += len(predicted_row)
-
-    ate = exact_span_scores(gold_spans, predicted_spans)
-    e2e = _ratios(len(gold_tuples & predicted_tuples), len(predicted_tuples), len(gold_tuples))
-    apc = compute_apc_metrics(apc_predictions, apc_references, polarity_labels)
-    metrics: dict[str, float | int] = {f"ate_{name}": value for name, value in ate.items()}
-    metrics.update(zip(("e2e_precision", "e2e_recall", "e2e_f1"), e2e))
-    metrics.update({f"apc_{name}": value for name, value in apc.items()})
-    metrics.update(num_sentences=sentences, num_gold_aspects=num_gold, num_predicted_aspects=num_predicted)
-    return metrics
+    accumulator = ATEPCMetricsAccumulator(polarity_labels)
+    for row in zip(gold_spans, gold_polarities, predicted_spans, predicted_polarities, gold_aspect_predictions):
+        accumulator.add(*row)
+    return accumulator.compute()
 
 
 def compute_pyabsa_ate_metrics(
