@@ -93,17 +93,35 @@ def combine_windows(
     return window_linear(torch.cat(parts, dim=-1))
 
 
+def fixed_window_weights(window: str, eta: float) -> tuple[float | None, float | None]:
+    """PyABSA's fixed (not learnable) window weights (bert_spc.py:42-50, lsa_t.py:77-85): ``(eta, 1 - eta)`` for the
+    left / right windows when ``window`` is "lr" and ``eta >= 0`` (with the default eta=1 the right window is
+    multiplied by 0), else unweighted (None, None)."""
+    if window == "lr" and eta >= 0:
+        return float(eta), 1.0 - float(eta)
+    return None, None
+
+
 class LocalSentimentAggregation(nn.Module):
-    """PyABSA's `LSA` block (networks/lsa.py) for one local-context vector kind (cdw or cdm).
+    """PyABSA's `LSA` block (networks/lsa.py) for one local-context vector kind (cdw or cdm); also the windows of
+    LSA_T / FAST_LSA_T (lsa_t.py, fast_lsa_t.py), which PyABSA writes out in the model.
 
     The backbone features are weighted by the aspect's own and its left/right neighbours' local-context
-    vectors, each encoded by its own `SelfAttentionEncoder`, and aggregated by `combine_windows` with the
-    learnable `eta1`/`eta2`. The etas are never re-initialised in forward (PyABSA resets a non-positive eta
-    with `uniform_` there: ranks diverge under DDP); the spc mask of PyABSA is all ones and is omitted.
+    vectors, each encoded by its own `SelfAttentionEncoder`, and aggregated by `combine_windows`: with the
+    learnable `eta1`/`eta2` (``learnable_eta=True``, the default; none when ``eta == -1``), or with PyABSA's fixed
+    weights `fixed_window_weights` (``learnable_eta=False``). The etas are never re-initialised in forward (PyABSA
+    resets a non-positive eta with `uniform_` there: ranks diverge under DDP); the spc mask of PyABSA is all ones
+    and is omitted.
     """
 
     def __init__(
-        self, hidden_size: int, num_attention_heads: int, attention_dropout: float, window: str, eta: float
+        self,
+        hidden_size: int,
+        num_attention_heads: int,
+        attention_dropout: float,
+        window: str,
+        eta: float,
+        learnable_eta: bool = True,
     ) -> None:
         super().__init__()
         self.window = window
@@ -113,7 +131,11 @@ class LocalSentimentAggregation(nn.Module):
         if "r" in window:
             self.right_encoder = SelfAttentionEncoder(hidden_size, num_attention_heads, attention_dropout)
         self.window_linear = nn.Linear(hidden_size * (1 + len(window)), hidden_size)
-        add_eta_parameters(self, window, eta)
+        self.fixed_weights = (None, None)
+        if learnable_eta:
+            add_eta_parameters(self, window, eta)
+        else:
+            self.fixed_weights = fixed_window_weights(window, eta)
 
     def forward(
         self,
@@ -122,19 +144,25 @@ class LocalSentimentAggregation(nn.Module):
         lcf_vec: torch.Tensor,
         left_lcf_vec: torch.Tensor | None,
         right_lcf_vec: torch.Tensor | None,
+        side_features: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
     ) -> torch.Tensor:
+        """features (batch, length, hidden), attention_mask and the vectors (batch, length) → (batch, length,
+        hidden). ``side_features`` maps "left" / "right" to the (features, attention mask) of that neighbour's own
+        backbone pass (LSA_T); by default every window weights ``features``."""
+        side_features = side_features or {}
         centre = self.centre_encoder(features * lcf_vec.unsqueeze(-1), attention_mask)
-        left = right = None
-        if "l" in self.window:
-            left = self.left_encoder(features * left_lcf_vec.unsqueeze(-1), attention_mask)
-        if "r" in self.window:
-            right = self.right_encoder(features * right_lcf_vec.unsqueeze(-1), attention_mask)
+        sides = {}
+        for side, vector in (("left", left_lcf_vec), ("right", right_lcf_vec)):
+            if side[0] in self.window:
+                side_states, side_mask = side_features.get(side, (features, attention_mask))
+                sides[side] = getattr(self, f"{side}_encoder")(side_states * vector.unsqueeze(-1), side_mask)
+        left_weight, right_weight = self.fixed_weights
         return combine_windows(
             centre,
-            left,
-            right,
+            sides.get("left"),
+            sides.get("right"),
             self.window,
             self.window_linear,
-            getattr(self, "eta1", None),
-            getattr(self, "eta2", None),
+            getattr(self, "eta1", left_weight),
+            getattr(self, "eta2", right_weight),
         )
