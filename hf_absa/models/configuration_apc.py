@@ -41,6 +41,19 @@ LSA_SPC_INPUTS: tuple[str, ...] = (
     "right_token_type_ids",
 )
 LOCAL_CONTEXT_INPUTS: tuple[str, ...] = ("lcf_cdm_vec", "lcf_cdw_vec")
+# The columns computed from a dependency parse (hf_absa.data.syntax): the lcfs vectors, CDM/CDW on syntax
+# distances, of the aspect and its neighbours; DLCF-DCA's vectors on a dynamic threshold over token positions
+# (dlcf) or syntax distances (dlcfs), and its dependency clusters.
+SYNTAX_VECTOR_INPUTS: tuple[str, ...] = tuple(name.replace("lcf_", "lcfs_") for name in LCF_VECTOR_INPUTS)
+DLCF_INPUTS: tuple[str, ...] = (
+    "dlcf_cdm_vec",
+    "dlcf_cdw_vec",
+    "dlcfs_cdm_vec",
+    "dlcfs_cdw_vec",
+    "depend_vec",
+    "depended_vec",
+)
+SYNTAX_INPUTS: tuple[str, ...] = SYNTAX_VECTOR_INPUTS + DLCF_INPUTS
 APC_MODEL_INPUTS: dict[str, tuple[str, ...]] = {
     "bert_spc": (),  # + LSA_SPC_INPUTS when config.lsa=True
     "bert_spc_v2": (),  # same; learnable eta1/eta2 used when lsa=True
@@ -119,6 +132,14 @@ APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
         "sigma", 0.3,
         "lca_bert: weight of the local-context prediction loss; the loss is (1 - sigma) x sentiment cross-entropy "
         "+ sigma x local-context cross-entropy.",
+    ),
+    ModelSetting(
+        "spacy_model", "en_core_web_sm",
+        "Syntax-distance architectures: the installed spaCy pipeline that parses the sentences (hf_absa downloads "
+        "none: python -m spacy download en_core_web_sm).",
+    ),
+    ModelSetting(
+        "dlcf_a", 2.0, "dlcf_dca_bert/dlcfs_dca_bert: base a of the dynamic threshold log_a(max distance) + a - 1.",
     ),
     ModelSetting(
         "ensemble_models", None,
@@ -343,6 +364,10 @@ class APCConfig(PretrainedConfig):
         use_bert_spc: lcf_bert/fast_lcf_bert: global pass on the sentence-aspect pair (True) or on the
             sentence segment only (False).
         dropout: dropout probability of the head.
+        spacy_model: the installed spaCy pipeline that parses the sentences for the syntax-distance columns
+            (`SYNTAX_INPUTS`, used by the data processor); never downloaded.
+        dlcf_a: base of DLCF-DCA's dynamic local-context threshold ``log_a(max distance) + a - 1``, a number > 1
+            (used by the data processor).
         sigma: lca_bert's weight of the local-context prediction loss, in [0, 1]: the loss is
             (1 - sigma) x the sentiment cross-entropy + sigma x the local-context cross-entropy.
         ensemble_models: the member architectures of an ensemble (PyABSA's `APCEnsembler`), at least 2 of
@@ -374,6 +399,8 @@ class APCConfig(PretrainedConfig):
         use_bert_spc: bool = SETTING_DEFAULTS["use_bert_spc"],
         dropout: float = SETTING_DEFAULTS["dropout"],
         sigma: float = SETTING_DEFAULTS["sigma"],
+        spacy_model: str = SETTING_DEFAULTS["spacy_model"],
+        dlcf_a: float = SETTING_DEFAULTS["dlcf_a"],
         ensemble_models: list[str] | None = SETTING_DEFAULTS["ensemble_models"],
         ensemble_mode: str = SETTING_DEFAULTS["ensemble_mode"],
         deep_ensemble: bool = SETTING_DEFAULTS["deep_ensemble"],
@@ -401,6 +428,10 @@ class APCConfig(PretrainedConfig):
             raise ValueError(f"dropout must be a number with 0 <= dropout < 1, got {dropout!r}.")
         if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not 0 <= sigma <= 1:
             raise ValueError(f"sigma must be a number with 0 <= sigma <= 1, got {sigma!r}.")
+        if not isinstance(spacy_model, str) or not spacy_model:
+            raise ValueError(f"spacy_model must name a spaCy pipeline (e.g. 'en_core_web_sm'), got {spacy_model!r}.")
+        if isinstance(dlcf_a, bool) or not isinstance(dlcf_a, (int, float)) or not dlcf_a > 1:
+            raise ValueError(f"dlcf_a must be a number > 1 (the base of a logarithm), got {dlcf_a!r}.")
         backbone_config = backbone_config_dict(backbone_config)
         if labels is not None:
             if kwargs.get("id2label") is not None:
@@ -422,6 +453,8 @@ class APCConfig(PretrainedConfig):
         self.use_bert_spc = bool(use_bert_spc)
         self.dropout = float(dropout)
         self.sigma = float(sigma)
+        self.spacy_model = spacy_model
+        self.dlcf_a = float(dlcf_a)
         self.ensemble_models = ensemble_models
         self.ensemble_mode = ensemble_mode
         self.deep_ensemble = bool(deep_ensemble)
@@ -449,6 +482,13 @@ class APCConfig(PretrainedConfig):
             self.apc_model, self.lsa, lcf=self.lcf, window=self.window, use_bert_spc=self.use_bert_spc,
             ensemble_models=self.ensemble_models,
         )
+
+    def processor_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of the data processor (`hf_absa.data.APCProcessor`) that computes this model's
+        inputs: ``max_seq_len``, ``srd``, ``input_names`` (`forward_inputs`), ``parser`` (``spacy_model``) and
+        ``dlcf_a``."""
+        return {"max_seq_len": self.max_seq_len, "srd": self.srd, "input_names": self.forward_inputs,
+                "parser": self.spacy_model, "dlcf_a": self.dlcf_a}
 
     def member_configs(self) -> list[APCConfig]:
         """One config per member of an ensemble (in `ensemble_models` order; empty for a single model): this
