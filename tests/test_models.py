@@ -28,11 +28,12 @@ from hf_absa.models import (
     register_auto_classes,
     required_inputs,
 )
+from hf_absa.models.configuration_apc import SYNTAX_INPUTS
 
 LABELS = ["Negative", "Neutral", "Positive"]
 ETA_PATTERN = re.compile(r"(^|\.)eta[12]$")
 CLS_ID, SEP_ID = 2, 3
-VECTOR_COLUMNS = list(APC_MODEL_INPUTS["fast_lsa_t_v2"])
+VECTOR_COLUMNS = list(APC_MODEL_INPUTS["fast_lsa_t_v2"]) + list(SYNTAX_INPUTS)
 
 # Every (apc_model, settings) the head can be built with; fast_lsa_t_v2 and the lcf models take lcf/window.
 CASES = (
@@ -53,6 +54,12 @@ CASES = (
     + [(model, {"lcf": lcf, "window": window}) for model in ("lsa_t", "fast_lsa_t") for lcf, window in
        (("cdw", "lr"), ("cdm", "l"), ("fusion", "r"))]
     + [("lsa_t", {"eta": 0.3}), ("lsa_t", {"eta": -1})]
+    + [(model, {"lcf": "fusion"}) for model in ("lcfs_bert", "fast_lcfs_bert", "lcfs_dual_bert")]
+    + [("fast_lcfs_bert", {"use_bert_spc": False}), ("lcfs_dual_bert", {"lcf": "cdm"})]
+    + [(model, {"lcf": "cdm", "window": "l", "eta": 0.4}) for model in ("lsa_s", "fast_lsa_s", "fast_lsa_s_v2")]
+    + [("lsa_s", {"eta": 0.5}), ("fast_lsa_s_v2", {"lcf": "fusion"})]
+    + [(model, {"lcf": lcf}) for model in ("dlcf_dca_bert", "dlcfs_dca_bert") for lcf in ("cdw", "cdm")]
+    + [("dlcf_dca_bert", {"use_bert_spc": False, "dca_layer": 1, "dca_p": 2.0})]
 )
 
 
@@ -95,7 +102,8 @@ def make_batch(vocab_size: int, lengths=(12, 9), extra_pad: int = 0, seed: int =
             batch[f"{prefix}token_type_ids"][row, sentence_length:real] = 1
         for name in VECTOR_COLUMNS:
             values = torch.rand(sentence_length, generator=generator)
-            batch[name][row, :sentence_length] = (values > 0.4).float() if "cdm" in name else 0.1 + 0.9 * values
+            mask_like = "cdm" in name or name.startswith("depend")  # 0/1 vectors
+            batch[name][row, :sentence_length] = (values > 0.4).float() if mask_like else 0.1 + 0.9 * values
         batch["sentence_length"][row] = sentence_length
     batch["labels"] = torch.arange(len(lengths)) % len(LABELS)
     return batch
@@ -218,6 +226,10 @@ def test_eta_is_not_reset_by_forward(backbone_dict, vocab_size):
         ("lca_bert", {}),
         ("lsa_t", {"lcf": "fusion", "eta": 0.3}),
         ("fast_lsa_t", {}),
+        ("lcfs_dual_bert", {"lcf": "fusion"}),
+        ("lsa_s", {"eta": 0.5}),
+        ("fast_lsa_s_v2", {}),
+        ("dlcfs_dca_bert", {}),
     ],
     ids=case_id,
 )

@@ -66,6 +66,15 @@ APC_MODEL_INPUTS: dict[str, tuple[str, ...]] = {
     "lca_bert": ("lcf_cdm_vec", "sentence_length"),  # always CDM: its local-context labels are the CDM mask
     "lsa_t": LCF_VECTOR_INPUTS + LSA_SPC_INPUTS,
     "fast_lsa_t": LCF_VECTOR_INPUTS,
+    # On syntax distances (a dependency parse, hf_absa.data.syntax).
+    "lcfs_bert": SYNTAX_VECTOR_INPUTS[:2] + ("sentence_length",),
+    "fast_lcfs_bert": SYNTAX_VECTOR_INPUTS[:2],
+    "lcfs_dual_bert": SYNTAX_VECTOR_INPUTS[:2] + ("sentence_length",),
+    "lsa_s": SYNTAX_VECTOR_INPUTS + LSA_SPC_INPUTS,
+    "fast_lsa_s": SYNTAX_VECTOR_INPUTS,
+    "fast_lsa_s_v2": SYNTAX_VECTOR_INPUTS,
+    "dlcf_dca_bert": DLCF_INPUTS[:2] + DLCF_INPUTS[4:] + ("sentence_length",),
+    "dlcfs_dca_bert": DLCF_INPUTS[2:] + ("sentence_length",),
 }
 APC_MODELS: tuple[str, ...] = tuple(APC_MODEL_INPUTS)
 # Each architecture's class in PyABSA 2.4.2 (tasks/AspectPolarityClassification/models/__lcf__/).
@@ -75,9 +84,13 @@ APC_MODEL_ALIASES: dict[str, str] = {"bert_base": "bert_mlp"}
 SPC_MODELS: tuple[str, ...] = ("bert_spc", "bert_spc_v2")  # the only ones for which `lsa` means anything
 # Architectures whose global pass can cover the sentence alone (use_bert_spc=False) in their one backbone pass,
 # which then needs the sentence's length (the two-pass ones read it anyway).
-SINGLE_PASS_LCF_MODELS: tuple[str, ...] = ("fast_lcf_bert", "fast_lcf_bert_att")
+SINGLE_PASS_LCF_MODELS: tuple[str, ...] = ("fast_lcf_bert", "fast_lcf_bert_att", "fast_lcfs_bert")
 # Architectures with one local-context vector and no fusion design: lcf="fusion" is refused for them.
-NO_FUSION_MODELS: tuple[str, ...] = ("fast_lcf_bert_att",)
+NO_FUSION_MODELS: tuple[str, ...] = ("fast_lcf_bert_att", "dlcf_dca_bert", "dlcfs_dca_bert")
+# The architectures whose inputs come from a dependency parse (the processor needs spaCy or an injected parser).
+SYNTAX_MODELS: tuple[str, ...] = tuple(
+    name for name, inputs in APC_MODEL_INPUTS.items() if set(inputs) & set(SYNTAX_INPUTS)
+)
 LCF_MODES: tuple[str, ...] = ("cdw", "cdm", "fusion")
 WINDOWS: tuple[str, ...] = ("l", "r", "lr")
 # `apc_model` of an ensemble (PyABSA's APCEnsembler): its members are `ensemble_models`, each one of APC_MODELS.
@@ -141,6 +154,10 @@ APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ModelSetting(
         "dlcf_a", 2.0, "dlcf_dca_bert/dlcfs_dca_bert: base a of the dynamic threshold log_a(max distance) + a - 1.",
     ),
+    ModelSetting(
+        "dca_p", 1.0, "dlcf_dca_bert/dlcfs_dca_bert: exponent p of the dependency-cluster weights (2w / sum)^p.",
+    ),
+    ModelSetting("dca_layer", 3, "dlcf_dca_bert/dlcfs_dca_bert: number of dependency-cluster attention layers."),
     ModelSetting(
         "ensemble_models", None,
         "Architectures of an ensemble trained as one model (PyABSA's list-valued `model`); sets apc_model to "
@@ -368,6 +385,8 @@ class APCConfig(PretrainedConfig):
             (`SYNTAX_INPUTS`, used by the data processor); never downloaded.
         dlcf_a: base of DLCF-DCA's dynamic local-context threshold ``log_a(max distance) + a - 1``, a number > 1
             (used by the data processor).
+        dca_p: DLCF-DCA's exponent of its dependency-cluster weights, ``min((2 w / (w_depend + w_depended))^p, 2)``.
+        dca_layer: DLCF-DCA's number of dependency-cluster attention layers, an int >= 1.
         sigma: lca_bert's weight of the local-context prediction loss, in [0, 1]: the loss is
             (1 - sigma) x the sentiment cross-entropy + sigma x the local-context cross-entropy.
         ensemble_models: the member architectures of an ensemble (PyABSA's `APCEnsembler`), at least 2 of
@@ -401,6 +420,8 @@ class APCConfig(PretrainedConfig):
         sigma: float = SETTING_DEFAULTS["sigma"],
         spacy_model: str = SETTING_DEFAULTS["spacy_model"],
         dlcf_a: float = SETTING_DEFAULTS["dlcf_a"],
+        dca_p: float = SETTING_DEFAULTS["dca_p"],
+        dca_layer: int = SETTING_DEFAULTS["dca_layer"],
         ensemble_models: list[str] | None = SETTING_DEFAULTS["ensemble_models"],
         ensemble_mode: str = SETTING_DEFAULTS["ensemble_mode"],
         deep_ensemble: bool = SETTING_DEFAULTS["deep_ensemble"],
@@ -432,6 +453,10 @@ class APCConfig(PretrainedConfig):
             raise ValueError(f"spacy_model must name a spaCy pipeline (e.g. 'en_core_web_sm'), got {spacy_model!r}.")
         if isinstance(dlcf_a, bool) or not isinstance(dlcf_a, (int, float)) or not dlcf_a > 1:
             raise ValueError(f"dlcf_a must be a number > 1 (the base of a logarithm), got {dlcf_a!r}.")
+        if isinstance(dca_p, bool) or not isinstance(dca_p, (int, float)) or not dca_p > 0:
+            raise ValueError(f"dca_p must be a number > 0, got {dca_p!r}.")
+        if isinstance(dca_layer, bool) or not isinstance(dca_layer, int) or dca_layer < 1:
+            raise ValueError(f"dca_layer must be an int >= 1, got {dca_layer!r}.")
         backbone_config = backbone_config_dict(backbone_config)
         if labels is not None:
             if kwargs.get("id2label") is not None:
@@ -455,6 +480,8 @@ class APCConfig(PretrainedConfig):
         self.sigma = float(sigma)
         self.spacy_model = spacy_model
         self.dlcf_a = float(dlcf_a)
+        self.dca_p = float(dca_p)
+        self.dca_layer = dca_layer
         self.ensemble_models = ensemble_models
         self.ensemble_mode = ensemble_mode
         self.deep_ensemble = bool(deep_ensemble)

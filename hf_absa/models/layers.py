@@ -166,3 +166,59 @@ class LocalSentimentAggregation(nn.Module):
             getattr(self, "eta1", left_weight),
             getattr(self, "eta2", right_weight),
         )
+
+
+class DependencyClusterWeights(nn.Module):
+    """One dependency-cluster attention (DCA) layer of PyABSA's DLCF_DCA_BERT (dlcf_dca_bert.py, `weight_calculate`
+    and `weight_distrubute_local`): how much the tokens that depend on the aspect (its subtree) and the other tokens
+    connected to it (the "depended" ones) weigh in the local features.
+
+    Each cluster's features (the local features × its 0/1 vector) go through a self-attention encoder, the
+    first-token pooler and Linear(h, 2h) → GELU → Linear(2h, 1) → sigmoid, each step followed by dropout, to one
+    weight per example; times the previous layer's weight, the two weights ``w`` are normalised to
+    ``min((2 w / (w_depend + w_depended)) ** p, 2)`` (both 1 where the sum is 0).
+
+    Unlike PyABSA, which writes each weight back with ``.item()`` (so no gradient reaches these layers, and a
+    Python loop runs over the batch), the weights stay in the graph and the batch is computed at once.
+    """
+
+    def __init__(
+        self, hidden_size: int, num_attention_heads: int, attention_dropout: float, dropout: float, power: float
+    ) -> None:
+        super().__init__()
+        self.encoder = SelfAttentionEncoder(hidden_size, num_attention_heads, attention_dropout)
+        self.pooler = FirstTokenPooler(hidden_size)
+        self.weight = nn.Sequential(
+            nn.Linear(hidden_size, hidden_size * 2), nn.GELU(), nn.Linear(hidden_size * 2, 1), nn.Sigmoid()
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.power = power
+
+    def cluster_weight(self, features: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(batch, 1) weight of one cluster's features (batch, length, hidden)."""
+        pooled = self.dropout(self.pooler(self.dropout(self.encoder(features, attention_mask))))
+        return self.dropout(self.weight(pooled))
+
+    def forward(
+        self,
+        local_features: torch.Tensor,
+        attention_mask: torch.Tensor,
+        depend_vec: torch.Tensor,
+        depended_vec: torch.Tensor,
+        previous: tuple[torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """local_features (batch, length, hidden), attention_mask and the cluster vectors (batch, length), the
+        previous layer's (depend, depended) weights (batch, 1) each → (the reweighted local features, the new
+        weights). The first token keeps its features (PyABSA copies it over)."""
+        depend = self.cluster_weight(local_features * depend_vec.unsqueeze(-1), attention_mask) * previous[0]
+        depended = self.cluster_weight(local_features * depended_vec.unsqueeze(-1), attention_mask) * previous[1]
+        total = depend + depended
+        nonzero = total != 0
+        safe_total = torch.where(nonzero, total, torch.ones_like(total))  # no 0/0 in the branch where() drops
+        weights = tuple(
+            torch.where(nonzero, (2 * weight / safe_total).pow(self.power).clamp(max=2), torch.ones_like(weight))
+            for weight in (depend, depended)
+        )
+        scale = depend_vec * weights[0] + depended_vec * weights[1]
+        reweighted = local_features * scale.unsqueeze(-1)
+        return torch.cat([local_features[:, :1], reweighted[:, 1:]], dim=1), weights

@@ -18,9 +18,16 @@ self-attention encoder → first-token pooler → linear classifier:
   second backbone, and an auxiliary loss: predicting, per token, whether it is in the local context, weighted by
   `config.sigma`.
 * `fast_lsa_t_v2`: one pass and local sentiment aggregation blocks (`cdw_lsa` / `cdm_lsa`) with learnable etas.
-* `fast_lsa_t`: the same blocks, unweighted (PyABSA's FAST_LSA_T has no etas).
+* `fast_lsa_t`: the same blocks, unweighted (PyABSA's FAST_LSA_T has no etas; with window "l" or "r" it
+  multiplies by etas it never defines, an AttributeError: here unweighted too, as LSA_T's "l" / "r").
 * `lsa_t`: three passes (the pair and the neighbours' pairs), each weighted by its own aspect's local-context
   vector, windows with the fixed weights (`eta`, 1 - `eta`).
+* On syntax distances (the ``lcfs`` vectors of a dependency parse, `hf_absa.data.syntax`): `lcfs_bert`,
+  `fast_lcfs_bert`, `lcfs_dual_bert`, `lsa_s`, `fast_lsa_s`, `fast_lsa_s_v2`: their ``lcf`` counterparts on those
+  vectors (PyABSA's FAST_LSA_S_V2 with lcf "fusion" passes a misspelt argument and fails; here it works).
+* `dlcf_dca_bert` / `dlcfs_dca_bert`: a global and a local pass; the local features, weighted by the dynamic
+  local-context vector (token positions / syntax distances), go through `config.dca_layer` dependency-cluster
+  attention layers (`DependencyClusterWeights`), then are fused with the global ones by a feed-forward block.
 * `ensemble` (`config.ensemble_models`): several of these combined, `APCEnsembleForSequenceClassification`
   (below).
 
@@ -63,6 +70,7 @@ from .layers import (
     LocalSentimentAggregation,
     SelfAttentionEncoder,
     add_eta_parameters,
+    DependencyClusterWeights,
     combine_windows,
     fixed_window_weights,
 )
@@ -73,14 +81,20 @@ LSA_MODELS: dict[str, tuple[int, str]] = {
     "fast_lsa_t_v2": (1, "learnable"),
     "fast_lsa_t": (1, "none"),
     "lsa_t": (3, "fixed"),
+    "fast_lsa_s_v2": (1, "learnable"),
+    "fast_lsa_s": (1, "none"),
+    "lsa_s": (3, "fixed"),
 }
-LCF_MODELS: tuple[str, ...] = ("lcf_bert", "fast_lcf_bert", "lcf_dual_bert")
+LCF_MODELS: tuple[str, ...] = (
+    "lcf_bert", "fast_lcf_bert", "lcf_dual_bert", "lcfs_bert", "fast_lcfs_bert", "lcfs_dual_bert"
+)
+DCA_MODELS: tuple[str, ...] = ("dlcf_dca_bert", "dlcfs_dca_bert")
 # A second backbone, a copy of the first, for the local pass (PyABSA: `copy.deepcopy(bert)`).
-DUAL_BACKBONE_MODELS: tuple[str, ...] = ("lcf_dual_bert", "lca_bert")
+DUAL_BACKBONE_MODELS: tuple[str, ...] = ("lcf_dual_bert", "lca_bert", "lcfs_dual_bert")
 # A local pass over the sentence segment alone, apart from the global pass over the pair.
-TWO_PASS_MODELS: tuple[str, ...] = ("lcf_bert",) + DUAL_BACKBONE_MODELS
-# The architectures ending in dropout → self-attention encoder → pooler → classifier.
-POST_ENCODER_MODELS: tuple[str, ...] = SPC_MODELS + tuple(LSA_MODELS) + LCF_MODELS
+TWO_PASS_MODELS: tuple[str, ...] = ("lcf_bert", "lcfs_bert") + DUAL_BACKBONE_MODELS + DCA_MODELS
+# The architectures ending in [dropout →] self-attention encoder → pooler → classifier.
+POST_ENCODER_MODELS: tuple[str, ...] = SPC_MODELS + tuple(LSA_MODELS) + LCF_MODELS + DCA_MODELS
 # forward's arguments that are not the architectures' extra inputs.
 _NOT_EXTRA_INPUTS = frozenset({"self", "input_ids", "attention_mask", "token_type_ids", "labels", "return_dict"})
 
@@ -206,6 +220,15 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         elif apc_model == "fast_lcf_bert_att":
             setattr(self, f"{kinds[0]}_encoder", SelfAttentionEncoder(*encoder_args))
             self.att_linear = nn.Linear(hidden_size * 3, hidden_size)
+        elif apc_model in DCA_MODELS:
+            self.dca_layers = nn.ModuleList(
+                DependencyClusterWeights(*encoder_args, dropout=config.dropout, power=config.dca_p)
+                for _ in range(config.dca_layer)
+            )
+            # PyABSA's PointwiseFeedForward (1×1 convolutions, i.e. per-token linear layers) 2h → h → h.
+            self.cat_feed_forward = nn.Sequential(
+                nn.Linear(hidden_size * 2, hidden_size), nn.ReLU(), nn.Linear(hidden_size, hidden_size)
+            )
         elif apc_model == "lca_bert":
             self.local_context_embedding = nn.Embedding(2, hidden_size)
             self.local_context_linear = nn.Linear(hidden_size * 2, hidden_size)
@@ -282,6 +305,18 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         right_input_ids: torch.Tensor | None = None,
         right_attention_mask: torch.Tensor | None = None,
         right_token_type_ids: torch.Tensor | None = None,
+        lcfs_cdm_vec: torch.Tensor | None = None,
+        lcfs_cdw_vec: torch.Tensor | None = None,
+        left_lcfs_cdm_vec: torch.Tensor | None = None,
+        left_lcfs_cdw_vec: torch.Tensor | None = None,
+        right_lcfs_cdm_vec: torch.Tensor | None = None,
+        right_lcfs_cdw_vec: torch.Tensor | None = None,
+        dlcf_cdm_vec: torch.Tensor | None = None,
+        dlcf_cdw_vec: torch.Tensor | None = None,
+        dlcfs_cdm_vec: torch.Tensor | None = None,
+        dlcfs_cdw_vec: torch.Tensor | None = None,
+        depend_vec: torch.Tensor | None = None,
+        depended_vec: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         return_dict: bool | None = None,
     ) -> APCSequenceClassifierOutput | tuple[torch.Tensor, ...]:
@@ -313,6 +348,9 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
             logits = self._attention_logits(inputs)
         elif apc_model == "lca_bert":
             logits, local_context = self._lca_logits(inputs)
+        elif apc_model in DCA_MODELS:  # no dropout before the encoder, as in PyABSA
+            features, mask = self._dca_features(inputs)
+            logits = self.classifier(self.head_pooler(self.post_encoder(features, mask)))
         else:
             if apc_model in SPC_MODELS:
                 features, mask = self._spc_features(inputs)
@@ -519,6 +557,21 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         features = self.post_linear(torch.cat([local_features, global_features], dim=-1))
         logits = self.classifier(self.head_pooler(self.dropout(features)))
         return logits, (self.local_context_classifier(features), in_local_context)
+
+    def _dca_features(self, inputs: ModelInputs) -> tuple[torch.Tensor, torch.Tensor]:
+        """dlcf_dca_bert / dlcfs_dca_bert (PyABSA dlcf_dca_bert.py, dlcfs_dca_bert.py): the local features weighted by
+        the dynamic local-context vector, reweighted by each `DependencyClusterWeights` layer in turn, concatenated
+        with the global features and fed forward."""
+        given = inputs.given
+        global_features, context_mask, local_features, local_mask = self._global_and_local(inputs)
+        kind = lcf_kinds(self.config.apc_model, self.config.lcf)[0]
+        local_features = local_features * self._vector(given, kind, local_features).unsqueeze(-1)
+        depend_vec, depended_vec = (given[name].to(local_features.dtype) for name in ("depend_vec", "depended_vec"))
+        ones = local_features.new_ones(local_features.shape[0], 1)
+        weights = (ones, ones)
+        for layer in self.dca_layers:
+            local_features, weights = layer(local_features, local_mask, depend_vec, depended_vec, weights)
+        return self.cat_feed_forward(torch.cat([local_features, global_features], dim=-1)), context_mask
 
 
 def token_cross_entropy(
