@@ -268,3 +268,23 @@ def test_processor_features_feed_every_new_architecture(tiny_backbone_dir, tiny_
         with torch.no_grad():
             output = model(**batch)
         assert output.logits.shape == (6, len(LABELS)) and torch.isfinite(output.loss)
+
+
+def test_the_pyabsa_equivalence_check_covers_every_architecture_pyabsa_has():
+    """benchmarks/check_pyabsa_equivalence.py (run in PyABSA's virtualenv, not here) names every architecture but
+    bert_spc_v2 (PyABSA's BERT_SPC_V2 always builds eta weights that hf_absa's only has with lsa)."""
+    import sys
+
+    from conftest import REPO_ROOT
+    from hf_absa.models import APC_MODELS
+
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from check_pyabsa_equivalence import ARCHITECTURES, renamed
+
+    assert set(ARCHITECTURES) == set(APC_MODELS) - {"bert_spc_v2"}
+    state = {"dca_layers.1.encoder.query.weight": torch.ones(2, 2), "cat_feed_forward.0.weight": torch.ones(2, 4),
+             "local_backbone.pooler.dense.bias": torch.ones(2)}
+    pyabsa = renamed(state, ARCHITECTURES["dlcf_dca_bert"][1] + ARCHITECTURES["lca_bert"][1])
+    assert set(pyabsa) == {"dca_sa.1.encoder.0.SA.query.weight", "mean_pooling_double.w_1.weight",
+                           "bert4local.pooler.dense.bias"}
+    assert pyabsa["mean_pooling_double.w_1.weight"].shape == (2, 4, 1)  # PyABSA's 1x1 convolution
