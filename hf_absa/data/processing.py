@@ -77,7 +77,8 @@ _TOO_LONG_WARNING = "sequence-length-is-longer-than-the-specified-maximum"
 def local_context_vectors(
     length: int, sentence_length: int, aspect_begin: int, aspect_len: int, srd: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """CDM and CDW vectors (PyABSA `get_lca_ids_and_cdm_vec` / `get_cdw_vec`, without syntax distances).
+    """CDM and CDW vectors (PyABSA `get_lca_ids_and_cdm_vec` / `get_cdw_vec`, without syntax distances); with a
+    float `srd`, DLCF-DCA's token-position vectors on its dynamic threshold (`get_dynamic_cdm_vec`).
 
     The local context window is ``[max(0, aspect_begin - srd), aspect_begin + aspect_len - 1 + srd]``.
     Positions ``i < sentence_length`` get CDM 1.0 inside the window and 0.0 outside; CDW 1.0 inside and

@@ -370,13 +370,14 @@ class APCConfig(PretrainedConfig):
         backbone_config: the backbone's config, as a dict (`PretrainedConfig.to_dict()`) or a config object
             (stored as its dict). Rehydrated locally with `AutoConfig.for_model`, so loading never needs the
             network. Only None for the bare `APCConfig()` transformers builds internally.
-        apc_model: one of `APC_MODELS`.
+        apc_model: one of `APC_MODELS` (or an alias of `APC_MODEL_ALIASES`, stored as its architecture).
         lcf: local context focus, "cdw" (dynamic weighting), "cdm" (dynamic masking) or "fusion" (both).
         srd: semantic-relative distance (PyABSA's ``SRD``, also accepted, as is ``config.SRD``): half-width of the
             local context window, in tokens (used by the data processor).
         window: which neighbouring aspects the LSA models aggregate: "l", "r" or "lr".
-        eta: initial value of the learnable `eta1`/`eta2` (bert_spc_v2 with lsa, fast_lsa_t_v2) or the fixed
-            weight of bert_spc with lsa; -1 means unweighted aggregation (no eta parameters at all).
+        eta: initial value of the learnable `eta1`/`eta2` (bert_spc_v2 with lsa, fast_lsa_t_v2, fast_lsa_s_v2) or the
+            fixed weight of bert_spc with lsa, lsa_t and lsa_s; -1 means unweighted aggregation (no eta parameters
+            at all). fast_lsa_t / fast_lsa_s have no eta (unweighted, as in PyABSA).
         lsa: bert_spc/bert_spc_v2 only: also encode the left/right neighbouring aspects' SPC inputs.
         use_bert_spc: lcf_bert/fast_lcf_bert: global pass on the sentence-aspect pair (True) or on the
             sentence segment only (False).
