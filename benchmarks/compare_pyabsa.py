@@ -39,6 +39,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hf_absa.models.configuration_apc import SYNTAX_MODELS
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SHARED = REPO.parent / "shared"
@@ -49,7 +51,14 @@ DATASETS = {
     "restaurant14": "apc_datasets/110.SemEval/114.restaurant14",
     "mams": "apc_datasets/109.MAMS",
 }
-MODELS = {"BERT_SPC": "bert_spc", "FAST_LCF_BERT": "fast_lcf_bert", "FAST_LSA_T_V2": "fast_lsa_t_v2"}
+# PyABSA's class name → hf_absa's architecture, for every LCF-family architecture of both libraries; the first
+# three are compared by default. The syntax-distance ones need --spacy-model (an installed spaCy pipeline).
+MODELS = {
+    name.upper(): name
+    for name in ("bert_spc", "fast_lcf_bert", "fast_lsa_t_v2", "bert_mlp", "lcf_bert", "lcf_dual_bert",
+                 "fast_lcf_bert_att", "lca_bert", "lsa_t", "fast_lsa_t", *SYNTAX_MODELS)
+}
+DEFAULT_MODELS = ["BERT_SPC", "FAST_LCF_BERT", "FAST_LSA_T_V2"]
 
 # PyABSA's optimisation, spelled in hf_absa flags: AdamW(lr, weight_decay=l2reg=1e-6), a constant learning
 # rate (warmup_step=-1), no gradient clipping. "Same settings" means these too; the accuracy section of
@@ -214,7 +223,7 @@ def cpu_model() -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["laptop14", "restaurant14"], choices=sorted(DATASETS))
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS, choices=list(MODELS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="laptop14, BERT_SPC, seed 1 only")
@@ -224,6 +233,8 @@ def main(argv=None) -> None:
     parser.add_argument("--infer-precisions", nargs="+", default=["fp32", "bf16"],
                         help="hf_absa inference variants timed (fp32, bf16, int8, '+compile'); the first is compared")
     parser.add_argument("--no-clean", action="store_true", help="skip hf_absa's clean-protocol runs")
+    parser.add_argument("--spacy-model", default=None,
+                        help="an installed spaCy pipeline that both libraries parse with (syntax-distance models)")
     parser.add_argument("--hf-flags", nargs=argparse.REMAINDER, default=[],
                         help="extra flags for benchmarks/hf_absa_apc.py (e.g. --bf16 --group-by-length)")
     parser.add_argument("--from-runs", default=None,
@@ -237,6 +248,9 @@ def main(argv=None) -> None:
         return
     if args.quick:
         args.datasets, args.models, args.seeds = ["laptop14"], ["BERT_SPC"], [1]
+    if not args.spacy_model and any(MODELS[model] in SYNTAX_MODELS for model in args.models):
+        parser.error("the syntax-distance models parse sentences: --spacy-model <installed spaCy pipeline>")
+    parse_with = ["--spacy-model", args.spacy_model] if args.spacy_model else []
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M")
     out = Path(args.out or HERE / "runs" / stamp).resolve()
     check_peer_out_dir(out)
@@ -250,7 +264,8 @@ def main(argv=None) -> None:
     hf_flags = list(args.hf_flags)
     # PyABSA's optimisation goes first in the --extra flags, so that flags given here win.
     at = hf_flags.index("--extra") + 1 if "--extra" in hf_flags else len(hf_flags)
-    hf_flags[at:at] = ([] if "--extra" in hf_flags else ["--extra"]) + PYABSA_OPTIMISATION
+    hf_flags[at:at] = ([] if "--extra" in hf_flags else ["--extra"]) + PYABSA_OPTIMISATION + (
+        ["--spacy_model", args.spacy_model] if args.spacy_model else [])
 
     runs = []
     for dataset in args.datasets:
@@ -262,7 +277,7 @@ def main(argv=None) -> None:
                 peer = run_json(
                     [str(peer_python), str(PEER_DRIVER), "--model", model, "--dataset-dir",
                      str(data_dir / DATASETS[dataset]), "--backbone", str(backbone), "--log-step", "-1",
-                     "--out-dir", str(out / f"pyabsa-{name}"), *common],
+                     "--out-dir", str(out / f"pyabsa-{name}"), *common, *parse_with],
                     out / f"pyabsa-{name}.log", cwd=out,
                 )
                 peer.update(library="pyabsa", dataset=dataset, model=MODELS[model], seed=seed)

@@ -13,7 +13,7 @@ Importing the package registers the APC model with the transformers Auto classes
 ``"aspect-sentiment"`` and ``"aspect-extraction"`` pipeline tasks. Nothing is downloaded at import time.
 
 >>> import hf_absa
->>> hf_absa.APC_MODELS
+>>> hf_absa.APC_MODELS[:5]
 ('bert_spc', 'bert_spc_v2', 'lcf_bert', 'fast_lcf_bert', 'fast_lsa_t_v2')
 """
 

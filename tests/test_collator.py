@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hf_absa.data.collator import DataCollatorForAPC
-from hf_absa.data.processing import EXTRA_COLUMNS, APCProcessor
+from hf_absa.data.processing import PARSE_FREE_COLUMNS, APCProcessor
 
 PAD = 7  # a pad id that is neither 0 nor a mask value, so misplaced padding shows
 
@@ -91,7 +91,7 @@ def test_end_to_end_with_processor_output_and_pickling(tiny_tokenizer):
         {"sentence": "the food was good", "aspect": "food", "aspect_start": 4, "aspect_end": 8, "label": "Positive"},
         {"sentence": sentence, "aspect": "service", "aspect_start": 26, "aspect_end": 33, "label": "Negative"},
     ]
-    processor = APCProcessor(tiny_tokenizer, input_names=EXTRA_COLUMNS, label2id={"Negative": 0, "Positive": 1})
+    processor = APCProcessor(tiny_tokenizer, input_names=PARSE_FREE_COLUMNS, label2id={"Negative": 0, "Positive": 1})
     features = processor({key: [r[key] for r in rows] for key in rows[0]})
     examples = [{name: values[i] for name, values in features.items()} for i in range(2)]
 

@@ -28,11 +28,12 @@ from hf_absa.models import (
     register_auto_classes,
     required_inputs,
 )
+from hf_absa.models.configuration_apc import SYNTAX_INPUTS
 
 LABELS = ["Negative", "Neutral", "Positive"]
 ETA_PATTERN = re.compile(r"(^|\.)eta[12]$")
 CLS_ID, SEP_ID = 2, 3
-VECTOR_COLUMNS = list(APC_MODEL_INPUTS["fast_lsa_t_v2"])
+VECTOR_COLUMNS = list(APC_MODEL_INPUTS["fast_lsa_t_v2"]) + list(SYNTAX_INPUTS)
 
 # Every (apc_model, settings) the head can be built with; fast_lsa_t_v2 and the lcf models take lcf/window.
 CASES = (
@@ -47,6 +48,18 @@ CASES = (
         for window in ("l", "r", "lr")
     ]
     + [("fast_lsa_t_v2", {"eta": -1}), ("fast_lsa_t_v2", {"eta": 0})]
+    + [("bert_mlp", {}), ("fast_lcf_bert_att", {}), ("fast_lcf_bert_att", {"lcf": "cdm", "use_bert_spc": False})]
+    + [("lcf_dual_bert", {"lcf": lcf}) for lcf in ("cdw", "cdm", "fusion")] + [("lcf_dual_bert", {"use_bert_spc": False})]
+    + [("lca_bert", {}), ("lca_bert", {"use_bert_spc": False, "sigma": 0.9})]
+    + [(model, {"lcf": lcf, "window": window}) for model in ("lsa_t", "fast_lsa_t") for lcf, window in
+       (("cdw", "lr"), ("cdm", "l"), ("fusion", "r"))]
+    + [("lsa_t", {"eta": 0.3}), ("lsa_t", {"eta": -1})]
+    + [(model, {"lcf": "fusion"}) for model in ("lcfs_bert", "fast_lcfs_bert", "lcfs_dual_bert")]
+    + [("fast_lcfs_bert", {"use_bert_spc": False}), ("lcfs_dual_bert", {"lcf": "cdm"})]
+    + [(model, {"lcf": "cdm", "window": "l", "eta": 0.4}) for model in ("lsa_s", "fast_lsa_s", "fast_lsa_s_v2")]
+    + [("lsa_s", {"eta": 0.5}), ("fast_lsa_s_v2", {"lcf": "fusion"})]
+    + [(model, {"lcf": lcf}) for model in ("dlcf_dca_bert", "dlcfs_dca_bert") for lcf in ("cdw", "cdm")]
+    + [("dlcf_dca_bert", {"use_bert_spc": False, "dca_layer": 1, "dca_p": 2.0})]
 )
 
 
@@ -89,7 +102,8 @@ def make_batch(vocab_size: int, lengths=(12, 9), extra_pad: int = 0, seed: int =
             batch[f"{prefix}token_type_ids"][row, sentence_length:real] = 1
         for name in VECTOR_COLUMNS:
             values = torch.rand(sentence_length, generator=generator)
-            batch[name][row, :sentence_length] = (values > 0.4).float() if "cdm" in name else 0.1 + 0.9 * values
+            mask_like = "cdm" in name or name.startswith("depend")  # 0/1 vectors
+            batch[name][row, :sentence_length] = (values > 0.4).float() if mask_like else 0.1 + 0.9 * values
         batch["sentence_length"][row] = sentence_length
     batch["labels"] = torch.arange(len(lengths)) % len(LABELS)
     return batch
@@ -120,12 +134,12 @@ def test_forward_backward_reaches_every_parameter(case, backbone_dict, vocab_siz
     output = model(**make_batch(vocab_size))
     assert output.logits.shape == (2, len(LABELS))
     assert torch.isfinite(output.loss)
-    assert set(output.keys()) == {"loss", "logits"}
+    assert set(output.keys()) == {"loss", "logits"} | ({"local_context_loss"} if apc_model == "lca_bert" else set())
     output.loss.backward()
 
     for name, parameter in model.named_parameters():
-        if name.startswith("backbone.pooler."):  # the backbone's own pooler feeds nothing (as in PyABSA)
-            continue
+        if name.startswith(("backbone.pooler.", "local_backbone.pooler.")):  # the backbones' own poolers feed
+            continue  # nothing (as in PyABSA)
         assert parameter.grad is not None, f"{name} got no gradient"
         assert torch.isfinite(parameter.grad).all(), name
     assert model.backbone.embeddings.word_embeddings.weight.grad.abs().sum() > 0
@@ -206,6 +220,16 @@ def test_eta_is_not_reset_by_forward(backbone_dict, vocab_size):
         ("lcf_bert", {"use_bert_spc": False}),
         ("fast_lcf_bert", {"lcf": "cdm"}),
         ("fast_lsa_t_v2", {"lcf": "fusion"}),
+        ("bert_mlp", {}),
+        ("lcf_dual_bert", {"lcf": "fusion"}),
+        ("fast_lcf_bert_att", {}),
+        ("lca_bert", {}),
+        ("lsa_t", {"lcf": "fusion", "eta": 0.3}),
+        ("fast_lsa_t", {}),
+        ("lcfs_dual_bert", {"lcf": "fusion"}),
+        ("lsa_s", {"eta": 0.5}),
+        ("fast_lsa_s_v2", {}),
+        ("dlcfs_dca_bert", {}),
     ],
     ids=case_id,
 )
@@ -330,15 +354,17 @@ def test_required_inputs_follow_the_spec():
         "left_attention_mask",
         "left_token_type_ids",
     )
-    assert APC_MODELS == ("bert_spc", "bert_spc_v2", "lcf_bert", "fast_lcf_bert", "fast_lsa_t_v2")
-    with pytest.raises(ValueError, match="apc_model='lsa_t'"):
-        required_inputs("lsa_t")
+    assert APC_MODELS[:5] == ("bert_spc", "bert_spc_v2", "lcf_bert", "fast_lcf_bert", "fast_lsa_t_v2")
+    with pytest.raises(ValueError, match="apc_model='lsa_x'"):
+        required_inputs("lsa_x")
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"apc_model": "lca_bert"}, "apc_model='lca_bert'"),
+        ({"apc_model": "lcx_bert"}, "apc_model='lcx_bert'"),
+        ({"apc_model": "fast_lcf_bert_att", "lcf": "fusion"}, "lcf='fusion' is not defined for 'fast_lcf_bert_att'"),
+        ({"sigma": 1.5}, "sigma"),
         ({"lcf": "cdx"}, "lcf='cdx'"),
         ({"window": "rl"}, "window='rl'"),
         ({"srd": -1}, "srd"),

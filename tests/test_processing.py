@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hf_absa.data.processing import EXTRA_COLUMNS, IGNORED_LABEL_ID, APCProcessor, local_context_vectors
+from hf_absa.data.processing import IGNORED_LABEL_ID, PARSE_FREE_COLUMNS, APCProcessor, local_context_vectors
 
 LABEL2ID = {"Negative": 0, "Neutral": 1, "Positive": 2}
 SENTENCE = "the battery life is good but the screen is dim"
@@ -107,8 +107,8 @@ def test_only_requested_columns_are_computed(tiny_tokenizer):
     }
     out = APCProcessor(tiny_tokenizer, input_names=["lcf_cdw_vec"], label2id=LABEL2ID)(batch)
     assert set(out) == {"input_ids", "attention_mask", "token_type_ids", "lcf_cdw_vec", "labels"}
-    out = APCProcessor(tiny_tokenizer, input_names=EXTRA_COLUMNS, label2id=LABEL2ID)(batch)
-    assert list(out) == ["input_ids", "attention_mask", "token_type_ids", *EXTRA_COLUMNS, "labels"]
+    out = APCProcessor(tiny_tokenizer, input_names=PARSE_FREE_COLUMNS, label2id=LABEL2ID)(batch)
+    assert list(out) == ["input_ids", "attention_mask", "token_type_ids", *PARSE_FREE_COLUMNS, "labels"]
 
 
 # ---------------------------------------------------------------------------- LCF vectors
@@ -150,7 +150,7 @@ def test_window_is_clipped_at_the_start():
 
 
 def test_left_and_right_neighbour_vectors(tiny_tokenizer):
-    processor = APCProcessor(tiny_tokenizer, srd=3, input_names=EXTRA_COLUMNS[:7], label2id=LABEL2ID)
+    processor = APCProcessor(tiny_tokenizer, srd=3, input_names=PARSE_FREE_COLUMNS[:7], label2id=LABEL2ID)
     out = processor(as_batch(three_aspect_rows()))
     # [CLS] the food was good but the service was slow and the price was cheap [SEP] <aspect> [SEP]
     # food = 2, service = 7, price = 12; sentence_length = 16; 18 tokens.
@@ -183,7 +183,7 @@ def test_missing_neighbour_columns_mean_no_neighbours(tiny_tokenizer):
     batch = as_batch([row(SENTENCE, "screen")])
     for key in ("left_aspect_start", "left_aspect_end", "right_aspect_start", "right_aspect_end"):
         del batch[key]
-    out = APCProcessor(tiny_tokenizer, input_names=EXTRA_COLUMNS[:7])(batch)
+    out = APCProcessor(tiny_tokenizer, input_names=PARSE_FREE_COLUMNS[:7])(batch)
     assert out["left_lcf_cdm_vec"] == out["right_lcf_cdm_vec"] == out["lcf_cdm_vec"]
 
 
@@ -191,7 +191,7 @@ def test_missing_neighbour_columns_mean_no_neighbours(tiny_tokenizer):
 
 
 def test_lsa_neighbour_pair_encodings(tiny_tokenizer):
-    processor = APCProcessor(tiny_tokenizer, input_names=EXTRA_COLUMNS[7:], label2id=LABEL2ID)
+    processor = APCProcessor(tiny_tokenizer, input_names=PARSE_FREE_COLUMNS[7:], label2id=LABEL2ID)
     out = processor(as_batch(three_aspect_rows()))
     assert out["left_input_ids"][1] == tiny_tokenizer(THREE_ASPECTS, "food")["input_ids"]
     assert out["right_input_ids"][1] == tiny_tokenizer(THREE_ASPECTS, "price")["input_ids"]
@@ -250,7 +250,7 @@ def test_truncation_on_cjk_tokens(wordpiece_tokenizer):
 
 
 def test_neighbour_cut_off_by_truncation_uses_own_vectors(wordpiece_tokenizer):
-    processor = APCProcessor(wordpiece_tokenizer, max_seq_len=10, srd=0, input_names=EXTRA_COLUMNS[1:7])
+    processor = APCProcessor(wordpiece_tokenizer, max_seq_len=10, srd=0, input_names=PARSE_FREE_COLUMNS[1:7])
     out = processor(as_batch([row(SENTENCE, "battery", right="dim", left="screen")]))
     # Kept: "the battery life is good but" -> screen and dim are both cut off.
     assert out["right_lcf_cdm_vec"] == out["left_lcf_cdm_vec"] == out["lcf_cdm_vec"]
@@ -347,13 +347,13 @@ def test_invalid_rows(tiny_tokenizer):
 
 
 def test_empty_batch(tiny_tokenizer):
-    out = APCProcessor(tiny_tokenizer, input_names=EXTRA_COLUMNS)({key: [] for key in row(SENTENCE, "screen")})
-    assert set(out) == {"input_ids", "attention_mask", "token_type_ids", *EXTRA_COLUMNS}
+    out = APCProcessor(tiny_tokenizer, input_names=PARSE_FREE_COLUMNS)({key: [] for key in row(SENTENCE, "screen")})
+    assert set(out) == {"input_ids", "attention_mask", "token_type_ids", *PARSE_FREE_COLUMNS}
     assert all(values == [] for values in out.values())
 
 
 def test_processor_pickles(tiny_tokenizer):
-    processor = APCProcessor(tiny_tokenizer, input_names=EXTRA_COLUMNS, label2id=LABEL2ID)
+    processor = APCProcessor(tiny_tokenizer, input_names=PARSE_FREE_COLUMNS, label2id=LABEL2ID)
     batch = as_batch(three_aspect_rows())
     assert pickle.loads(pickle.dumps(processor))(batch) == processor(batch)
 
@@ -369,16 +369,16 @@ def test_apply_is_cached_with_a_deterministic_fingerprint(tiny_tokenizer, tmp_pa
     dataset = load_from_disk(str(tmp_path / "raw"))  # on disk, so map writes (and finds) cache files
 
     def make(srd=3):
-        return APCProcessor(tiny_tokenizer, srd=srd, input_names=EXTRA_COLUMNS, label2id=dict(reversed(LABEL2ID.items())))
+        return APCProcessor(tiny_tokenizer, srd=srd, input_names=PARSE_FREE_COLUMNS, label2id=dict(reversed(LABEL2ID.items())))
 
     first = make().apply(dataset)
     make()(as_batch(rows))  # use the tokenizer (truncating calls) between the two maps
-    second = APCProcessor(tiny_tokenizer, srd=3, input_names=list(reversed(EXTRA_COLUMNS)), label2id=LABEL2ID).apply(dataset)
+    second = APCProcessor(tiny_tokenizer, srd=3, input_names=list(reversed(PARSE_FREE_COLUMNS)), label2id=LABEL2ID).apply(dataset)
     assert first._fingerprint == second._fingerprint
     assert first.cache_files and first.cache_files == second.cache_files
     assert make(srd=1).apply(dataset)._fingerprint != first._fingerprint
 
-    assert first.column_names == ["input_ids", "attention_mask", "token_type_ids", *EXTRA_COLUMNS, "labels"]
+    assert first.column_names == ["input_ids", "attention_mask", "token_type_ids", *PARSE_FREE_COLUMNS, "labels"]
     assert list(first["labels"]) == [2, 0, 2, 1]
     assert first[1]["left_lcf_cdm_vec"] == [1] * 6 + [0] * 12
 

@@ -45,7 +45,10 @@ def test_default_architecture_is_the_same_everywhere():
 
 def test_from_pretrained_accepts_every_setting(tiny_backbone_dir):
     values = {"apc_model": "fast_lcf_bert", "max_seq_len": 40, "lcf": "fusion", "srd": 2, "window": "l", "eta": 0.5,
-              "lsa": False, "use_bert_spc": False, "dropout": 0.1, "ensemble_models": None, "ensemble_mode": "cat",
+              "lsa": False, "use_bert_spc": False, "dropout": 0.1, "sigma": 0.5, "spacy_model": "my_pipeline", "dlcf_a": 3.0,
+              "dca_p": 2.0, "dca_layer": 2,
+              "ensemble_models": None,
+              "ensemble_mode": "cat",
               "deep_ensemble": False}
     assert set(values) == {setting.name for setting in APC_MODEL_SETTINGS}
     model = APCModelForSequenceClassification.from_pretrained(tiny_backbone_dir, labels=LABELS, **values)

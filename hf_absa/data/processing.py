@@ -14,19 +14,27 @@ Differences from PyABSA (`prepare_input_for_apc`, `get_lca_ids_and_cdm_vec`, `ge
   (`precut_window`), so the cost of an example does not grow with the length of its text.
 * Nothing is padded here; `DataCollatorForAPC` pads per batch.
 
-The LCF formulas themselves are PyABSA's: see `local_context_vectors`.
+The LCF formulas themselves are PyABSA's: see `local_context_vectors`; the syntax-distance columns (lcfs, dlcf,
+dependency clusters), from a dependency parse of the encoded text, are `hf_absa.data.syntax`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 # The column names are the model's forward arguments: declared once, by the models (which import nothing from
 # hf_absa, being Hub remote code), and produced here.
-from ..models.configuration_apc import IGNORED_LABEL_ID, LCF_VECTOR_INPUTS, LSA_SPC_INPUTS, SETTING_DEFAULTS
+from ..models.configuration_apc import (
+    IGNORED_LABEL_ID,
+    LCF_VECTOR_INPUTS,
+    LSA_SPC_INPUTS,
+    SETTING_DEFAULTS,
+    SYNTAX_INPUTS,
+)
+from .syntax import SyntaxContext, load_parser, parse_texts
 
 __all__ = [
     "APCProcessor",
@@ -34,13 +42,18 @@ __all__ = [
     "IGNORED_LABEL_ID",
     "LCF_VECTOR_COLUMNS",
     "LSA_SPC_COLUMNS",
+    "PARSE_FREE_COLUMNS",
+    "SYNTAX_COLUMNS",
     "local_context_vectors",
 ]
 
 LCF_VECTOR_COLUMNS = LCF_VECTOR_INPUTS
 LSA_SPC_COLUMNS = LSA_SPC_INPUTS
-# Every column the processor can add to the base ones, in the order it emits them.
-EXTRA_COLUMNS = ("sentence_length",) + LCF_VECTOR_COLUMNS + LSA_SPC_COLUMNS
+SYNTAX_COLUMNS = SYNTAX_INPUTS  # computed from a dependency parse
+# The columns computed from the encoding alone, and every column the processor can add to the base ones, in the
+# order it emits them.
+PARSE_FREE_COLUMNS = ("sentence_length",) + LCF_VECTOR_COLUMNS + LSA_SPC_COLUMNS
+EXTRA_COLUMNS = PARSE_FREE_COLUMNS + SYNTAX_COLUMNS
 
 _SPAN_COLUMNS = ("aspect_start", "aspect_end")
 _NEIGHBOUR_SPAN_COLUMNS = {
@@ -64,7 +77,8 @@ _TOO_LONG_WARNING = "sequence-length-is-longer-than-the-specified-maximum"
 def local_context_vectors(
     length: int, sentence_length: int, aspect_begin: int, aspect_len: int, srd: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """CDM and CDW vectors (PyABSA `get_lca_ids_and_cdm_vec` / `get_cdw_vec`, without syntax distances).
+    """CDM and CDW vectors (PyABSA `get_lca_ids_and_cdm_vec` / `get_cdw_vec`, without syntax distances); with a
+    float `srd`, DLCF-DCA's token-position vectors on its dynamic threshold (`get_dynamic_cdm_vec`).
 
     The local context window is ``[max(0, aspect_begin - srd), aspect_begin + aspect_len - 1 + srd]``.
     Positions ``i < sentence_length`` get CDM 1.0 inside the window and 0.0 outside; CDW 1.0 inside and
@@ -139,6 +153,15 @@ class APCProcessor:
         input_names: extra columns to compute beyond the base ones (see `EXTRA_COLUMNS`), typically
             ``hf_absa.models.required_inputs(apc_model, lsa)``.
         label2id: label string → class id.  Required when the rows carry labels.
+        parser: for the `SYNTAX_COLUMNS` only: the dependency parser, a callable text → `spacy.tokens.Doc` (e.g. a
+            loaded spaCy pipeline), or the name of an installed spaCy pipeline, loaded here (`load_parser`: never
+            downloaded). Each encoded text is parsed once per batch.
+        dlcf_a: base of DLCF-DCA's dynamic threshold (``dlcf_*`` / ``dlcfs_*`` columns), a number > 1.
+
+    Raises:
+        MissingParserError: syntax columns are requested, ``parser`` names a spaCy pipeline, and spaCy or that
+            pipeline is not installed (the message says how to install it).
+        ValueError: a bad argument (named).
 
     Output columns: ``input_ids``, ``attention_mask``, ``token_type_ids`` (when the tokenizer uses them),
     the requested `input_names`, and ``labels`` when the rows have a ``label`` column (None → -100).
@@ -151,6 +174,8 @@ class APCProcessor:
         srd: int = SETTING_DEFAULTS["srd"],
         input_names: Sequence[str] = (),
         label2id: Mapping[str, int] | None = None,
+        parser: str | Callable[[str], Any] = SETTING_DEFAULTS["spacy_model"],
+        dlcf_a: float = SETTING_DEFAULTS["dlcf_a"],
     ) -> None:
         if not getattr(tokenizer, "is_fast", False):
             raise TypeError(
@@ -181,17 +206,39 @@ class APCProcessor:
             # Marked as shown, transformers' own way to silence a warning. Set here rather than at encoding time
             # so the tokenizer's state, part of the datasets cache fingerprint, is the same for every `apply`.
             warnings_shown[_TOO_LONG_WARNING] = True
+        if not (callable(parser) or (isinstance(parser, str) and parser)):
+            raise ValueError(f"parser must be a callable text -> spacy Doc or a spaCy pipeline name, got {parser!r}.")
+        if isinstance(dlcf_a, bool) or not isinstance(dlcf_a, (int, float)) or not dlcf_a > 1:
+            raise ValueError(f"dlcf_a must be a number > 1, got {dlcf_a!r}.")
         self.tokenizer = tokenizer
         self.max_seq_len = max_seq_len
         self.srd = srd
         # Canonical order, so equal requests give equal processors (and equal cache fingerprints).
         self.input_names = tuple(name for name in EXTRA_COLUMNS if name in set(input_names))
         self.label2id = label2id
+        self.parser = parser
+        self.dlcf_a = float(dlcf_a)
+        # A pipeline named by `parser`, loaded now (a missing one fails before any data is read) and again after
+        # unpickling (`__getstate__` leaves it out: the datasets cache fingerprint hashes the name, not the model).
+        self._loaded_parser = None
+        if set(self.input_names) & set(SYNTAX_COLUMNS):
+            self._dependency_parser()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_loaded_parser": None}
+
+    def _dependency_parser(self) -> Callable[[str], Any]:
+        if callable(self.parser):
+            return self.parser
+        if self._loaded_parser is None:
+            self._loaded_parser = load_parser(self.parser)
+        return self._loaded_parser
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(tokenizer={type(self.tokenizer).__name__}, max_seq_len={self.max_seq_len}, "
-            f"srd={self.srd}, input_names={self.input_names}, label2id={self.label2id})"
+            f"srd={self.srd}, input_names={self.input_names}, label2id={self.label2id}, parser={self.parser!r}, "
+            f"dlcf_a={self.dlcf_a})"
         )
 
     # ------------------------------------------------------------------ public API
@@ -239,6 +286,8 @@ class APCProcessor:
                     if prefix + name in output:
                         output[prefix + name].append(vector.tolist())
 
+        if set(output) & set(SYNTAX_COLUMNS):
+            self._add_syntax_columns(output, encodings, spans, neighbour_spans)
         for side in ("left", "right"):
             self._add_neighbour_pairs(output, side, sentences, neighbour_spans[side], encodings)
         if "label" in batch:
@@ -464,6 +513,47 @@ class APCProcessor:
             return 0, 1
         nearest = min(int(np.searchsorted(encoding.token_starts, start)), encoding.sentence_positions.size - 1)
         return int(encoding.sentence_positions[nearest]), 1
+
+    def _add_syntax_columns(
+        self,
+        output: dict[str, list],
+        encodings: list[_Encoding],
+        spans: list[tuple[int, int]],
+        neighbour_spans: dict[str, list[tuple[int, int]]],
+    ) -> None:
+        """The `SYNTAX_COLUMNS` requested (hf_absa.data.syntax): each encoded window text parsed once."""
+        parses = parse_texts(self._dependency_parser(), [encoding.window_text for encoding in encodings])
+        for index, encoding in enumerate(encodings):
+            length, sentence_length = len(encoding.input_ids), encoding.sentence_length()
+            token_index = np.full(length, -1)
+            parse = parses[encoding.window_text]
+            token_index[encoding.sentence_positions] = parse.token_index(
+                encoding.token_starts, encoding.token_ends, encoding.window_start
+            )
+            context = SyntaxContext(parse, token_index, sentence_length)
+            # The character spans are the full sentence's; the parse is the window's.
+            shift = (-encoding.window_start, -encoding.window_start)
+            own = tuple(np.add(spans[index], shift))
+            columns: dict[str, np.ndarray] = {}
+            for prefix in ("", "left_", "right_"):
+                vector_names = (f"{prefix}lcfs_cdm_vec", f"{prefix}lcfs_cdw_vec")
+                if not set(vector_names) & set(output):
+                    continue
+                # A neighbour cut off by truncation (no token of the encoding) falls back to the own aspect.
+                side_span = neighbour_spans[prefix[:-1]][index] if prefix else spans[index]
+                span = own if encoding.token_span(*side_span) is None else tuple(np.add(side_span, shift))
+                columns.update(zip(vector_names, context.lcfs_vectors(span, self.srd)))
+            if {"dlcf_cdm_vec", "dlcf_cdw_vec", "dlcfs_cdm_vec", "dlcfs_cdw_vec"} & set(output):
+                dlcfs_cdm, dlcfs_cdw, threshold = context.dlcfs_vectors(own, self.dlcf_a)
+                own_tokens = self._aspect_token_span(encoding, *spans[index])
+                dlcf = local_context_vectors(length, sentence_length, *own_tokens, threshold)
+                columns.update(dlcf_cdm_vec=dlcf[0], dlcf_cdw_vec=dlcf[1], dlcfs_cdm_vec=dlcfs_cdm,
+                               dlcfs_cdw_vec=dlcfs_cdw)
+            if {"depend_vec", "depended_vec"} & set(output):
+                columns["depend_vec"], columns["depended_vec"] = context.dependency_vectors(own)
+            for name, vector in columns.items():
+                if name in output:
+                    output[name].append(vector.tolist())
 
     def _add_neighbour_pairs(
         self,

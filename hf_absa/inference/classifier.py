@@ -198,9 +198,7 @@ class SentimentClassifier(Predictor):
         super().__init__(model, tokenizer, device=device, batch_size=batch_size, precision=precision,
                          compile=compile, chunk_size=chunk_size)
         if is_apc_config(config):
-            self.processor = APCProcessor(
-                tokenizer, max_seq_len=config.max_seq_len, srd=config.srd, input_names=config.forward_inputs
-            )
+            self.processor = APCProcessor(tokenizer, **config.processor_arguments())
         else:
             # A stock pair classifier reads the (sentence, aspect) encoding alone: no LCF vectors, no neighbours.
             self.processor = APCProcessor(tokenizer, max_seq_len=min(tokenizer.model_max_length, DEFAULT_MAX_SEQ_LEN))

@@ -60,13 +60,20 @@ class BackbonePreTrainedModel(PreTrainedModel):
                 init.uniform_(module.bias, -bound, bound)
 
     def _encode(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        backbone: nn.Module | None = None,
     ) -> torch.Tensor:
-        """Last hidden states of the backbone, (batch, tokens, hidden); ``token_type_ids`` only where it takes them."""
+        """Last hidden states of the backbone, (batch, tokens, hidden); ``token_type_ids`` only where it takes them.
+
+        ``backbone``: another backbone of the same type to run instead of ``self.backbone`` (a head's second
+        backbone copy)."""
         backbone_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None and self._backbone_takes_token_type_ids:
             backbone_inputs["token_type_ids"] = token_type_ids
-        return self.backbone(**backbone_inputs)[0]
+        return (self.backbone if backbone is None else backbone)(**backbone_inputs)[0]
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,7 @@ LCF_VECTOR_INPUTS: tuple[str, ...] = (
     "right_lcf_cdm_vec",
     "right_lcf_cdw_vec",
 )
-APC_MODEL_INPUTS: dict[str, tuple[str, ...]] = {
-    "bert_spc": (),  # + LSA_SPC_INPUTS when config.lsa=True
-    "bert_spc_v2": (),  # same; learnable eta1/eta2 used when lsa=True
-    "lcf_bert": ("lcf_cdm_vec", "lcf_cdw_vec", "sentence_length"),
-    "fast_lcf_bert": ("lcf_cdm_vec", "lcf_cdw_vec"),
-    "fast_lsa_t_v2": LCF_VECTOR_INPUTS,
-}
-APC_MODELS: tuple[str, ...] = tuple(APC_MODEL_INPUTS)
+# The pair encodings of the left / right neighbouring aspects (bert_spc with lsa, lsa_t: one backbone pass each).
 LSA_SPC_INPUTS: tuple[str, ...] = (
     "left_input_ids",
     "left_attention_mask",
@@ -47,7 +40,57 @@ LSA_SPC_INPUTS: tuple[str, ...] = (
     "right_attention_mask",
     "right_token_type_ids",
 )
+LOCAL_CONTEXT_INPUTS: tuple[str, ...] = ("lcf_cdm_vec", "lcf_cdw_vec")
+# The columns computed from a dependency parse (hf_absa.data.syntax): the lcfs vectors, CDM/CDW on syntax
+# distances, of the aspect and its neighbours; DLCF-DCA's vectors on a dynamic threshold over token positions
+# (dlcf) or syntax distances (dlcfs), and its dependency clusters.
+SYNTAX_VECTOR_INPUTS: tuple[str, ...] = tuple(name.replace("lcf_", "lcfs_") for name in LCF_VECTOR_INPUTS)
+DLCF_INPUTS: tuple[str, ...] = (
+    "dlcf_cdm_vec",
+    "dlcf_cdw_vec",
+    "dlcfs_cdm_vec",
+    "dlcfs_cdw_vec",
+    "depend_vec",
+    "depended_vec",
+)
+SYNTAX_INPUTS: tuple[str, ...] = SYNTAX_VECTOR_INPUTS + DLCF_INPUTS
+APC_MODEL_INPUTS: dict[str, tuple[str, ...]] = {
+    "bert_spc": (),  # + LSA_SPC_INPUTS when config.lsa=True
+    "bert_spc_v2": (),  # same; learnable eta1/eta2 used when lsa=True
+    "lcf_bert": LOCAL_CONTEXT_INPUTS + ("sentence_length",),
+    "fast_lcf_bert": LOCAL_CONTEXT_INPUTS,
+    "fast_lsa_t_v2": LCF_VECTOR_INPUTS,
+    "bert_mlp": (),
+    "lcf_dual_bert": LOCAL_CONTEXT_INPUTS + ("sentence_length",),
+    "fast_lcf_bert_att": LOCAL_CONTEXT_INPUTS,
+    "lca_bert": ("lcf_cdm_vec", "sentence_length"),  # always CDM: its local-context labels are the CDM mask
+    "lsa_t": LCF_VECTOR_INPUTS + LSA_SPC_INPUTS,
+    "fast_lsa_t": LCF_VECTOR_INPUTS,
+    # On syntax distances (a dependency parse, hf_absa.data.syntax).
+    "lcfs_bert": SYNTAX_VECTOR_INPUTS[:2] + ("sentence_length",),
+    "fast_lcfs_bert": SYNTAX_VECTOR_INPUTS[:2],
+    "lcfs_dual_bert": SYNTAX_VECTOR_INPUTS[:2] + ("sentence_length",),
+    "lsa_s": SYNTAX_VECTOR_INPUTS + LSA_SPC_INPUTS,
+    "fast_lsa_s": SYNTAX_VECTOR_INPUTS,
+    "fast_lsa_s_v2": SYNTAX_VECTOR_INPUTS,
+    "dlcf_dca_bert": DLCF_INPUTS[:2] + DLCF_INPUTS[4:] + ("sentence_length",),
+    "dlcfs_dca_bert": DLCF_INPUTS[2:] + ("sentence_length",),
+}
+APC_MODELS: tuple[str, ...] = tuple(APC_MODEL_INPUTS)
+# Each architecture's class in PyABSA 2.4.2 (tasks/AspectPolarityClassification/models/__lcf__/).
+PYABSA_MODEL_NAMES: dict[str, str] = {name: name.upper() for name in APC_MODELS}
+# Other accepted spellings of an architecture: PyABSA 1.x called BERT_MLP BERT_BASE.
+APC_MODEL_ALIASES: dict[str, str] = {"bert_base": "bert_mlp"}
 SPC_MODELS: tuple[str, ...] = ("bert_spc", "bert_spc_v2")  # the only ones for which `lsa` means anything
+# Architectures whose global pass can cover the sentence alone (use_bert_spc=False) in their one backbone pass,
+# which then needs the sentence's length (the two-pass ones read it anyway).
+SINGLE_PASS_LCF_MODELS: tuple[str, ...] = ("fast_lcf_bert", "fast_lcf_bert_att", "fast_lcfs_bert")
+# Architectures with one local-context vector and no fusion design: lcf="fusion" is refused for them.
+NO_FUSION_MODELS: tuple[str, ...] = ("fast_lcf_bert_att", "dlcf_dca_bert", "dlcfs_dca_bert")
+# The architectures whose inputs come from a dependency parse (the processor needs spaCy or an injected parser).
+SYNTAX_MODELS: tuple[str, ...] = tuple(
+    name for name, inputs in APC_MODEL_INPUTS.items() if set(inputs) & set(SYNTAX_INPUTS)
+)
 LCF_MODES: tuple[str, ...] = ("cdw", "cdm", "fusion")
 WINDOWS: tuple[str, ...] = ("l", "r", "lr")
 # `apc_model` of an ensemble (PyABSA's APCEnsembler): its members are `ensemble_models`, each one of APC_MODELS.
@@ -78,8 +121,10 @@ class ModelSetting:
 
 APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ModelSetting(
-        "apc_model", "bert_spc", f"APC architecture (PyABSA's `model`); {ENSEMBLE!r} with --ensemble_models.",
-        APC_ARCHITECTURES, ("architecture",),
+        "apc_model", "bert_spc",
+        f"APC architecture (PyABSA's `model`, in lower case; bert_base = bert_mlp); {ENSEMBLE!r} with "
+        "--ensemble_models.",
+        APC_ARCHITECTURES + tuple(APC_MODEL_ALIASES), ("architecture",),
     ),
     ModelSetting("max_seq_len", 80, "Maximum tokens per example; longer inputs are cut around the aspect."),
     ModelSetting(
@@ -97,9 +142,26 @@ APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ),
     ModelSetting("dropout", 0.5, "Dropout probability of the APC head."),
     ModelSetting(
+        "sigma", 0.3,
+        "lca_bert: weight of the local-context prediction loss; the loss is (1 - sigma) x sentiment cross-entropy "
+        "+ sigma x local-context cross-entropy.",
+    ),
+    ModelSetting(
+        "spacy_model", "en_core_web_sm",
+        "Syntax-distance architectures: the installed spaCy pipeline that parses the sentences (hf_absa downloads "
+        "none: python -m spacy download en_core_web_sm).",
+    ),
+    ModelSetting(
+        "dlcf_a", 2.0, "dlcf_dca_bert/dlcfs_dca_bert: base a of the dynamic threshold log_a(max distance) + a - 1.",
+    ),
+    ModelSetting(
+        "dca_p", 1.0, "dlcf_dca_bert/dlcfs_dca_bert: exponent p of the dependency-cluster weights (2w / sum)^p.",
+    ),
+    ModelSetting("dca_layer", 3, "dlcf_dca_bert/dlcfs_dca_bert: number of dependency-cluster attention layers."),
+    ModelSetting(
         "ensemble_models", None,
         "Architectures of an ensemble trained as one model (PyABSA's list-valued `model`); sets apc_model to "
-        f"{ENSEMBLE!r}.", APC_MODELS, value_type=list[str] | None,
+        f"{ENSEMBLE!r}.", APC_MODELS + tuple(APC_MODEL_ALIASES), value_type=list[str] | None,
     ),
     ModelSetting(
         "ensemble_mode", "cat",
@@ -152,7 +214,27 @@ def check_length_settings(srd: Any, max_seq_len: Any) -> None:
         raise ValueError(f"max_seq_len must be an int >= 4, got {max_seq_len!r}.")
 
 
-def _check_apc_model(apc_model: str, lsa: bool, ensemble_models: list[str] | None = None) -> None:
+def canonical_architecture(apc_model: Any) -> Any:
+    """The architecture's hf_absa name: an alias of `APC_MODEL_ALIASES` becomes its architecture.
+
+    >>> canonical_architecture("bert_base"), canonical_architecture("lsa_t")
+    ('bert_mlp', 'lsa_t')
+    """
+    return APC_MODEL_ALIASES.get(apc_model, apc_model) if isinstance(apc_model, str) else apc_model
+
+
+def lcf_kinds(apc_model: str, lcf: str) -> tuple[str, ...]:
+    """The local-context vector kinds ("cdw", "cdm") that ``apc_model`` reads with the setting ``lcf``: both for
+    "fusion", and always "cdm" for lca_bert (PyABSA forces ``lcf="cdm"`` for LCA_BERT, whose local-context
+    prediction labels are the CDM mask)."""
+    if apc_model == "lca_bert":
+        return ("cdm",)
+    return ("cdw", "cdm") if lcf == "fusion" else (lcf,)
+
+
+def _check_apc_model(
+    apc_model: str, lsa: bool, ensemble_models: list[str] | None = None, lcf: str | None = None
+) -> None:
     if apc_model == ENSEMBLE:
         if not ensemble_models:
             raise ValueError(
@@ -161,6 +243,8 @@ def _check_apc_model(apc_model: str, lsa: bool, ensemble_models: list[str] | Non
         if lsa and not set(ensemble_models) & set(SPC_MODELS):
             raise ValueError(f"lsa=True applies to the {SPC_MODELS} members of an ensemble, and {ensemble_models} "
                              "has none. Use lsa=False.")
+        for member in ensemble_models:
+            _check_apc_model(member, lsa and member in SPC_MODELS, lcf=lcf)
         return
     if apc_model not in APC_MODEL_INPUTS:
         raise ValueError(
@@ -171,6 +255,11 @@ def _check_apc_model(apc_model: str, lsa: bool, ensemble_models: list[str] | Non
             f"lsa=True only applies to {SPC_MODELS} (3 backbone passes over the neighbouring aspects); "
             f"apc_model={apc_model!r} has its own local-context design. Use lsa=False."
         )
+    if lcf == "fusion" and apc_model in NO_FUSION_MODELS:
+        raise ValueError(
+            f"lcf='fusion' is not defined for {apc_model!r}, which weights its features by one local-context "
+            "vector; use lcf='cdw' or lcf='cdm'."
+        )
 
 
 def ensemble_members(ensemble_models: Any) -> list[str] | None:
@@ -180,6 +269,8 @@ def ensemble_members(ensemble_models: Any) -> list[str] | None:
     """
     if ensemble_models is None or (isinstance(ensemble_models, (list, tuple)) and not ensemble_models):
         return None
+    if isinstance(ensemble_models, (list, tuple)):
+        ensemble_models = [canonical_architecture(member) for member in ensemble_models]
     if (
         isinstance(ensemble_models, str)
         or not isinstance(ensemble_models, (list, tuple))
@@ -224,17 +315,18 @@ def required_inputs(
     its `SPC_MODELS` members only.
 
     With `lcf` and `window` left as None this is what the data processor produces, good for every
-    lcf/window setting (the spec's table, plus `sentence_length` for `fast_lcf_bert` with
+    lcf/window setting (the spec's table, plus `sentence_length` for the `SINGLE_PASS_LCF_MODELS` with
     `use_bert_spc=False`, whose global pass then covers the sentence segment only). With `lcf` and
     `window` given it is exactly what `APCModelForSequenceClassification.forward` reads for that
     setting, and therefore refuses to run without (the LSA passes' token type ids only when the centre pair
-    has token type ids).
+    has token type ids). An alias of `APC_MODEL_ALIASES` stands for its architecture.
     """
-    _check_apc_model(apc_model, lsa, ensemble_models)
+    apc_model = canonical_architecture(apc_model)
+    _check_apc_model(apc_model, lsa, ensemble_models, lcf)
     if apc_model == ENSEMBLE:
         columns = (
             required_inputs(member, lsa and member in SPC_MODELS, lcf=lcf, window=window, use_bert_spc=use_bert_spc)
-            for member in ensemble_models
+            for member in ensemble_members(ensemble_models)
         )
         return tuple(dict.fromkeys(name for names in columns for name in names))
     if lcf is not None and lcf not in LCF_MODES:
@@ -242,27 +334,21 @@ def required_inputs(
     if window is not None and window not in WINDOWS:
         raise ValueError(f"window={window!r} is not valid; expected one of {WINDOWS}.")
 
-    if apc_model in SPC_MODELS:
-        if not lsa:
-            return ()
-        if window is None:
-            return LSA_SPC_INPUTS
-        sides = [side for side, letter in (("left", "l"), ("right", "r")) if letter in window]
-        # The side token type ids are produced whenever the tokenizer has token types (forward needs them
-        # then, to encode the side pairs like the centre pair).
-        columns = ("input_ids", "attention_mask", "token_type_ids")
-        return tuple(f"{side}_{column}" for side in sides for column in columns)
-
-    names = APC_MODEL_INPUTS[apc_model]
-    if apc_model == "fast_lcf_bert" and not use_bert_spc:
+    names = LSA_SPC_INPUTS if apc_model in SPC_MODELS and lsa else APC_MODEL_INPUTS[apc_model]
+    if apc_model in SINGLE_PASS_LCF_MODELS and not use_bert_spc:
         names = names + ("sentence_length",)
-    if lcf is None:
+    if lcf is None and window is None:
         return names
-    kinds = ("cdw", "cdm") if lcf == "fusion" else (lcf,)
+    kinds = lcf_kinds(apc_model, lcf or "fusion")
     window_letters = window or "lr"
-    sides = ("",) + tuple(side for side, letter in (("left_", "l"), ("right_", "r")) if letter in window_letters)
-    keep = {f"{side}lcf_{kind}_vec" for side in sides for kind in kinds} | {"sentence_length"}
-    return tuple(name for name in names if name in keep)
+
+    def needed(name: str) -> bool:
+        side = name.partition("_")[0]
+        if side in ("left", "right") and side[0] not in window_letters:
+            return False
+        return not name.endswith(("_cdm_vec", "_cdw_vec")) or name[-7:-4] in kinds
+
+    return tuple(name for name in names if needed(name))
 
 
 def label_maps(labels: list[str] | tuple[str, ...]) -> tuple[dict[int, str], dict[str, int]]:
@@ -284,17 +370,26 @@ class APCConfig(PretrainedConfig):
         backbone_config: the backbone's config, as a dict (`PretrainedConfig.to_dict()`) or a config object
             (stored as its dict). Rehydrated locally with `AutoConfig.for_model`, so loading never needs the
             network. Only None for the bare `APCConfig()` transformers builds internally.
-        apc_model: one of `APC_MODELS`.
+        apc_model: one of `APC_MODELS` (or an alias of `APC_MODEL_ALIASES`, stored as its architecture).
         lcf: local context focus, "cdw" (dynamic weighting), "cdm" (dynamic masking) or "fusion" (both).
         srd: semantic-relative distance (PyABSA's ``SRD``, also accepted, as is ``config.SRD``): half-width of the
             local context window, in tokens (used by the data processor).
         window: which neighbouring aspects the LSA models aggregate: "l", "r" or "lr".
-        eta: initial value of the learnable `eta1`/`eta2` (bert_spc_v2 with lsa, fast_lsa_t_v2) or the fixed
-            weight of bert_spc with lsa; -1 means unweighted aggregation (no eta parameters at all).
+        eta: initial value of the learnable `eta1`/`eta2` (bert_spc_v2 with lsa, fast_lsa_t_v2, fast_lsa_s_v2) or the
+            fixed weight of bert_spc with lsa, lsa_t and lsa_s; -1 means unweighted aggregation (no eta parameters
+            at all). fast_lsa_t / fast_lsa_s have no eta (unweighted, as in PyABSA).
         lsa: bert_spc/bert_spc_v2 only: also encode the left/right neighbouring aspects' SPC inputs.
         use_bert_spc: lcf_bert/fast_lcf_bert: global pass on the sentence-aspect pair (True) or on the
             sentence segment only (False).
         dropout: dropout probability of the head.
+        spacy_model: the installed spaCy pipeline that parses the sentences for the syntax-distance columns
+            (`SYNTAX_INPUTS`, used by the data processor); never downloaded.
+        dlcf_a: base of DLCF-DCA's dynamic local-context threshold ``log_a(max distance) + a - 1``, a number > 1
+            (used by the data processor).
+        dca_p: DLCF-DCA's exponent of its dependency-cluster weights, ``min((2 w / (w_depend + w_depended))^p, 2)``.
+        dca_layer: DLCF-DCA's number of dependency-cluster attention layers, an int >= 1.
+        sigma: lca_bert's weight of the local-context prediction loss, in [0, 1]: the loss is
+            (1 - sigma) x the sentiment cross-entropy + sigma x the local-context cross-entropy.
         ensemble_models: the member architectures of an ensemble (PyABSA's `APCEnsembler`), at least 2 of
             `APC_MODELS`, stored as a list; None (default) for a single model. With members, ``apc_model`` becomes
             `ENSEMBLE` (given as `ENSEMBLE` or left at its default) and every other setting applies to each member
@@ -309,6 +404,8 @@ class APCConfig(PretrainedConfig):
 
     model_type = "hf_absa_apc"
     attribute_map = {"SRD": "srd"}
+    # lca_bert's output also holds its local-context loss, which is no prediction: Trainer leaves it out.
+    keys_to_ignore_at_inference = ["local_context_loss"]
 
     def __init__(
         self,
@@ -321,6 +418,11 @@ class APCConfig(PretrainedConfig):
         lsa: bool = SETTING_DEFAULTS["lsa"],
         use_bert_spc: bool = SETTING_DEFAULTS["use_bert_spc"],
         dropout: float = SETTING_DEFAULTS["dropout"],
+        sigma: float = SETTING_DEFAULTS["sigma"],
+        spacy_model: str = SETTING_DEFAULTS["spacy_model"],
+        dlcf_a: float = SETTING_DEFAULTS["dlcf_a"],
+        dca_p: float = SETTING_DEFAULTS["dca_p"],
+        dca_layer: int = SETTING_DEFAULTS["dca_layer"],
         ensemble_models: list[str] | None = SETTING_DEFAULTS["ensemble_models"],
         ensemble_mode: str = SETTING_DEFAULTS["ensemble_mode"],
         deep_ensemble: bool = SETTING_DEFAULTS["deep_ensemble"],
@@ -333,8 +435,8 @@ class APCConfig(PretrainedConfig):
         if "SRD" in kwargs:  # PyABSA's spelling, and the key of checkpoints written by hf_absa 0.1.0
             srd = kwargs.pop("SRD")
         ensemble_models = ensemble_members(ensemble_models)
-        apc_model = ensemble_architecture(apc_model, ensemble_models)
-        _check_apc_model(apc_model, bool(lsa), ensemble_models)
+        apc_model = ensemble_architecture(canonical_architecture(apc_model), ensemble_models)
+        _check_apc_model(apc_model, bool(lsa), ensemble_models, lcf)
         if ensemble_mode not in ENSEMBLE_MODES:
             raise ValueError(f"ensemble_mode={ensemble_mode!r} is not valid; expected one of {ENSEMBLE_MODES}.")
         if lcf not in LCF_MODES:
@@ -346,6 +448,16 @@ class APCConfig(PretrainedConfig):
             raise ValueError(f"eta must be -1 (unweighted aggregation) or a number >= 0, got {eta!r}.")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise ValueError(f"dropout must be a number with 0 <= dropout < 1, got {dropout!r}.")
+        if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not 0 <= sigma <= 1:
+            raise ValueError(f"sigma must be a number with 0 <= sigma <= 1, got {sigma!r}.")
+        if not isinstance(spacy_model, str) or not spacy_model:
+            raise ValueError(f"spacy_model must name a spaCy pipeline (e.g. 'en_core_web_sm'), got {spacy_model!r}.")
+        if isinstance(dlcf_a, bool) or not isinstance(dlcf_a, (int, float)) or not dlcf_a > 1:
+            raise ValueError(f"dlcf_a must be a number > 1 (the base of a logarithm), got {dlcf_a!r}.")
+        if isinstance(dca_p, bool) or not isinstance(dca_p, (int, float)) or not dca_p > 0:
+            raise ValueError(f"dca_p must be a number > 0, got {dca_p!r}.")
+        if isinstance(dca_layer, bool) or not isinstance(dca_layer, int) or dca_layer < 1:
+            raise ValueError(f"dca_layer must be an int >= 1, got {dca_layer!r}.")
         backbone_config = backbone_config_dict(backbone_config)
         if labels is not None:
             if kwargs.get("id2label") is not None:
@@ -366,6 +478,11 @@ class APCConfig(PretrainedConfig):
         self.lsa = bool(lsa)
         self.use_bert_spc = bool(use_bert_spc)
         self.dropout = float(dropout)
+        self.sigma = float(sigma)
+        self.spacy_model = spacy_model
+        self.dlcf_a = float(dlcf_a)
+        self.dca_p = float(dca_p)
+        self.dca_layer = dca_layer
         self.ensemble_models = ensemble_models
         self.ensemble_mode = ensemble_mode
         self.deep_ensemble = bool(deep_ensemble)
@@ -393,6 +510,13 @@ class APCConfig(PretrainedConfig):
             self.apc_model, self.lsa, lcf=self.lcf, window=self.window, use_bert_spc=self.use_bert_spc,
             ensemble_models=self.ensemble_models,
         )
+
+    def processor_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of the data processor (`hf_absa.data.APCProcessor`) that computes this model's
+        inputs: ``max_seq_len``, ``srd``, ``input_names`` (`forward_inputs`), ``parser`` (``spacy_model``) and
+        ``dlcf_a``."""
+        return {"max_seq_len": self.max_seq_len, "srd": self.srd, "input_names": self.forward_inputs,
+                "parser": self.spacy_model, "dlcf_a": self.dlcf_a}
 
     def member_configs(self) -> list[APCConfig]:
         """One config per member of an ensemble (in `ensemble_models` order; empty for a single model): this

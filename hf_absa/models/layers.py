@@ -93,17 +93,35 @@ def combine_windows(
     return window_linear(torch.cat(parts, dim=-1))
 
 
+def fixed_window_weights(window: str, eta: float) -> tuple[float | None, float | None]:
+    """PyABSA's fixed (not learnable) window weights (bert_spc.py:42-50, lsa_t.py:77-85): ``(eta, 1 - eta)`` for the
+    left / right windows when ``window`` is "lr" and ``eta >= 0`` (with the default eta=1 the right window is
+    multiplied by 0), else unweighted (None, None)."""
+    if window == "lr" and eta >= 0:
+        return float(eta), 1.0 - float(eta)
+    return None, None
+
+
 class LocalSentimentAggregation(nn.Module):
-    """PyABSA's `LSA` block (networks/lsa.py) for one local-context vector kind (cdw or cdm).
+    """PyABSA's `LSA` block (networks/lsa.py) for one local-context vector kind (cdw or cdm); also the windows of
+    LSA_T / FAST_LSA_T (lsa_t.py, fast_lsa_t.py), which PyABSA writes out in the model.
 
     The backbone features are weighted by the aspect's own and its left/right neighbours' local-context
-    vectors, each encoded by its own `SelfAttentionEncoder`, and aggregated by `combine_windows` with the
-    learnable `eta1`/`eta2`. The etas are never re-initialised in forward (PyABSA resets a non-positive eta
-    with `uniform_` there: ranks diverge under DDP); the spc mask of PyABSA is all ones and is omitted.
+    vectors, each encoded by its own `SelfAttentionEncoder`, and aggregated by `combine_windows`: with the
+    learnable `eta1`/`eta2` (``learnable_eta=True``, the default; none when ``eta == -1``), or with PyABSA's fixed
+    weights `fixed_window_weights` (``learnable_eta=False``). The etas are never re-initialised in forward (PyABSA
+    resets a non-positive eta with `uniform_` there: ranks diverge under DDP); the spc mask of PyABSA is all ones
+    and is omitted.
     """
 
     def __init__(
-        self, hidden_size: int, num_attention_heads: int, attention_dropout: float, window: str, eta: float
+        self,
+        hidden_size: int,
+        num_attention_heads: int,
+        attention_dropout: float,
+        window: str,
+        eta: float,
+        learnable_eta: bool = True,
     ) -> None:
         super().__init__()
         self.window = window
@@ -113,7 +131,11 @@ class LocalSentimentAggregation(nn.Module):
         if "r" in window:
             self.right_encoder = SelfAttentionEncoder(hidden_size, num_attention_heads, attention_dropout)
         self.window_linear = nn.Linear(hidden_size * (1 + len(window)), hidden_size)
-        add_eta_parameters(self, window, eta)
+        self.fixed_weights = (None, None)
+        if learnable_eta:
+            add_eta_parameters(self, window, eta)
+        else:
+            self.fixed_weights = fixed_window_weights(window, eta)
 
     def forward(
         self,
@@ -122,19 +144,81 @@ class LocalSentimentAggregation(nn.Module):
         lcf_vec: torch.Tensor,
         left_lcf_vec: torch.Tensor | None,
         right_lcf_vec: torch.Tensor | None,
+        side_features: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
     ) -> torch.Tensor:
+        """features (batch, length, hidden), attention_mask and the vectors (batch, length) → (batch, length,
+        hidden). ``side_features`` maps "left" / "right" to the (features, attention mask) of that neighbour's own
+        backbone pass (LSA_T); by default every window weights ``features``."""
+        side_features = side_features or {}
         centre = self.centre_encoder(features * lcf_vec.unsqueeze(-1), attention_mask)
-        left = right = None
-        if "l" in self.window:
-            left = self.left_encoder(features * left_lcf_vec.unsqueeze(-1), attention_mask)
-        if "r" in self.window:
-            right = self.right_encoder(features * right_lcf_vec.unsqueeze(-1), attention_mask)
+        sides = {}
+        for side, vector in (("left", left_lcf_vec), ("right", right_lcf_vec)):
+            if side[0] in self.window:
+                side_states, side_mask = side_features.get(side, (features, attention_mask))
+                sides[side] = getattr(self, f"{side}_encoder")(side_states * vector.unsqueeze(-1), side_mask)
+        left_weight, right_weight = self.fixed_weights
         return combine_windows(
             centre,
-            left,
-            right,
+            sides.get("left"),
+            sides.get("right"),
             self.window,
             self.window_linear,
-            getattr(self, "eta1", None),
-            getattr(self, "eta2", None),
+            getattr(self, "eta1", left_weight),
+            getattr(self, "eta2", right_weight),
         )
+
+
+class DependencyClusterWeights(nn.Module):
+    """One dependency-cluster attention (DCA) layer of PyABSA's DLCF_DCA_BERT (dlcf_dca_bert.py, `weight_calculate`
+    and `weight_distrubute_local`): how much the tokens that depend on the aspect (its subtree) and the other tokens
+    connected to it (the "depended" ones) weigh in the local features.
+
+    Each cluster's features (the local features × its 0/1 vector) go through a self-attention encoder, the
+    first-token pooler and Linear(h, 2h) → GELU → Linear(2h, 1) → sigmoid, each step followed by dropout, to one
+    weight per example; times the previous layer's weight, the two weights ``w`` are normalised to
+    ``min((2 w / (w_depend + w_depended)) ** p, 2)`` (both 1 where the sum is 0).
+
+    Unlike PyABSA, which writes each weight back with ``.item()`` (so no gradient reaches these layers, and a
+    Python loop runs over the batch), the weights stay in the graph and the batch is computed at once.
+    """
+
+    def __init__(
+        self, hidden_size: int, num_attention_heads: int, attention_dropout: float, dropout: float, power: float
+    ) -> None:
+        super().__init__()
+        self.encoder = SelfAttentionEncoder(hidden_size, num_attention_heads, attention_dropout)
+        self.pooler = FirstTokenPooler(hidden_size)
+        self.weight = nn.Sequential(
+            nn.Linear(hidden_size, hidden_size * 2), nn.GELU(), nn.Linear(hidden_size * 2, 1), nn.Sigmoid()
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.power = power
+
+    def cluster_weight(self, features: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(batch, 1) weight of one cluster's features (batch, length, hidden)."""
+        pooled = self.dropout(self.pooler(self.dropout(self.encoder(features, attention_mask))))
+        return self.dropout(self.weight(pooled))
+
+    def forward(
+        self,
+        local_features: torch.Tensor,
+        attention_mask: torch.Tensor,
+        depend_vec: torch.Tensor,
+        depended_vec: torch.Tensor,
+        previous: tuple[torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """local_features (batch, length, hidden), attention_mask and the cluster vectors (batch, length), the
+        previous layer's (depend, depended) weights (batch, 1) each → (the reweighted local features, the new
+        weights). The first token keeps its features (PyABSA copies it over)."""
+        depend = self.cluster_weight(local_features * depend_vec.unsqueeze(-1), attention_mask) * previous[0]
+        depended = self.cluster_weight(local_features * depended_vec.unsqueeze(-1), attention_mask) * previous[1]
+        total = depend + depended
+        nonzero = total != 0
+        safe_total = torch.where(nonzero, total, torch.ones_like(total))  # no 0/0 in the branch where() drops
+        weights = tuple(
+            torch.where(nonzero, (2 * weight / safe_total).pow(self.power).clamp(max=2), torch.ones_like(weight))
+            for weight in (depend, depended)
+        )
+        scale = depend_vec * weights[0] + depended_vec * weights[1]
+        reweighted = local_features * scale.unsqueeze(-1)
+        return torch.cat([local_features[:, :1], reweighted[:, 1:]], dim=1), weights

@@ -1,14 +1,33 @@
 """`APCModelForSequenceClassification`: PyABSA's LCF/LSA aspect polarity classifiers on any `AutoModel` backbone.
 
-Architectures (`config.apc_model`), each ending in dropout → self-attention encoder → first-token pooler →
-linear classifier, as in PyABSA's `__lcf__` models:
+Architectures (`config.apc_model`), each PyABSA's model of the same name in upper case
+(``tasks/AspectPolarityClassification/models/__lcf__/<name>.py`` of PyABSA 2.4.2); most end in dropout →
+self-attention encoder → first-token pooler → linear classifier:
 
 * `bert_spc` / `bert_spc_v2`: one backbone pass over the sentence-aspect pair (SPC); with `config.lsa` also the
   pairs of the left/right neighbouring aspects, combined by window (fixed `eta` / learnable `eta1`, `eta2`).
+* `bert_mlp` (PyABSA's BERT_MLP, 1.x BERT_BASE; alias ``bert_base``): the pair's first token, pooled, dropout,
+  classifier.
 * `lcf_bert`: a global pass (pair, or sentence only) and a local pass restricted to the sentence segment, the
   local features weighted by the local-context vector(s) of `config.lcf`.
 * `fast_lcf_bert`: like `lcf_bert` with one pass (local = global features × local-context vector).
-* `fast_lsa_t_v2`: one pass and local sentiment aggregation blocks (`cdw_lsa` / `cdm_lsa`).
+* `lcf_dual_bert`: like `lcf_bert`, its local pass through a second backbone (a copy of the first).
+* `fast_lcf_bert_att`: one pass; the local features attend over the global ones, and the pooled global, attended
+  and pooled local features are classified.
+* `lca_bert` (LCA-Net): global features enriched with an embedding of the local-context mask, a local pass on a
+  second backbone, and an auxiliary loss: predicting, per token, whether it is in the local context, weighted by
+  `config.sigma`.
+* `fast_lsa_t_v2`: one pass and local sentiment aggregation blocks (`cdw_lsa` / `cdm_lsa`) with learnable etas.
+* `fast_lsa_t`: the same blocks, unweighted (PyABSA's FAST_LSA_T has no etas; with window "l" or "r" it
+  multiplies by etas it never defines, an AttributeError: here unweighted too, as LSA_T's "l" / "r").
+* `lsa_t`: three passes (the pair and the neighbours' pairs), each weighted by its own aspect's local-context
+  vector, windows with the fixed weights (`eta`, 1 - `eta`).
+* On syntax distances (the ``lcfs`` vectors of a dependency parse, `hf_absa.data.syntax`): `lcfs_bert`,
+  `fast_lcfs_bert`, `lcfs_dual_bert`, `lsa_s`, `fast_lsa_s`, `fast_lsa_s_v2`: their ``lcf`` counterparts on those
+  vectors (PyABSA's FAST_LSA_S_V2 with lcf "fusion" passes a misspelt argument and fails; here it works).
+* `dlcf_dca_bert` / `dlcfs_dca_bert`: a global and a local pass; the local features, weighted by the dynamic
+  local-context vector (token positions / syntax distances), go through `config.dca_layer` dependency-cluster
+  attention layers (`DependencyClusterWeights`), then are fused with the global ones by a feed-forward block.
 * `ensemble` (`config.ensemble_models`): several of these combined, `APCEnsembleForSequenceClassification`
   (below).
 
@@ -20,7 +39,8 @@ from __future__ import annotations
 
 import copy
 import inspect
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -36,14 +56,72 @@ from .backbone import (
     from_checkpoint_or_backbone,
     takes_token_type_ids,
 )
-from .configuration_apc import IGNORED_LABEL_ID, SETTING_DEFAULTS, SPC_MODELS, APCConfig
+from .configuration_apc import (
+    APC_MODEL_INPUTS,
+    IGNORED_LABEL_ID,
+    SETTING_DEFAULTS,
+    SPC_MODELS,
+    APCConfig,
+    canonical_architecture,
+    lcf_kinds,
+)
 from .layers import (
     FirstTokenPooler,
     LocalSentimentAggregation,
     SelfAttentionEncoder,
     add_eta_parameters,
+    DependencyClusterWeights,
     combine_windows,
+    fixed_window_weights,
 )
+
+# How each architecture is built. LSA models: (backbone passes, how the windows are weighted: "learnable" etas,
+# PyABSA's "fixed" (eta, 1 - eta), or "none").
+LSA_MODELS: dict[str, tuple[int, str]] = {
+    "fast_lsa_t_v2": (1, "learnable"),
+    "fast_lsa_t": (1, "none"),
+    "lsa_t": (3, "fixed"),
+    "fast_lsa_s_v2": (1, "learnable"),
+    "fast_lsa_s": (1, "none"),
+    "lsa_s": (3, "fixed"),
+}
+LCF_MODELS: tuple[str, ...] = (
+    "lcf_bert", "fast_lcf_bert", "lcf_dual_bert", "lcfs_bert", "fast_lcfs_bert", "lcfs_dual_bert"
+)
+DCA_MODELS: tuple[str, ...] = ("dlcf_dca_bert", "dlcfs_dca_bert")
+# A second backbone, a copy of the first, for the local pass (PyABSA: `copy.deepcopy(bert)`).
+DUAL_BACKBONE_MODELS: tuple[str, ...] = ("lcf_dual_bert", "lca_bert", "lcfs_dual_bert")
+# A local pass over the sentence segment alone, apart from the global pass over the pair.
+TWO_PASS_MODELS: tuple[str, ...] = ("lcf_bert", "lcfs_bert") + DUAL_BACKBONE_MODELS + DCA_MODELS
+# The architectures ending in [dropout →] self-attention encoder → pooler → classifier.
+POST_ENCODER_MODELS: tuple[str, ...] = SPC_MODELS + tuple(LSA_MODELS) + LCF_MODELS + DCA_MODELS
+# forward's arguments that are not the architectures' extra inputs.
+_NOT_EXTRA_INPUTS = frozenset({"self", "input_ids", "attention_mask", "token_type_ids", "labels", "return_dict"})
+
+
+class ModelInputs(NamedTuple):
+    """One forward's inputs, as the architectures' feature methods read them: the pair encoding (batch, length)
+    each, the attention mask filled in, and every extra input by name (None where not given)."""
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    token_type_ids: torch.Tensor | None
+    given: dict[str, torch.Tensor | None]
+
+
+def vector_family(apc_model: str) -> str:
+    """The prefix of the local-context vectors ``apc_model`` reads ("lcf"; "" when it reads none)."""
+    vectors = [name for name in APC_MODEL_INPUTS.get(apc_model, ()) if name.endswith(("_cdm_vec", "_cdw_vec"))]
+    return vectors[0][: -len("_cdm_vec")] if vectors else ""
+
+
+@dataclass
+class APCSequenceClassifierOutput(SequenceClassifierOutput):
+    """`SequenceClassifierOutput` plus lca_bert's ``local_context_loss`` (scalar; None for the other
+    architectures and without labels): the cross-entropy of its per-token local-context prediction, unweighted
+    (``loss`` holds it weighted by ``config.sigma``)."""
+
+    local_context_loss: torch.FloatTensor | None = None
 
 APC_HEAD_ARGUMENTS = HeadArguments(
     family="APC",
@@ -107,18 +185,31 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         self._backbone_takes_token_type_ids = takes_token_type_ids(self.backbone)
         encoder_args = encoder_arguments(self.backbone.config)
         hidden_size = encoder_args[0]
-        lcf_kinds = ("cdw", "cdm") if config.lcf == "fusion" else (config.lcf,)
+        apc_model = config.apc_model
+        kinds = lcf_kinds(apc_model, config.lcf)
+        self._vector_family = vector_family(apc_model)
 
-        if config.apc_model in SPC_MODELS:
+        if apc_model in DUAL_BACKBONE_MODELS:
+            # PyABSA's `copy.deepcopy(bert)`: a second backbone, from the same (pretrained) weights. An ensemble
+            # member's shared backbone is copied too: the copy is the member's own.
+            shared = self.backbone.module if isinstance(self.backbone, SharedBackbone) else self.backbone
+            self.local_backbone = copy.deepcopy(shared)
+        if apc_model in SPC_MODELS:
             if config.lsa:
                 self.window_linear = nn.Linear(hidden_size * (1 + len(config.window)), hidden_size)
-                if config.apc_model == "bert_spc_v2":
+                if apc_model == "bert_spc_v2":
                     add_eta_parameters(self, config.window, config.eta)
             self.linear = nn.Linear(hidden_size, hidden_size)
-        else:
-            for kind in lcf_kinds:
-                if config.apc_model == "fast_lsa_t_v2":
-                    block = LocalSentimentAggregation(*encoder_args, window=config.window, eta=config.eta)
+        elif apc_model in LSA_MODELS or apc_model in LCF_MODELS:
+            for kind in kinds:
+                if apc_model in LSA_MODELS:
+                    weighting = LSA_MODELS[apc_model][1]
+                    block = LocalSentimentAggregation(
+                        *encoder_args,
+                        window=config.window,
+                        eta=-1.0 if weighting == "none" else config.eta,
+                        learnable_eta=weighting == "learnable",
+                    )
                     setattr(self, f"{kind}_lsa", block)
                 else:
                     setattr(self, f"{kind}_encoder", SelfAttentionEncoder(*encoder_args))
@@ -126,12 +217,31 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                 self.fusion_linear = nn.Linear(hidden_size * 3, hidden_size)
             else:
                 self.post_linear = nn.Linear(hidden_size * 2, hidden_size)
+        elif apc_model == "fast_lcf_bert_att":
+            setattr(self, f"{kinds[0]}_encoder", SelfAttentionEncoder(*encoder_args))
+            self.att_linear = nn.Linear(hidden_size * 3, hidden_size)
+        elif apc_model in DCA_MODELS:
+            self.dca_layers = nn.ModuleList(
+                DependencyClusterWeights(*encoder_args, dropout=config.dropout, power=config.dca_p)
+                for _ in range(config.dca_layer)
+            )
+            # PyABSA's PointwiseFeedForward (1×1 convolutions, i.e. per-token linear layers) 2h → h → h.
+            self.cat_feed_forward = nn.Sequential(
+                nn.Linear(hidden_size * 2, hidden_size), nn.ReLU(), nn.Linear(hidden_size, hidden_size)
+            )
+        elif apc_model == "lca_bert":
+            self.local_context_embedding = nn.Embedding(2, hidden_size)
+            self.local_context_linear = nn.Linear(hidden_size * 2, hidden_size)
+            self.cdm_encoder = SelfAttentionEncoder(*encoder_args)
+            self.post_linear = nn.Linear(hidden_size * 2, hidden_size)
+            self.local_context_classifier = nn.Linear(hidden_size, 2)
 
         # No head module may share a name with a backbone submodule (e.g. BertModel's `pooler`, `encoder`):
         # transformers' loader maps a checkpoint key `k` to `backbone.k` whenever the latter exists, which
         # would swap the two modules' weights on every reload.
         self.dropout = nn.Dropout(config.dropout)
-        self.post_encoder = SelfAttentionEncoder(*encoder_args)
+        if apc_model in POST_ENCODER_MODELS:
+            self.post_encoder = SelfAttentionEncoder(*encoder_args)
         self.head_pooler = FirstTokenPooler(hidden_size)
         self.classifier = nn.Linear(hidden_size, config.num_labels)
         self.post_init()
@@ -172,7 +282,7 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         """
         return from_checkpoint_or_backbone(
             cls, super().from_pretrained, pretrained_model_name_or_path, model_args, kwargs, APC_HEAD_ARGUMENTS,
-            labels, apc_model,
+            labels, canonical_architecture(apc_model),
         )
 
     # ------------------------------------------------------------------ forward
@@ -195,47 +305,64 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         right_input_ids: torch.Tensor | None = None,
         right_attention_mask: torch.Tensor | None = None,
         right_token_type_ids: torch.Tensor | None = None,
+        lcfs_cdm_vec: torch.Tensor | None = None,
+        lcfs_cdw_vec: torch.Tensor | None = None,
+        left_lcfs_cdm_vec: torch.Tensor | None = None,
+        left_lcfs_cdw_vec: torch.Tensor | None = None,
+        right_lcfs_cdm_vec: torch.Tensor | None = None,
+        right_lcfs_cdw_vec: torch.Tensor | None = None,
+        dlcf_cdm_vec: torch.Tensor | None = None,
+        dlcf_cdw_vec: torch.Tensor | None = None,
+        dlcfs_cdm_vec: torch.Tensor | None = None,
+        dlcfs_cdw_vec: torch.Tensor | None = None,
+        depend_vec: torch.Tensor | None = None,
+        depended_vec: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         return_dict: bool | None = None,
-    ) -> SequenceClassifierOutput | tuple[torch.Tensor, ...]:
+    ) -> APCSequenceClassifierOutput | tuple[torch.Tensor, ...]:
         """Classify the aspect of each example.
 
         All per-token arguments are (batch, length) and aligned with `input_ids` (the sentence-aspect pair
         encoding); `sentence_length` is (batch,). Which extra arguments are needed depends on the config:
         `config.forward_inputs` (a missing one raises a ValueError naming it). `labels` (batch,) adds the
         cross-entropy `loss` (scalar): the mean over the rows whose label is not -100 (unlabelled), 0 when no
-        row is labelled. Returns `SequenceClassifierOutput(loss, logits)`, or a tuple when
-        `return_dict=False`.
+        row is labelled; for lca_bert ``(1 - sigma) ×`` that ``+ sigma ×`` its `local_context_loss` (the
+        per-token local-context cross-entropy, a mean over the real tokens of the labelled rows). Returns
+        `APCSequenceClassifierOutput(loss, logits[, local_context_loss])`, or ``(loss, logits)`` / ``(logits,)``
+        when `return_dict=False`.
         """
+        # Every extra input by name (all arguments but the backbone's, labels and return_dict), before any other
+        # local variable exists.
+        given = {name: value for name, value in locals().items() if name not in _NOT_EXTRA_INPUTS}
         config = self.config
-        given = {
-            "lcf_cdm_vec": lcf_cdm_vec,
-            "lcf_cdw_vec": lcf_cdw_vec,
-            "left_lcf_cdm_vec": left_lcf_cdm_vec,
-            "left_lcf_cdw_vec": left_lcf_cdw_vec,
-            "right_lcf_cdm_vec": right_lcf_cdm_vec,
-            "right_lcf_cdw_vec": right_lcf_cdw_vec,
-            "sentence_length": sentence_length,
-            "left_input_ids": left_input_ids,
-            "left_attention_mask": left_attention_mask,
-            "left_token_type_ids": left_token_type_ids,
-            "right_input_ids": right_input_ids,
-            "right_attention_mask": right_attention_mask,
-            "right_token_type_ids": right_token_type_ids,
-        }
         self._check_inputs(input_ids, token_type_ids, given)
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
+        inputs = ModelInputs(input_ids, attention_mask, token_type_ids, given)
 
-        if config.apc_model in SPC_MODELS:
-            features, mask = self._spc_features(input_ids, attention_mask, token_type_ids, given)
-        elif config.apc_model == "fast_lsa_t_v2":
-            features, mask = self._lsa_features(input_ids, attention_mask, token_type_ids, given)
+        apc_model, local_context = config.apc_model, None
+        if apc_model == "bert_mlp":
+            features = self._encode(input_ids, attention_mask, token_type_ids)
+            logits = self.classifier(self.dropout(self.head_pooler(features)))
+        elif apc_model == "fast_lcf_bert_att":
+            logits = self._attention_logits(inputs)
+        elif apc_model == "lca_bert":
+            logits, local_context = self._lca_logits(inputs)
+        elif apc_model in DCA_MODELS:  # no dropout before the encoder, as in PyABSA
+            features, mask = self._dca_features(inputs)
+            logits = self.classifier(self.head_pooler(self.post_encoder(features, mask)))
         else:
-            features, mask = self._lcf_features(input_ids, attention_mask, token_type_ids, given)
-
-        logits = self.classifier(self.head_pooler(self.post_encoder(self.dropout(features), mask)))
-        return classification_output(logits, labels, config, return_dict)
+            if apc_model in SPC_MODELS:
+                features, mask = self._spc_features(inputs)
+            elif apc_model in LSA_MODELS:
+                features, mask = self._lsa_features(inputs)
+            else:
+                features, mask = self._lcf_features(inputs)
+            logits = self.classifier(self.head_pooler(self.post_encoder(self.dropout(features), mask)))
+        local_context_loss = None
+        if local_context is not None and labels is not None:
+            local_context_loss = token_cross_entropy(*local_context, attention_mask, labels)
+        return classification_output(logits, labels, config, return_dict, local_context_loss)
 
     def _check_inputs(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None, given: dict[str, torch.Tensor | None]
@@ -260,20 +387,22 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
                     "per-token inputs must be padded to the same length (DataCollatorForAPC does this)."
                 )
 
-    def _spc_features(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor | None,
-        given: dict[str, torch.Tensor | None],
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """bert_spc / bert_spc_v2 (PyABSA bert_spc.py, bert_spc_v2.py)."""
-        config = self.config
-        if not config.lsa:
-            return self.linear(self._encode(input_ids, attention_mask, token_type_ids)), attention_mask
+    def _vector(
+        self, given: dict[str, torch.Tensor | None], kind: str, like: torch.Tensor, side: str = ""
+    ) -> torch.Tensor | None:
+        """The local-context vector of this architecture's family, ``kind`` ("cdw"/"cdm") and ``side`` ("",
+        "left", "right"), (batch, length) in the dtype of ``like``; None when not given."""
+        value = given[f"{side + '_' if side else ''}{self._vector_family}_{kind}_vec"]
+        return None if value is None else value.to(like.dtype)
 
-        # The centre and neighbour pairs go through the backbone as one batch (same result as 3 passes).
-        sides = [side for side, letter in (("left", "l"), ("right", "r")) if letter in config.window]
+    def _encode_with_neighbours(self, inputs: ModelInputs) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """The pair and the pairs of the neighbouring aspects of `config.window` (one backbone pass each in PyABSA):
+        {"centre" / "left" / "right": (hidden (batch, length, hidden), attention mask (batch, length))}.
+
+        The passes go through the backbone as one batch (same result as 3 passes); each pass's padding is zeroed
+        so that only real tokens of some pass contribute where the passes are concatenated."""
+        input_ids, attention_mask, token_type_ids, given = inputs
+        sides = [side for side, letter in (("left", "l"), ("right", "r")) if letter in self.config.window]
         masks = [attention_mask] + [given[f"{side}_attention_mask"] for side in sides]
         ids = torch.cat([input_ids] + [given[f"{side}_input_ids"] for side in sides])
         types = None
@@ -281,95 +410,192 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
             types = torch.cat([token_type_ids] + [given[f"{side}_token_type_ids"] for side in sides])
         stacked_masks = torch.cat(masks)
         hidden = self._encode(ids, stacked_masks, types)
-        # Zero each pass's padding so that only real tokens of some pass contribute to the concatenation.
         hidden = hidden * stacked_masks.unsqueeze(-1).to(hidden.dtype)
-        streams = dict(zip(["centre"] + sides, hidden.chunk(1 + len(sides))))
+        return dict(zip(["centre"] + sides, zip(hidden.chunk(1 + len(sides)), masks)))
 
+    @staticmethod
+    def _union_mask(passes: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """The positions that are real tokens of some pass (batch, length), bool."""
+        return torch.stack([mask.to(torch.bool) for _, mask in passes.values()]).any(dim=0)
+
+    def _spc_features(self, inputs: ModelInputs) -> tuple[torch.Tensor, torch.Tensor]:
+        """bert_spc / bert_spc_v2 (PyABSA bert_spc.py, bert_spc_v2.py)."""
+        input_ids, attention_mask, token_type_ids, _ = inputs
+        config = self.config
+        if not config.lsa:
+            return self.linear(self._encode(input_ids, attention_mask, token_type_ids)), attention_mask
+
+        passes = self._encode_with_neighbours(inputs)
         if config.apc_model == "bert_spc_v2":
             weights = (getattr(self, "eta1", None), getattr(self, "eta2", None))
-        elif config.window == "lr" and config.eta >= 0:
-            # PyABSA's fixed weighting: with the default eta=1 the right window is multiplied by 0.
-            weights = (config.eta, 1.0 - config.eta)
         else:
-            weights = (None, None)
+            weights = fixed_window_weights(config.window, config.eta)
         features = combine_windows(
-            streams["centre"], streams.get("left"), streams.get("right"), config.window, self.window_linear, *weights
+            passes["centre"][0],
+            passes.get("left", (None,))[0],
+            passes.get("right", (None,))[0],
+            config.window,
+            self.window_linear,
+            *weights,
         )
-        union_mask = torch.stack([mask.to(torch.bool) for mask in masks]).any(dim=0)
-        return self.linear(features), union_mask
+        return self.linear(features), self._union_mask(passes)
 
-    def _lcf_features(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor | None,
-        given: dict[str, torch.Tensor | None],
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """lcf_bert / fast_lcf_bert (PyABSA lcf_bert.py, fast_lcf_bert.py), honouring config.lcf."""
+    def _global_and_local(self, inputs: ModelInputs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(global features, their attention mask, local features, theirs) of the LCF-style architectures.
+
+        The global pass covers the pair (or, with ``use_bert_spc=False``, the sentence segment alone). PyABSA's
+        local pass encodes "[CLS] sentence [SEP]": here the same ids with attention kept to the sentence segment
+        (same positions and segment ids for BERT), through ``local_backbone`` when the architecture has one. A
+        one-pass architecture's local features are its global ones."""
+        input_ids, attention_mask, token_type_ids, given = inputs
+        sentence_length = given["sentence_length"]
         config = self.config
         sentence_mask = None
-        if given["sentence_length"] is not None:
+        if sentence_length is not None:
             positions = torch.arange(input_ids.shape[1], device=input_ids.device)
-            in_sentence = positions < given["sentence_length"].view(-1, 1)
+            in_sentence = positions < sentence_length.view(-1, 1)
             sentence_mask = (attention_mask.to(torch.bool) & in_sentence).to(attention_mask.dtype)
         context_mask = attention_mask if config.use_bert_spc else sentence_mask
         global_features = self._encode(input_ids, context_mask, token_type_ids)
-        if config.apc_model == "lcf_bert" and config.use_bert_spc:
-            # PyABSA's local pass encodes "[CLS] sentence [SEP]": the same ids with attention kept to the
-            # sentence segment (same positions and segment ids for BERT).
-            local_features, local_mask = self._encode(input_ids, sentence_mask, token_type_ids), sentence_mask
-        else:  # fast_lcf_bert, or lcf_bert whose global pass already is that sentence-only pass
-            local_features, local_mask = global_features, context_mask
+        local_backbone = getattr(self, "local_backbone", None)
+        if local_backbone is not None:
+            local_features = self._encode(input_ids, sentence_mask, token_type_ids, backbone=local_backbone)
+            return global_features, context_mask, local_features, sentence_mask
+        if config.apc_model in TWO_PASS_MODELS and config.use_bert_spc:
+            return global_features, context_mask, self._encode(input_ids, sentence_mask, token_type_ids), sentence_mask
+        # One pass, or a two-pass architecture whose global pass already is the sentence-only pass.
+        return global_features, context_mask, global_features, context_mask
 
-        kinds = ("cdw", "cdm") if config.lcf == "fusion" else (config.lcf,)
+    def _fuse(self, global_features: torch.Tensor, local_features: list[torch.Tensor]) -> torch.Tensor:
+        """PyABSA's fusion of the global features with the local ones, one per lcf kind: ``fusion_linear`` of
+        (global, cdw, cdm), or ``post_linear`` of (local, global) in the order the architecture concatenates."""
+        if self.config.lcf == "fusion":
+            return self.fusion_linear(torch.cat([global_features] + local_features, dim=-1))
+        if self.config.apc_model in LSA_MODELS:
+            return self.post_linear(torch.cat([global_features, local_features[0]], dim=-1))
+        return self.post_linear(torch.cat([local_features[0], global_features], dim=-1))
+
+    def _lcf_features(self, inputs: ModelInputs) -> tuple[torch.Tensor, torch.Tensor]:
+        """lcf_bert / fast_lcf_bert / lcf_dual_bert (PyABSA lcf_bert.py, fast_lcf_bert.py, lcf_dual_bert.py),
+        honouring config.lcf (PyABSA 2.4.2 always reads the CDW vector)."""
+        given = inputs.given
+        global_features, context_mask, local_features, local_mask = self._global_and_local(inputs)
         lcf_features = [
             getattr(self, f"{kind}_encoder")(
-                local_features * given[f"lcf_{kind}_vec"].unsqueeze(-1).to(local_features.dtype), local_mask
+                local_features * self._vector(given, kind, local_features).unsqueeze(-1), local_mask
             )
-            for kind in kinds
+            for kind in lcf_kinds(self.config.apc_model, self.config.lcf)
         ]
-        if config.lcf == "fusion":
-            features = self.fusion_linear(torch.cat([global_features] + lcf_features, dim=-1))
-        else:
-            features = self.post_linear(torch.cat([lcf_features[0], global_features], dim=-1))
-        return features, context_mask
+        return self._fuse(global_features, lcf_features), context_mask
 
-    def _lsa_features(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor | None,
-        given: dict[str, torch.Tensor | None],
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """fast_lsa_t_v2 (PyABSA fast_lsa_t_v2.py + networks/lsa.py)."""
+    def _lsa_features(self, inputs: ModelInputs) -> tuple[torch.Tensor, torch.Tensor]:
+        """fast_lsa_t_v2 / fast_lsa_t / lsa_t (PyABSA fast_lsa_t_v2.py + networks/lsa.py, fast_lsa_t.py, lsa_t.py).
+
+        lsa_t encodes the neighbours' pairs too (`_encode_with_neighbours`), and each window weights its own pass
+        by its own aspect's vector; the one-pass models weight the pair's features by every window's vector."""
+        input_ids, attention_mask, token_type_ids, given = inputs
         config = self.config
-        global_features = self._encode(input_ids, attention_mask, token_type_ids)
-
-        def vector(name: str) -> torch.Tensor | None:
-            value = given[name]
-            return None if value is None else value.to(global_features.dtype)
-
-        kinds = ("cdw", "cdm") if config.lcf == "fusion" else (config.lcf,)
+        side_features, mask = None, attention_mask
+        if LSA_MODELS[config.apc_model][0] == 1:
+            global_features = self._encode(input_ids, attention_mask, token_type_ids)
+        else:
+            passes = self._encode_with_neighbours(inputs)
+            global_features = passes["centre"][0]
+            side_features = {side: passes[side] for side in ("left", "right") if side in passes}
+            mask = self._union_mask(passes)
         aggregated = [
             getattr(self, f"{kind}_lsa")(
                 global_features,
                 attention_mask,
-                vector(f"lcf_{kind}_vec"),
-                vector(f"left_lcf_{kind}_vec"),
-                vector(f"right_lcf_{kind}_vec"),
+                self._vector(given, kind, global_features),
+                self._vector(given, kind, global_features, "left"),
+                self._vector(given, kind, global_features, "right"),
+                side_features,
             )
-            for kind in kinds
+            for kind in lcf_kinds(config.apc_model, config.lcf)
         ]
-        if config.lcf == "fusion":
-            return self.fusion_linear(torch.cat([global_features] + aggregated, dim=-1)), attention_mask
-        return self.post_linear(torch.cat([global_features, aggregated[0]], dim=-1)), attention_mask
+        return self._fuse(global_features, aggregated), mask
+
+    def _attention_logits(self, inputs: ModelInputs) -> torch.Tensor:
+        """fast_lcf_bert_att (PyABSA fast_lcf_bert_att.py): the local features (global × local-context vector,
+        encoded) score every global position, alpha = softmax over positions of sum over local positions of
+        local·global; the logits classify ``att_linear(pooled global, alpha-weighted global, pooled local)``.
+
+        As in PyABSA, no dropout. Padded positions are left out of both the sum and the softmax."""
+        given = inputs.given
+        global_features, mask, _, _ = self._global_and_local(inputs)
+        kind = lcf_kinds(self.config.apc_model, self.config.lcf)[0]
+        local_features = getattr(self, f"{kind}_encoder")(
+            global_features * self._vector(given, kind, global_features).unsqueeze(-1), mask
+        )
+        real = mask.to(torch.bool)
+        # sum_q (local_q · global_k) = (sum_q local_q) · global_k: one (batch, hidden) product, not (length, length).
+        summed_local = (local_features * real.unsqueeze(-1).to(local_features.dtype)).sum(dim=1)
+        scores = torch.einsum("bh,blh->bl", summed_local, global_features)
+        alpha = torch.softmax(scores.masked_fill(~real, torch.finfo(scores.dtype).min), dim=-1)
+        attended = torch.einsum("bl,blh->bh", alpha, global_features)
+        features = torch.cat([self.head_pooler(global_features), attended, self.head_pooler(local_features)], dim=-1)
+        return self.classifier(self.att_linear(features))
+
+    def _lca_logits(self, inputs: ModelInputs) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """lca_bert (PyABSA lca_bert.py): (logits, (local-context logits (batch, length, 2), local-context labels
+        (batch, length))).
+
+        The global features are concatenated with an embedding of the CDM mask (1 = in the local context) and
+        projected; the local pass (the second backbone) is weighted by the CDM mask and encoded; both are
+        projected together, which feeds the per-token local-context classifier and, after dropout, the pooler
+        and the sentiment classifier. (PyABSA also builds a global encoder that its forward never uses: left out,
+        so that every parameter gets a gradient.)"""
+        given = inputs.given
+        global_features, _, local_features, local_mask = self._global_and_local(inputs)
+        cdm = self._vector(given, "cdm", global_features)
+        in_local_context = cdm.round().long()
+        global_features = self.local_context_linear(
+            torch.cat([global_features, self.local_context_embedding(in_local_context)], dim=-1)
+        )
+        local_features = self.cdm_encoder(local_features * cdm.unsqueeze(-1), local_mask)
+        features = self.post_linear(torch.cat([local_features, global_features], dim=-1))
+        logits = self.classifier(self.head_pooler(self.dropout(features)))
+        return logits, (self.local_context_classifier(features), in_local_context)
+
+    def _dca_features(self, inputs: ModelInputs) -> tuple[torch.Tensor, torch.Tensor]:
+        """dlcf_dca_bert / dlcfs_dca_bert (PyABSA dlcf_dca_bert.py, dlcfs_dca_bert.py): the local features weighted by
+        the dynamic local-context vector, reweighted by each `DependencyClusterWeights` layer in turn, concatenated
+        with the global features and fed forward."""
+        given = inputs.given
+        global_features, context_mask, local_features, local_mask = self._global_and_local(inputs)
+        kind = lcf_kinds(self.config.apc_model, self.config.lcf)[0]
+        local_features = local_features * self._vector(given, kind, local_features).unsqueeze(-1)
+        depend_vec, depended_vec = (given[name].to(local_features.dtype) for name in ("depend_vec", "depended_vec"))
+        ones = local_features.new_ones(local_features.shape[0], 1)
+        weights = (ones, ones)
+        for layer in self.dca_layers:
+            local_features, weights = layer(local_features, local_mask, depend_vec, depended_vec, weights)
+        return self.cat_feed_forward(torch.cat([local_features, global_features], dim=-1)), context_mask
+
+
+def token_cross_entropy(
+    token_logits: torch.Tensor, token_labels: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor
+) -> torch.Tensor:
+    """Cross-entropy of ``token_logits`` (batch, length, classes) against ``token_labels`` (batch, length): the
+    mean over the real tokens (``attention_mask``) of the rows whose ``labels`` (batch,) are not -100; 0 when
+    there are none. (PyABSA averages over every position up to max_seq_len, padding included.)"""
+    counted = attention_mask.to(torch.bool) & labels.view(-1, 1).ne(IGNORED_LABEL_ID)
+    losses = nn.functional.cross_entropy(token_logits.transpose(1, 2), token_labels, reduction="none")
+    return (losses * counted.to(losses.dtype)).sum() / counted.sum().clamp(min=1)
 
 
 def classification_output(
-    logits: torch.Tensor, labels: torch.Tensor | None, config: PretrainedConfig, return_dict: bool | None
-) -> SequenceClassifierOutput | tuple[torch.Tensor, ...]:
+    logits: torch.Tensor,
+    labels: torch.Tensor | None,
+    config: PretrainedConfig,
+    return_dict: bool | None,
+    local_context_loss: torch.Tensor | None = None,
+) -> APCSequenceClassifierOutput | tuple[torch.Tensor, ...]:
     """The model output for ``logits`` (batch, num_labels): with ``labels`` (batch,) the cross-entropy ``loss``
-    (scalar), the mean over the rows whose label is not -100, 0 when none is labelled."""
+    (scalar), the mean over the rows whose label is not -100, 0 when none is labelled. With a
+    ``local_context_loss`` (lca_bert) the loss is ``(1 - config.sigma) × cross-entropy + config.sigma ×
+    local_context_loss``, PyABSA's LCA_BERT loss."""
     loss = None
     if labels is not None:
         labels = labels.view(-1).long()
@@ -379,9 +605,11 @@ def classification_output(
             logits.view(-1, config.num_labels), labels, ignore_index=IGNORED_LABEL_ID, reduction="sum"
         )
         loss = summed / labels.ne(IGNORED_LABEL_ID).sum().clamp(min=1)
+        if local_context_loss is not None:
+            loss = (1 - config.sigma) * loss + config.sigma * local_context_loss
     if not (return_dict if return_dict is not None else config.return_dict):
         return (loss, logits) if loss is not None else (logits,)
-    return SequenceClassifierOutput(loss=loss, logits=logits)
+    return APCSequenceClassifierOutput(loss=loss, logits=logits, local_context_loss=local_context_loss)
 
 
 # The members' forward arguments, which the ensemble takes and hands on. Trainer keeps the dataset columns its
@@ -426,6 +654,11 @@ class SharedBackbone(nn.Module):
     def config(self) -> Any:
         return self._backbone[0].config
 
+    @property
+    def module(self) -> PreTrainedModel:
+        """The shared backbone itself."""
+        return self._backbone[0]
+
     def forward(
         self,
         input_ids: torch.Tensor,
@@ -460,14 +693,17 @@ class APCEnsembleForSequenceClassification(APCModelForSequenceClassification):
     * ``ensemble_mode="mean"``: their sum divided by the number of members.
 
     The loss is the cross-entropy of the combined logits, as PyABSA's trainer computes it for the LCF models (which
-    return no loss of their own).
+    return no loss of their own). With lca_bert members it is ``(1 - sigma) ×`` that ``+ sigma ×`` the mean of
+    their local-context losses, the LCA loss of the ensemble's prediction (PyABSA sums the members' own losses
+    and then ignores the combined logits, which leaves its ``dense`` layer untrained).
 
     Backbones: shared by default, as PyABSA shares its PLM between LCF members: one backbone (``backbone.*`` in the
     checkpoint), and within one forward, members whose backbone inputs are equal (ids, mask, token types) reuse one
     pass, while a member with other inputs (``lcf_bert``'s sentence-only local pass, ``bert_spc``'s neighbour pairs
     with ``lsa``) gets its own. With ``deep_ensemble=True`` each member holds its own copy
     (``members.{i}.backbone.*``), all starting from the same pretrained weights (PyABSA deep-copies the PLM for its
-    PLM and GloVe baselines only, never for the LCF family).
+    PLM and GloVe baselines only, never for the LCF family). A member with a second backbone of its own
+    (lcf_dual_bert, lca_bert: ``members.{i}.local_backbone.*``) keeps it in either case, as in PyABSA.
 
     Args:
         config: the ensemble's config (``config.ensemble_models`` lists the members).
@@ -514,14 +750,19 @@ class APCEnsembleForSequenceClassification(APCModelForSequenceClassification):
         if passes is not None:
             passes.passes = []
         try:
-            member_logits = [member(**arguments, return_dict=True).logits for member in self.members]
+            # With the labels, so that a member with a loss of its own (lca_bert) reports it.
+            outputs = [member(**arguments, labels=labels, return_dict=True) for member in self.members]
         finally:
             if passes is not None:
                 passes.passes = None
+        member_logits = [output.logits for output in outputs]
         if self.config.ensemble_mode == "cat":
             logits = self.cat_linear(torch.cat(member_logits, dim=-1))
         else:
             logits = torch.stack(member_logits).mean(dim=0)
-        return classification_output(logits, labels, self.config, return_dict)
+        local_context_losses = [output.local_context_loss for output in outputs
+                                if output.local_context_loss is not None]
+        local_context_loss = torch.stack(local_context_losses).mean() if local_context_losses else None
+        return classification_output(logits, labels, self.config, return_dict, local_context_loss)
 
     forward.__signature__ = MEMBER_FORWARD_SIGNATURE

@@ -153,15 +153,9 @@ def prepare_apc_setup(
     labels = build_label_mapping(raw)
     logger.info("Labels %s; %s on %s", labels, config.apc_model, backbone)
     tokenizer = AutoTokenizer.from_pretrained(backbone)
-    processor = APCProcessor(
-        tokenizer,
-        max_seq_len=model_args.max_seq_len,
-        srd=model_args.srd,
-        # Exactly the columns the model's forward reads, known before it is built (an ensemble: the union of its
-        # members', computed once).
-        input_names=config.forward_inputs,
-        label2id=label_maps(labels)[1],
-    )
+    # Exactly the columns the model's forward reads, known before it is built (an ensemble: the union of its
+    # members', computed once).
+    processor = APCProcessor(tokenizer, **config.processor_arguments(), label2id=label_maps(labels)[1])
     with training_args.main_process_first(desc="featurising"):
         features = processor.apply(raw)
     return APCSetup(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..metrics import metric_label_key
-from ..models.configuration_apc import APC_MODEL_SETTINGS, ENSEMBLE, SPC_MODELS
+from ..models.configuration_apc import APC_MODEL_SETTINGS, ENSEMBLE, PYABSA_MODEL_NAMES, SPC_MODELS
 from .model_card_base import (  # noqa: F401  (MODEL_CARD_NAME, METRICS_FILE: importers of this module use them)
     CARD_TAGS,
     METRICS_FILE,
@@ -31,14 +31,7 @@ from .model_card_base import (  # noqa: F401  (MODEL_CARD_NAME, METRICS_FILE: im
 from .training_args import APCTrainingArguments
 
 # The architecture's PyABSA name, for readers coming from PyABSA.
-PYABSA_NAMES = {
-    "bert_spc": "BERT_SPC",
-    "bert_spc_v2": "BERT_SPC_V2",
-    "lcf_bert": "LCF_BERT",
-    "fast_lcf_bert": "FAST_LCF_BERT",
-    "fast_lsa_t_v2": "FAST_LSA_T_V2",
-    ENSEMBLE: "APCEnsembler",
-}
+PYABSA_NAMES = {**PYABSA_MODEL_NAMES, ENSEMBLE: "APCEnsembler"}
 # The model settings, declared once on the config.
 MODEL_HYPERPARAMETERS = tuple(setting.name for setting in APC_MODEL_SETTINGS)
 
