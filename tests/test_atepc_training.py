@@ -61,7 +61,7 @@ def mode_2_run(data_folder, tiny_backbone_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("atepc-run") / "run"
     code = main(["train", "--task", "atepc", *map(str, tiny_flags(
         data_folder, tiny_backbone_dir, out, "--max_steps", 6, "--eval_steps", 3, "--save_mode", 2,
-        "--report_max_test"))])
+        "--report_max_test", "--tag_head_learning_rate", 0.01))])
     assert code == 0
     return out
 
@@ -90,6 +90,8 @@ def test_cli_train_atepc_writes_the_four_figures_config_and_card(mode_2_run, dat
     card = (mode_2_run / "README.md").read_text()
     assert "pipeline_tag: token-classification" in card
     assert "Scoring protocol" in card and "seqeval's strict IOB2 mode" in card and "lenient" in card
+    # a non-default tag head rate is part of how the model was trained
+    assert "| tag_head_learning_rate | 0.01 |" in card
     assert f"| e2e_f1 | {results['eval_e2e_f1']:.4f} | {results['test_e2e_f1']:.4f} |" in card
     training_args = json.loads((mode_2_run / "training_args.json").read_text())
     assert training_args["metric_for_best_model"] == "validation_e2e_f1"  # --report_max_test names the split
