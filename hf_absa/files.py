@@ -55,18 +55,23 @@ def atomic_write(
 
     Raises:
         ValueError: ``mode`` is not ``"w"`` or ``"wb"``.
-        OSError: the folder cannot be created or written.
+        OSError: the folder cannot be created or written (the message names ``path``).
     """
     if mode not in WRITE_MODES:
         raise ValueError(f"mode={mode!r}; expected one of {', '.join(map(repr, WRITE_MODES))}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
     text_options = {} if mode == "wb" else {"encoding": encoding, "newline": newline}
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         # "x" (exclusive creation) lets the umask set the permissions as for any new file; tempfile.mkstemp would
         # leave the finished file readable by its owner only.
-        with open(staging, mode.replace("w", "x"), **text_options) as file:
+        file = open(staging, mode.replace("w", "x"), **text_options)
+    except OSError as error:
+        # open's error names the hidden staging file, which the caller never asked for: name ``path`` instead.
+        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
+    try:
+        with file:
             yield file
             file.flush()
             os.fsync(file.fileno())

@@ -126,6 +126,8 @@ def test_model_and_file_errors(capsys, extract, tiny_apc_checkpoint, tmp_path):
     assert_one_line_error(code, err, "nowhere is not a folder")
     code, _, err = run_main(["extract", "--model", str(tiny_apc_checkpoint), "some text"], capsys)
     assert_one_line_error(code, err, "not an hf_absa ATEPC checkpoint")
+    code, _, err = extract(["--sentiment_model", str(tmp_path / "nowhere"), "some text"])
+    assert_one_line_error(code, err, "sentiment_model: ", "nowhere is not a folder")
     code, _, err = extract(["--input", str(tmp_path / "no.txt"), "--output", str(tmp_path / "out.jsonl")])
     assert_one_line_error(code, err, "no.txt is not a file")
     broken = tmp_path / "broken.atepc"

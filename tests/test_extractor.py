@@ -424,3 +424,13 @@ def test_bad_input_gets_a_clear_error(extractor, tiny_apc_checkpoint, tmp_path):
         AspectExtractor(extractor.model, extractor.tokenizer, max_seq_len=2)
     with pytest.raises(TypeError, match="sentiment_model is a int"):
         AspectExtractor(extractor.model, extractor.tokenizer, sentiment_model=3)
+
+
+def test_a_sentiment_model_that_cannot_load_is_named_as_the_sentiment_model(extractor, checkpoint, tmp_path):
+    # SentimentClassifier's own errors say "model: ..."; from here that would blame the ATEPC checkpoint.
+    with pytest.raises(FileNotFoundError, match=r"^sentiment_model: .*nowhere is not a folder"):
+        AspectExtractor(extractor.model, extractor.tokenizer, sentiment_model=tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match=r"^sentiment_model: .* lacks config.json"):
+        AspectExtractor(extractor.model, extractor.tokenizer, sentiment_model=tmp_path)
+    with pytest.raises(ValueError, match=r"^sentiment_model: .*'hf_absa_atepc' model"):
+        AspectExtractor.from_pretrained(checkpoint, device="cpu", sentiment_model=checkpoint)

@@ -1,6 +1,7 @@
 """hf_absa.files: atomic file writes and staged folder updates leave either the old or the new content, never a mix."""
 
 import os
+import re
 import stat
 
 import pytest
@@ -37,6 +38,22 @@ def test_atomic_write_in_binary_mode_and_bad_modes(tmp_path):
             pass
     assert names(tmp_path) == ["weights.bin"]
 
+
+
+def test_a_file_that_cannot_be_written_is_named_in_the_error(tmp_path):
+    # The user asked for ``path``; an error naming the hidden staging file next to it would only confuse.
+    (tmp_path / "a-file").write_text("x")
+    under_a_file = tmp_path / "a-file" / "out.jsonl"
+    with pytest.raises(OSError, match=re.escape(f"cannot write {under_a_file}")) as error:
+        with atomic_write(under_a_file):
+            pass
+    assert ".partial" not in str(error.value)
+    # a name the file system takes, whose longer staging name it does not (ENAMETOOLONG when opening it)
+    long_name = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 10))
+    with pytest.raises(OSError, match=re.escape(f"cannot write {long_name}")) as error:
+        with atomic_write(long_name):
+            pass
+    assert ".partial" not in str(error.value) and names(tmp_path) == ["a-file"]
 
 def test_atomic_write_permissions_are_those_of_a_plain_write(tmp_path):
     umask = os.umask(0o022)

