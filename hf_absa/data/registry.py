@@ -79,6 +79,16 @@ _UNIONS = {
 APC_DATASETS.update({name: sum((APC_DATASETS[part] for part in parts), ()) for name, parts in _UNIONS.items()})
 _EXTRA_ALIASES = {"ACL_Twitter": "Twitter", "Custom": "CustomDataset", "Chinese3way": "MOOC"}
 
+# The language of each registered dataset (ISO 639-1, as model cards record it); unlisted names are English, a union
+# has its parts' languages, and CustomDataset (whatever the user puts there) has none.
+_SEMEVAL16_LANGUAGES = {"Arabic": "ar", "Dutch": "nl", "English": "en", "French": "fr", "Russian": "ru",
+                        "Spanish": "es", "Turkish": "tr"}
+DATASET_LANGUAGES: dict[str, str | None] = {
+    **{name: "zh" for name in ("Camera", "Car", "MOOC", "Notebook", "Phone", "Shampoo", "Chinese_Zhang")},
+    **{f"{language}_SemEval2016Task5": code for language, code in _SEMEVAL16_LANGUAGES.items()},
+    "CustomDataset": None,
+}
+
 # Parts of file names that mark files that are not APC data of a split (PyABSA's filter list plus the marked/ATEPC
 # formats), with what each part marks, for the messages.
 _COMPANION_FORMATS = {
@@ -137,6 +147,29 @@ _ALIASES = _build_aliases()
 def registered_dataset_name(name: str) -> str | None:
     """The registry's spelling of ``name`` (a PyABSA name, id folder like ``113.laptop14``, or bare folder name)."""
     return _ALIASES.get(_normalize_name(name))
+
+
+def dataset_languages(name: str) -> list[str]:
+    """The languages (ISO 639-1 codes, sorted) of the registered dataset ``name``; [] when unknown or unregistered.
+
+    >>> dataset_languages("laptop14"), dataset_languages("Phone"), dataset_languages("Binary_Polarity_Chinese")
+    (['en'], ['zh'], ['zh'])
+    >>> dataset_languages("SemEval2016Task5"), dataset_languages("my_folder")
+    (['ar', 'en', 'es', 'fr', 'nl', 'ru', 'tr'], [])
+    """
+    registered = registered_dataset_name(name)
+    if registered is None:
+        return []
+    parts = _UNIONS.get(registered, (registered,))
+    if registered == "SemEval2016Task5":
+        parts = tuple(f"{language}_SemEval2016Task5" for language in _SEMEVAL16_LANGUAGES)
+    languages = set()
+    for part in parts:
+        if part == "SemEval2016Task5":
+            languages.update(_SEMEVAL16_LANGUAGES.values())
+        elif DATASET_LANGUAGES.get(part, "en") is not None:
+            languages.add(DATASET_LANGUAGES.get(part, "en"))
+    return sorted(languages)
 
 
 def _env_flag(name: str) -> bool:

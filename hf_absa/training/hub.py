@@ -18,12 +18,18 @@ they need the network and a trained folder.)
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from huggingface_hub import CommitInfo, HfApi
 
+from .atepc_model_card import ATEPCModelCardData
 from .model_card import MODEL_CARD_NAME, APCModelCardData
+from .model_card_base import ABSAModelCardData
+
+# The card class of each task, found by the config key that marks the task's models.
+CARD_CLASSES: tuple[type[ABSAModelCardData], ...] = (APCModelCardData, ATEPCModelCardData)
 
 # Checkpoints (optimizer state, RNG pickles), private/hidden folders (staging) and pickles stay local.
 UPLOAD_IGNORE_PATTERNS = ("checkpoint-*", "_*", ".*", "*.pt", "*.pth", "*.bin", "*.pkl", "*.pickle")
@@ -44,12 +50,15 @@ def push_to_hub(
 
     ``revision`` names the branch to commit to; a branch that does not exist yet is created from ``main``.
 
-    With ``write_model_card`` the folder's README.md is rendered again from its files
-    (`APCModelCardData.from_folder`) for ``repo_id``; ``card_fields`` (``dataset``, ``language``,
-    ``license``, ``tags``, ...) override what the files and the previous card say.
+    With ``write_model_card`` the folder's README.md is rendered again from its files for ``repo_id``
+    (`card_data_for_folder`: the APC or ATEPC card); ``card_fields`` (``dataset``, ``language``, ``license``,
+    ``base_model``, ``tags``, ...) override what the files and the previous card say.
+
+    Raises:
+        FileNotFoundError / ValueError: ``folder`` holds no hf_absa model (`card_data_for_folder`).
     """
     folder = Path(folder)
-    card = APCModelCardData.from_folder(folder, model_id=repo_id, **card_fields)  # also checks the folder
+    card = card_data_for_folder(folder, model_id=repo_id, **card_fields)  # also checks the folder
     if write_model_card:
         card.save(folder / MODEL_CARD_NAME)
     api = HfApi(token=token)
@@ -64,3 +73,25 @@ def push_to_hub(
         revision=revision,
         ignore_patterns=list(UPLOAD_IGNORE_PATTERNS),  # a copy: upload_folder extends the list it is given
     )
+
+
+def card_data_for_folder(folder: str | os.PathLike, **fields) -> ABSAModelCardData:
+    """The model card data of the saved model ``folder``, whichever task wrote it (`CARD_CLASSES`).
+
+    Raises:
+        FileNotFoundError: ``folder`` is not a folder.
+        ValueError: its ``config.json`` belongs to no hf_absa task.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder; expected a model folder written by hf-absa train")
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{folder / 'config.json'} cannot be read as JSON ({error}); expected a model folder "
+                         "written by hf-absa train") from None
+    for card_class in CARD_CLASSES:
+        if card_class.model_type_key in config:
+            return card_class.from_folder(folder, **fields)
+    keys = " or ".join(card_class.model_type_key for card_class in CARD_CLASSES)
+    raise ValueError(f"{folder} holds no hf_absa model (config.json without {keys})")

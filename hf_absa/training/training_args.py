@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+from huggingface_hub.utils import HFValidationError, validate_repo_id
 from transformers import TrainingArguments
 from transformers.trainer_utils import IntervalStrategy
 
@@ -34,6 +35,19 @@ def has_accelerator() -> bool:
     """Whether torch sees a GPU-like device (CUDA, ROCm, XPU, MPS, ...)."""
     accelerator = getattr(torch, "accelerator", None)  # torch >= 2.6
     return accelerator.is_available() if accelerator is not None else torch.cuda.is_available()
+
+
+def is_hub_model_id(name: str) -> bool:
+    """Whether ``name`` is a well-formed Hub repo id (``name`` or ``org/name``; `huggingface_hub.utils.validate_repo_id`).
+
+    >>> is_hub_model_id("sentence-transformers/all-MiniLM-L6-v2"), is_hub_model_id("a/b/c")
+    (True, False)
+    """
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return False
+    return True
 
 
 @dataclass
@@ -118,6 +132,13 @@ class ABSATrainingArguments(TrainingArguments):
             PyABSA-compatible reporting, only to compare with PyABSA's published numbers: the test split is also
             evaluated at every evaluation and ``max_test_*`` figures (maxima over those evaluations) are reported.
             The model is still selected on validation (`hf_absa.experiments.protocols`).
+
+        > Model card
+
+        backbone_hub_id (`str`, *optional*):
+            The backbone's Hub model id (``org/name``), recorded as the card's ``base_model`` when
+            ``model_name_or_path`` is a local copy whose id the card cannot find by itself
+            (`hf_absa.training.model_card_base.backbone_provenance`).
 
     Raises:
         ValueError: a value out of range (the message names the argument), ``fp16`` on CPU (accelerate would
@@ -232,6 +253,15 @@ class ABSATrainingArguments(TrainingArguments):
         },
     )
 
+    backbone_hub_id: str | None = field(
+        default=None,
+        metadata={
+            "help": "The backbone's Hub model id (org/name) for the model card's base_model, when "
+            "--model_name_or_path is a local copy of a Hub model. Default: found from the backbone's name, the "
+            "bundled all-MiniLM-L6-v2, a Hugging Face cache folder or the backbone's config.json."
+        },
+    )
+
     @property
     def holds_out_validation(self) -> bool:
         """Whether data without a validation split gets a ``validation_fraction`` of train held out."""
@@ -278,6 +308,9 @@ class ABSATrainingArguments(TrainingArguments):
             raise ValueError("push_to_hub needs a model to upload, but export_mode=0 (save_mode=0) writes none")
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction}")
+        if self.backbone_hub_id is not None and not is_hub_model_id(self.backbone_hub_id):
+            raise ValueError(f"backbone_hub_id={self.backbone_hub_id!r} is not a Hub model id; expected 'name' or "
+                             "'org/name'")
         if self.early_stopping_patience is not None and not self.load_best_model_at_end:
             raise ValueError(
                 "early_stopping_patience needs load_best_model_at_end=True (early stopping compares evaluations)"
