@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from transformers import EvalPrediction
 
 from hf_absa.metrics import APCMetrics, compute_apc_metrics, confusion_counts, metrics_from_confusion_matrix
@@ -63,3 +64,31 @@ def test_unlabelled_references_are_left_out_and_bad_ids_are_errors():
         compute_apc_metrics([0, 1], [0, 2], ["neg", "pos"])
     with pytest.raises(ValueError, match="one row and one column per label"):
         metrics_from_confusion_matrix([[1, 0]], ["neg", "pos"])
+
+
+def test_figures_equal_scikit_learns_on_the_raw_lists():
+    # The core scores the confusion matrix's cells as weighted samples; the figures must be those of the raw lists.
+    rng = np.random.default_rng(1)
+    names = ["a", "b", "c", "d"]
+    for trial in range(30):
+        size = int(rng.integers(1, 60))
+        predictions = rng.integers(0, 4, size)
+        references = rng.integers(0, 3 if trial % 3 == 0 else 4, size)  # label "d" sometimes absent
+        labels = list(range(4))
+        metrics = compute_apc_metrics(predictions, references, names, detailed=True)
+        assert metrics["accuracy"] == pytest.approx(accuracy_score(references, predictions))
+        assert metrics["f1"] == pytest.approx(
+            f1_score(references, predictions, labels=labels, average="macro", zero_division=0))
+        precision, recall, f1, support = precision_recall_fscore_support(
+            references, predictions, labels=labels, average=None, zero_division=0)
+        for index, name in enumerate(names):
+            assert metrics["per_class"][name] == pytest.approx(
+                {"precision": precision[index], "recall": recall[index], "f1": f1[index], "support": support[index]})
+            assert metrics[f"f1_{name}"] == pytest.approx(f1[index])
+
+
+def test_empty_and_negative_matrices():
+    metrics = metrics_from_confusion_matrix(np.zeros((2, 2), dtype=int), ["neg", "pos"], detailed=True)
+    assert (metrics["accuracy"], metrics["f1"], metrics["per_class"]["pos"]["recall"]) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="negative count -1"):
+        metrics_from_confusion_matrix([[1, -1], [0, 1]], ["neg", "pos"])

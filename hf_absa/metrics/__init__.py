@@ -1,7 +1,8 @@
 """Evaluation metrics, one module per task: `apc` (accuracy, macro-F1, per-class F1 from a confusion matrix),
-`atepc` (aspect extraction + polarity under the main exact-span protocol and PyABSA's lenient one).
+`atepc` (aspect extraction + polarity under the main exact-span protocol and PyABSA's lenient one), and
+`evaluation_modules`, the same figures as `evaluate` modules (`APCPolarityMetric`, `AspectSpanMetric`).
 
-The public names of both modules are re-exported here, so ``from hf_absa.metrics import APCMetrics`` works.
+The public names of the modules are re-exported here, so ``from hf_absa.metrics import APCMetrics`` works.
 """
 
 from .apc import (
@@ -22,9 +23,12 @@ from .atepc import (
     tag_ids_to_spans,
     tags_to_spans,
 )
+from .evaluation_modules import APCPolarityMetric, AspectSpanMetric
 
 __all__ = [
     "APCMetrics",
+    "APCPolarityMetric",
+    "AspectSpanMetric",
     "ATEPCMetrics",
     "ATEPCMetricsAccumulator",
     "compute_apc_metrics",

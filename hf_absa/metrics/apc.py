@@ -1,11 +1,12 @@
-"""APC metrics in plain numpy, all derived from one confusion matrix.
+"""APC metrics, all derived from one confusion matrix and computed by scikit-learn.
 
-`evaluate.load("accuracy")` needs the Hub, so the metric code lives here. The
-figures are PyABSA's pair (accuracy and macro-F1 over every label of the
-model, present in the split or not) plus per-class F1. Everything is computed
-from the confusion matrix, so a streaming job (`predict_file`) only keeps
-running counts and still reports exactly what `compute_apc_metrics` reports
-over the whole prediction list:
+The figures are PyABSA's pair (accuracy and macro-F1 over every label of the
+model, present in the split or not) plus per-class F1. scikit-learn computes
+them from the confusion matrix (its cells as weighted samples), so a streaming
+job (`predict_file`) only keeps running counts and still reports exactly what
+`compute_apc_metrics` reports over the whole prediction list. The same core is
+behind the Trainer's `APCMetrics` and the `evaluate` module
+`hf_absa.metrics.APCPolarityMetric`:
 
 >>> metrics_from_confusion_matrix([[3, 1], [0, 4]], ["neg", "pos"])["accuracy"]
 0.875
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
 from ..data.processing import IGNORED_LABEL_ID
 
@@ -55,29 +57,44 @@ def metrics_from_confusion_matrix(
 ) -> dict:
     """Accuracy, macro-F1 and per-class F1 from a confusion matrix (rows = reference, columns = prediction).
 
-    ``label_names[i]`` names label id ``i``. Macro-F1 averages over every label of the model (PyABSA's
-    ``labels=range(output_dim)``), so a class missing from a small evaluation split counts as F1 0 rather than
-    being silently dropped; a ratio with a zero denominator is 0 (scikit-learn's ``zero_division=0``). With
-    ``detailed=True`` per-class precision/recall/support and the confusion matrix are added as plain Python lists.
+    ``label_names[i]`` names label id ``i``; ``matrix`` is ``n x n`` non-negative counts, ``n = len(label_names)``.
+    The figures are scikit-learn's (``accuracy_score``, ``precision_recall_fscore_support``) over the cells of the
+    matrix weighted by their counts, which equal its figures over the raw label lists (tested). Macro-F1 averages
+    over every label of the model (PyABSA's ``labels=range(output_dim)``), so a class missing from a small
+    evaluation split counts as F1 0 rather than being silently dropped; a ratio with a zero denominator is 0
+    (``zero_division=0``), and every figure is 0 for an empty matrix.
+
+    Returns ``accuracy``, ``f1`` (macro) and ``f1_<label>`` per label (`metric_label_key`), fractions in [0, 1];
+    with ``detailed=True`` also ``per_class`` (label → precision/recall/f1/support), ``confusion_matrix`` and
+    ``labels``, as plain Python types.
+
+    Raises ``ValueError`` for a matrix that is not ``n x n`` or holds a negative count.
     """
     matrix = np.asarray(matrix, dtype=np.int64)
-    if matrix.shape != (len(label_names), len(label_names)):
+    num_labels = len(label_names)
+    if matrix.shape != (num_labels, num_labels):
         raise ValueError(f"the confusion matrix has shape {matrix.shape}; expected one row and one column per "
-                         f"label ({len(label_names)})")
-    true_positives = np.diag(matrix).astype(np.float64)
-    support = matrix.sum(axis=1)
-    predicted = matrix.sum(axis=0)
-    total = int(matrix.sum())
-
-    def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-        return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
-
-    precision = ratio(true_positives, predicted.astype(np.float64))
-    recall = ratio(true_positives, support.astype(np.float64))
-    f1 = ratio(2 * true_positives, (support + predicted).astype(np.float64))
+                         f"label ({num_labels})")
+    if (matrix < 0).any():
+        raise ValueError(f"the confusion matrix holds the negative count {int(matrix.min())}; expected counts >= 0")
+    support = matrix.sum(axis=1)  # the reference count per label: exact integers, not sklearn's float weights
+    # One weighted sample per non-empty cell: (reference, prediction) repeated `count` times, in O(n^2) memory
+    # whatever the number of examples.
+    references, predictions = np.nonzero(matrix)
+    weights = matrix[references, predictions]
+    if weights.size:
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            references, predictions, sample_weight=weights, labels=np.arange(num_labels), average=None,
+            zero_division=0,
+        )
+        accuracy = float(accuracy_score(references, predictions, sample_weight=weights))
+    else:  # sklearn's weighted mean divides by the total weight
+        precision = recall = f1 = np.zeros(num_labels)
+        accuracy = 0.0
     metrics: dict = {
-        "accuracy": float(true_positives.sum() / total) if total else 0.0,
-        "f1": float(f1.mean()),
+        "accuracy": accuracy,
+        # sklearn's average="macro" is this unweighted mean over `labels`; taken here to score once, not twice.
+        "f1": float(f1.mean()) if num_labels else 0.0,
     }
     for name, value in zip(label_names, f1):
         metrics[f"f1_{metric_label_key(name)}"] = float(value)
@@ -100,7 +117,10 @@ def compute_apc_metrics(
 ) -> dict:
     """Accuracy, macro-F1 and per-class F1 of label ids (`metrics_from_confusion_matrix` of their counts).
 
-    References of -100 (unlabelled examples) are left out; see `confusion_counts`.
+    ``predictions`` and ``references`` are label ids (any shape, flattened; the same number of each);
+    ``label_names[i]`` names id ``i``. References of -100 (unlabelled examples) are left out; see
+    `confusion_counts`, whose ``ValueError`` (different lengths, an id outside ``0..len(label_names) - 1``) this
+    raises.
     """
     return metrics_from_confusion_matrix(
         confusion_counts(predictions, references, len(label_names)), label_names, detailed=detailed

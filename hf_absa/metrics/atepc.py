@@ -20,6 +20,8 @@ number). Its ``apc_accuracy``/``apc_f1`` are the main protocol's (one copy per a
 PyABSA reports the maximum of each figure over periodic *test* evaluations, which `max_over_evaluations` gives.
 
 Every figure is a fraction in [0, 1] (PyABSA prints percentages); a ratio with a zero denominator is 0.
+The main protocol's span figures are also an `evaluate` module over IOB2 tags, `hf_absa.metrics.AspectSpanMetric`
+(same counting code).
 
 >>> gold_spans, gold_polarities = [[(0, 2)], []], [[2], []]    # "battery life is great" ; an aspect-free sentence
 >>> predicted_spans = [[(1, 2)], [(0, 1)]]                      # a partial span and a false positive
@@ -31,7 +33,7 @@ Every figure is a fraction in [0, 1] (PyABSA prints percentages); a ratio with a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 from seqeval.metrics import f1_score, precision_score, recall_score
@@ -65,19 +67,24 @@ def tags_to_spans(tags: Sequence[str]) -> list[Span]:
     >>> tags_to_spans(["B-ASP", "I-ASP", "O", "I-ASP", "B-ASP", "B-ASP", "I-ASP"])
     [(0, 2), (4, 5), (5, 7)]
     """
-    spans: list[Span] = []
+    return [(start, end) for start, end, _ in _typed_spans(tags)]
+
+
+def _typed_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """`tags_to_spans` with each span's type: ``(start, end, type)``. Same rule, same errors."""
+    spans: list[tuple[int, int, str]] = []
     start, open_type = None, ""
     for position, tag in enumerate(tags):
         prefix, entity_type = _tag_parts(tag, position)
         if prefix == "I" and start is not None and entity_type == open_type:
             continue
         if start is not None:
-            spans.append((start, position))
+            spans.append((start, position, open_type))
             start = None
         if prefix == "B":
             start, open_type = position, entity_type
     if start is not None:
-        spans.append((start, len(tags)))
+        spans.append((start, len(tags), open_type))
     return spans
 
 
@@ -143,6 +150,62 @@ def _ratios(true_positives: int, predicted: int, gold: int) -> tuple[float, floa
     return precision, recall, f1
 
 
+def _known_polarities(polarity_ids: Sequence[int]) -> list[int | None]:
+    return [None if polarity == IGNORED_LABEL_ID else int(polarity) for polarity in polarity_ids]
+
+
+class _SpanMatchCounts:
+    """Running counts of the exact-span figures, the one span scorer of `ATEPCMetricsAccumulator` (polarity ids)
+    and of the `evaluate` module `AspectSpanMetric` (polarity names from IOB2 tag types).
+
+    A polarity is any hashable value, None when unknown. ATE: a predicted span is right when it equals a gold
+    span of its sentence. E2E: right when span and polarity equal a gold aspect's; gold aspects of unknown
+    polarity are left out, and so is a predicted span equal to one of them (it cannot be judged); a predicted
+    span of unknown polarity counts and is never right. Spans must be checked (unique, well formed) by the caller.
+
+    Why not seqeval: it needs every tag sequence at once (these counts cover a stream in constant memory), it has no
+    rule for aspects of unknown polarity, and ATEPC results come as spans, not tags. The tests cross-check these
+    figures against seqeval's strict IOB2 mode on tags.
+    """
+
+    def __init__(self) -> None:
+        self.num_sentences = self.num_gold = self.num_predicted = self.ate_true_positives = 0
+        self.e2e_true_positives = self.e2e_predicted = self.e2e_gold = 0
+
+    def add(
+        self,
+        gold_spans: Sequence[Span],
+        gold_polarities: Sequence[Hashable | None],
+        predicted_spans: Sequence[Span],
+        predicted_polarities: Sequence[Hashable | None],
+    ) -> None:
+        """Count one sentence: its spans and, parallel to them, their polarities."""
+        unlabelled = {span for span, polarity in zip(gold_spans, gold_polarities) if polarity is None}
+        gold_tuples = {(span, polarity) for span, polarity in zip(gold_spans, gold_polarities)
+                       if polarity is not None}
+        predicted_tuples = {(span, polarity) for span, polarity in zip(predicted_spans, predicted_polarities)
+                            if span not in unlabelled}
+        self.ate_true_positives += len(set(gold_spans) & set(predicted_spans))
+        self.e2e_true_positives += len(gold_tuples & predicted_tuples)
+        self.e2e_predicted += len(predicted_tuples)
+        self.e2e_gold += len(gold_tuples)
+        self.num_gold += len(gold_spans)
+        self.num_predicted += len(predicted_spans)
+        self.num_sentences += 1
+
+    def compute(self) -> dict[str, float | int]:
+        """``ate_*`` and ``e2e_*`` precision/recall/f1 (fractions), ``num_sentences``, ``num_gold_aspects``,
+        ``num_predicted_aspects``."""
+        metrics: dict[str, float | int] = dict(zip(
+            ("ate_precision", "ate_recall", "ate_f1"),
+            _ratios(self.ate_true_positives, self.num_predicted, self.num_gold)))
+        metrics.update(zip(("e2e_precision", "e2e_recall", "e2e_f1"),
+                           _ratios(self.e2e_true_positives, self.e2e_predicted, self.e2e_gold)))
+        metrics.update(num_sentences=self.num_sentences, num_gold_aspects=self.num_gold,
+                       num_predicted_aspects=self.num_predicted)
+        return metrics
+
+
 def exact_span_scores(
     gold_spans: Sequence[Sequence[Span]], predicted_spans: Sequence[Sequence[Span]]
 ) -> dict[str, float]:
@@ -155,15 +218,13 @@ def exact_span_scores(
     {'precision': 0.5, 'recall': 0.5, 'f1': 0.5}
     """
     _check_parallel(len(gold_spans), predicted_spans=predicted_spans)
-    true_positives = predicted = gold = 0
+    counts = _SpanMatchCounts()
     for sentence, (gold_row, predicted_row) in enumerate(zip(gold_spans, predicted_spans)):
-        gold_set = set(_checked_spans(gold_row, "gold_spans", sentence))
-        predicted_set = set(_checked_spans(predicted_row, "predicted_spans", sentence))
-        true_positives += len(gold_set & predicted_set)
-        predicted += len(predicted_set)
-        gold += len(gold_set)
-    precision, recall, f1 = _ratios(true_positives, predicted, gold)
-    return {"precision": precision, "recall": recall, "f1": f1}
+        gold_row = _checked_spans(gold_row, "gold_spans", sentence)
+        predicted_row = _checked_spans(predicted_row, "predicted_spans", sentence)
+        counts.add(gold_row, [None] * len(gold_row), predicted_row, [None] * len(predicted_row))
+    figures = counts.compute()
+    return {name: figures[f"ate_{name}"] for name in ("precision", "recall", "f1")}
 
 
 class ATEPCMetricsAccumulator:
@@ -171,7 +232,8 @@ class ATEPCMetricsAccumulator:
 
     It keeps running counts only (exact-span matches, end-to-end matches, the APC confusion matrix), so memory does
     not grow with the number of sentences: a streaming job (`hf_absa.inference.AspectExtractor.predict_file`)
-    scores a file of any length. `compute_atepc_metrics` is this accumulator over lists.
+    scores a file of any length. `compute_atepc_metrics` is this accumulator over lists; its span counts are those
+    of the `evaluate` module `hf_absa.metrics.AspectSpanMetric` and its APC figures `metrics_from_confusion_matrix`'s.
 
     Args:
         polarity_labels: the polarity names in id order (``config.polarity_labels``).
@@ -186,10 +248,18 @@ class ATEPCMetricsAccumulator:
 
     def __init__(self, polarity_labels: Sequence[str]):
         self.polarity_labels = list(polarity_labels)
-        self.num_sentences = self.num_gold = self.num_predicted = 0
-        self.ate_true_positives = 0
-        self.e2e_true_positives = self.e2e_predicted = self.e2e_gold = 0
+        self._spans = _SpanMatchCounts()
         self.apc_confusion = np.zeros((len(self.polarity_labels),) * 2, dtype=np.int64)
+
+    @property
+    def num_sentences(self) -> int:
+        """The sentences added so far."""
+        return self._spans.num_sentences
+
+    @property
+    def num_gold(self) -> int:
+        """The gold aspects of the sentences added so far (with or without polarity)."""
+        return self._spans.num_gold
 
     def add(
         self,
@@ -225,34 +295,19 @@ class ATEPCMetricsAccumulator:
                 if (value != IGNORED_LABEL_ID or not allowed) and not 0 <= value < num_polarities:
                     raise ValueError(f"{name}[{sentence}] holds polarity id {value}; expected 0..{num_polarities - 1}"
                                      f"{allowed}")
-        gold_tuples: set[tuple[int, int, int]] = set()
-        unlabelled = set()
-        for span, polarity, guess in zip(gold_row, gold_polarities, gold_aspect_predictions):
-            if polarity == IGNORED_LABEL_ID:
-                unlabelled.add(span)
-                continue
-            gold_tuples.add((*span, int(polarity)))
-            self.apc_confusion[int(polarity), int(guess)] += 1
-        predicted_tuples = {(*span, int(polarity)) for span, polarity in zip(predicted_row, predicted_polarities)
-                            if span not in unlabelled}
-        self.ate_true_positives += len(set(gold_row) & set(predicted_row))
-        self.e2e_true_positives += len(gold_tuples & predicted_tuples)
-        self.e2e_predicted += len(predicted_tuples)
-        self.e2e_gold += len(gold_tuples)
-        self.num_gold += len(gold_row)
-        self.num_predicted += len(predicted_row)
-        self.num_sentences += 1
+        for polarity, guess in zip(gold_polarities, gold_aspect_predictions):
+            if polarity != IGNORED_LABEL_ID:
+                self.apc_confusion[int(polarity), int(guess)] += 1
+        self._spans.add(gold_row, _known_polarities(gold_polarities),
+                        predicted_row, _known_polarities(predicted_polarities))
 
     def compute(self) -> dict[str, float | int]:
         """The figures of the sentences added so far, keys as `compute_atepc_metrics` returns them."""
-        ate = _ratios(self.ate_true_positives, self.num_predicted, self.num_gold)
-        e2e = _ratios(self.e2e_true_positives, self.e2e_predicted, self.e2e_gold)
+        metrics = self._spans.compute()
+        counts = {name: metrics.pop(name) for name in ("num_sentences", "num_gold_aspects", "num_predicted_aspects")}
         apc = metrics_from_confusion_matrix(self.apc_confusion, self.polarity_labels)
-        metrics: dict[str, float | int] = dict(zip(("ate_precision", "ate_recall", "ate_f1"), ate))
-        metrics.update(zip(("e2e_precision", "e2e_recall", "e2e_f1"), e2e))
         metrics.update({f"apc_{name}": value for name, value in apc.items()})
-        metrics.update(num_sentences=self.num_sentences, num_gold_aspects=self.num_gold,
-                       num_predicted_aspects=self.num_predicted)
+        metrics.update(counts)  # last, as the keys always came
         return metrics
 
 
