@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from huggingface_hub import HfApi, RepoUrl, metadata_load
+from huggingface_hub import HfApi, ModelCard, RepoUrl, metadata_load
 from huggingface_hub.utils import filter_repo_objects
 from huggingface_hub.utils._paths import DEFAULT_IGNORE_PATTERNS
 
@@ -267,3 +267,24 @@ def test_checkpoint_pushes_upload_the_renamed_checkpoint(fake_hub, tmp_path, tin
 def test_push_to_hub_needs_a_saved_model(tmp_path):
     with pytest.raises(ValueError, match="save_mode=0"):
         APCTrainingArguments(output_dir=str(tmp_path), push_to_hub=True, save_mode=0)
+
+
+def test_push_renders_the_atepc_card_for_an_atepc_folder(fake_hub, tmp_path, tiny_atepc_checkpoint, capsys):
+    folder = tmp_path / "atepc"
+    shutil.copytree(tiny_atepc_checkpoint, folder)
+    push_to_hub(folder, "me/tiny-atepc", dataset="laptop14", base_model="me/tiny-bert")
+    card = (folder / "README.md").read_text()
+    metadata = ModelCard(card).data
+    assert 'AspectExtractor.from_pretrained("me/tiny-atepc")' in card
+    assert (metadata.pipeline_tag, metadata.base_model, metadata.datasets, metadata.language) == (
+        "token-classification", "me/tiny-bert", ["Laptop14"], "en")
+    assert fake_hub.uploads[0]["repo_id"] == "me/tiny-atepc"
+    # the CLI: the card's metadata flags, and a folder of no task refused in one line
+    assert main(["push", "--folder", str(folder), "--repo_id", "me/cli-atepc", "--license", "mit",
+                 "--language", "en", "fr"]) == 0
+    metadata = ModelCard((folder / "README.md").read_text()).data
+    assert (metadata.license, metadata.language, metadata.base_model) == ("mit", ["en", "fr"], "me/tiny-bert")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "config.json").write_text(json.dumps({"id2label": {"0": "O"}}))
+    assert main(["push", "--folder", str(tmp_path / "other"), "--repo_id", "me/x"]) == 2
+    assert "config.json without apc_model or atepc_model" in capsys.readouterr().err
