@@ -205,3 +205,43 @@ def test_experiment_takes_the_task_flag(capsys, tmp_path):
                              "--output_dir", str(tmp_path / "o")], capsys)
     assert_one_line_error(code, err, "none")
     assert "not used" not in err
+
+
+def help_entry(help_text, flag):
+    """The help of ``flag`` in an argparse --help text, on one line (wrapping undone)."""
+    lines = help_text.splitlines()
+    start = next(index for index, line in enumerate(lines) if line.strip().startswith(flag + " "))
+    end = next((index for index in range(start + 1, len(lines)) if lines[index].startswith("  -")
+                or not lines[index].strip()), len(lines))
+    return " ".join(" ".join(lines[start:end]).split())
+
+
+def test_train_help_states_the_real_defaults(capsys):
+    """Fields that default to None and are resolved later show the default they resolve to, not None."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    expected = {"--export_mode": "(default: 1)", "--save_mode": "(default: --export_mode's, 1)",
+                "--early_stopping_patience": "(default: off, train to the end)",
+                "--patience": "(default: off, train to the end)"}
+    for flag, default in expected.items():
+        entry = help_entry(out, flag)
+        assert default in entry and "(default: None)" not in entry, entry
+    assert "(default: 2e-05)" in help_entry(out, "--learning_rate")  # defaults that are values still shown
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--task", "atepc", "--eta_lr", "0.1"], "--eta_lr is an APC flag; --task atepc does not take it"),
+        (["train", "--task=atepc", "--window=l"], "--window is an APC flag; --task atepc does not take it"),
+        (["train", "--tag_head_learning_rate", "1e-3"],
+         "--tag_head_learning_rate is an ATEPC flag; --task apc (the default) does not take it"),
+        (["experiment", "--task", "apc", "--atepc_model", "lcf_atepc"],
+         "--atepc_model is an ATEPC flag; --task apc does not take it"),
+    ],
+)
+def test_a_flag_of_the_other_task_is_named_as_such(argv, message, capsys, tmp_path):
+    code, _, err = run_main([*argv, "--output_dir", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, message)

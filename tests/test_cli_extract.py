@@ -10,7 +10,7 @@ import pytest
 from atepc_fixtures import synthetic_sentences, write_atepc_file
 from hf_absa import AspectExtractor
 from hf_absa.cli import main
-from test_cli import assert_one_line_error, run_main
+from test_cli import assert_one_line_error, help_entry, run_main
 
 TEXTS = ["The battery life is great but the screen is dim", "i love this place"]
 
@@ -62,6 +62,10 @@ def test_json_output_equals_the_extractor_in_each_mode(extract, extractor, tiny_
     # A boolean flag takes a boolean value when one follows it, and otherwise leaves the next word a TEXT.
     code, out, _ = extract(["--no_sentiment", "false", "--json", TEXTS[0]])
     assert json.loads(out) == extractor.predict(TEXTS[0])
+    # A TEXT that is itself a boolean word goes after "--".
+    code, out, err = extract(["--json", "--", "no"])
+    assert code == 0, err
+    assert json.loads(out) == extractor.predict("no")
 
     code, out, _ = extract(["--json", "--sentiment_model", str(tiny_apc_checkpoint), TEXTS[0]])
     two_stage = AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu",
@@ -112,6 +116,12 @@ def test_a_text_file_without_sentiment_prints_no_metrics(extract, tmp_path):
         (["--precision", "fp16", "some text"], ["--precision", "fp16"]),
         (["--device", "tpu9", "some text"], ["device='tpu9' is not a torch device"]),
         (["--batch_size", "0", "some text"], ["batch_size must be an int >= 1"]),
+        ([""], ["TEXT argument 1 of 1 is empty"]),
+        (["some text", "\t "], ["TEXT argument 2 of 2 is blank"]),
+        # HfArgumentParser's convention: a boolean word after a boolean flag is its value; the error says so.
+        (["--json", "no"], ["nothing to extract from", "'no' after --json was read as --json's value (--json no = "
+                            "--json false)", "write '--json -- no' for a TEXT 'no'"]),
+        (["--no_sentiment", "1"], ["'1' after --no_sentiment was read as --no_sentiment's value"]),
     ],
 )
 def test_usage_errors_are_one_line_with_exit_code_2(extract, arguments, fragments):
@@ -137,6 +147,12 @@ def test_model_and_file_errors(capsys, extract, tiny_apc_checkpoint, tmp_path):
     without_progress = "\n".join(line for line in err.splitlines() if not line.startswith("Extracting broken"))
     assert_one_line_error(code, without_progress, "broken.atepc:4: the tag 'X-ASP'")
     assert not (tmp_path / "out.jsonl").exists()
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n  \n\n", encoding="utf-8")
+    code, _, err = extract(["--input", str(blank), "--output", str(tmp_path / "out.jsonl")])
+    without_progress = "\n".join(line for line in err.splitlines() if not line.startswith("Extracting blank"))
+    assert_one_line_error(code, without_progress, "blank.txt:1: the file has no text")
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_help_lists_the_flags(capsys):
@@ -147,3 +163,4 @@ def test_help_lists_the_flags(capsys):
     for flag in ("--model", "--input", "--output", "--input_format", "--json", "--sentiment_model", "--no_sentiment",
                  "--batch_size", "--device", "--precision"):
         assert flag in out
+    assert "put TEXT arguments after '--' ('--json -- no')" in " ".join(out.split())

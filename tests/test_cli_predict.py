@@ -5,7 +5,7 @@ import json
 import pytest
 
 from hf_absa.cli import main
-from test_cli import assert_one_line_error, run_main
+from test_cli import assert_one_line_error, help_entry, run_main
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,10 @@ def test_input_file_writes_jsonl_prints_metrics_and_shows_progress(capsys, tiny_
         (["--precision", "fp16", "The [B-ASP]battery[E-ASP] dies"], ["--precision", "fp16"]),
         (["--device", "tpu9", "The [B-ASP]battery[E-ASP] dies"], ["device='tpu9' is not a torch device"]),
         (["--batch_size", "0", "The [B-ASP]battery[E-ASP] dies"], ["batch_size must be an int >= 1"]),
+        ([""], ["TEXT argument 1 of 1 is empty"]),
+        (["The [B-ASP]battery[E-ASP] dies", " "], ["TEXT argument 2 of 2 is blank"]),
+        # HfArgumentParser's convention: a boolean word after a boolean flag is its value; the error says so.
+        (["--json", "no"], ["nothing to predict", "'no' after --json was read as --json's value", "--json -- no"]),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(capsys, tiny_apc_checkpoint, arguments, fragments):
@@ -100,3 +104,6 @@ def test_help_lists_the_flags(capsys):
     out = capsys.readouterr().out
     for flag in ("--model", "--input", "--output", "--json", "--batch_size", "--device", "--precision", "--compile"):
         assert flag in out
+    # How a boolean flag reads the word after it, and the default --device states instead of None.
+    assert "put TEXT arguments after '--' ('--json -- no')" in " ".join(out.split())
+    assert help_entry(out, "--device").endswith("(default: cuda when available).")

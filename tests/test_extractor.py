@@ -294,7 +294,7 @@ def test_chinese_characters_are_words_with_exact_offsets(tiny_backbone_dir, tiny
 def test_a_batch_gives_what_each_text_gives_alone(extractor):
     texts = TEXTS + ["the screen " * 30, ""]
     batched = extractor.predict(texts)
-    for text, result in zip(texts, batched):
+    for text, result in zip(texts[:-1], batched):
         alone = extractor.predict(text)
         assert found(result) == found(alone) and result["windows"] == alone["windows"]
         for aspect, single in zip(result["aspects"], alone["aspects"]):
@@ -303,6 +303,14 @@ def test_a_batch_gives_what_each_text_gives_alone(extractor):
             assert aspect["extraction_score"] == pytest.approx(single["extraction_score"], abs=1e-5)
     assert batched[-1] == {"sentence": "", "aspects": [], "windows": 0}
     assert list(extractor.predict_iter(iter(texts))) == batched
+
+
+@pytest.mark.parametrize("text", ["", " \t\n", {"text": "  ", "aspects": None}], ids=["empty", "blank", "dict"])
+def test_one_empty_text_is_an_error_an_empty_text_in_a_list_has_no_aspects(extractor, text):
+    with pytest.raises(ValueError, match=r"^texts is '.*' \((empty|only whitespace)\); expected a text"):
+        extractor.predict(text)
+    sentence = text if isinstance(text, str) else text["text"]
+    assert extractor.predict([text, TEXTS[0]])[0] == {"sentence": sentence, "aspects": [], "windows": 0}
 
 
 def test_predict_iter_reads_one_chunk_ahead(model, tiny_tokenizer):

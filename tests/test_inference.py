@@ -164,6 +164,8 @@ def test_empty_list_gives_no_results(classifier):
         ("the [B-ASP]bat[B-ASP]tery[E-ASP] is good", ["nested aspect markers"]),
         ("the [B-ASP] [E-ASP] battery", ["is empty"]),
         ("the battery[E-ASP] is good", ["closes no aspect"]),
+        ("", ["the text is empty"]),
+        (" \t $LABEL$ Positive", ["the text is blank (only whitespace)"]),
     ],
 )
 def test_marker_errors(classifier, text, fragments):
@@ -176,6 +178,9 @@ def test_marker_errors(classifier, text, fragments):
 def test_error_in_a_list_names_the_text(classifier):
     with pytest.raises(ValueError, match=r"^texts\[1\]: no aspect is marked"):
         classifier.predict(["the [B-ASP]food[E-ASP] is good", "no marker"])
+    # Every input must mark an aspect, so an empty text is an error in a list too (unlike extraction).
+    with pytest.raises(ValueError, match=r"^texts\[1\]: the text is empty"):
+        classifier.predict(["the [B-ASP]food[E-ASP] is good", ""])
 
 
 @pytest.mark.parametrize(

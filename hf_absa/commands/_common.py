@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import traceback
-from argparse import ArgumentTypeError
+from argparse import ArgumentDefaultsHelpFormatter, ArgumentTypeError
 from collections.abc import Sequence
 from dataclasses import field
 from pathlib import Path
@@ -30,9 +30,34 @@ class CommandLineError(Exception):
     """A usage or input error reported as one line, exit code 2."""
 
 
+class StatedDefaultsHelpFormatter(ArgumentDefaultsHelpFormatter):
+    """HfArgumentParser's help formatter, minus the ``(default: None)`` it appends to a flag whose help already
+    states the effective default ("default: cuda when available"): None there only means "worked out later"."""
+
+    def _get_help_string(self, action):
+        help = action.help or ""
+        if not action.option_strings or (action.default is None and "default" in help.lower()):
+            return help
+        return super()._get_help_string(action)
+
+
+# The --help epilog of a command with TEXT arguments: how a boolean flag reads the word after it.
+BOOLEAN_FLAGS_NOTE = (
+    "Boolean flags (--json, ...) take an optional value, as every HfArgumentParser flag does: '--json' and "
+    "'--json true' turn one on, '--json false' (or no, n, 0) off. So a TEXT right after a boolean flag that is "
+    "itself such a word (yes/no, true/false, t/f, y/n, 1/0) is read as the flag's value; put TEXT arguments "
+    "after '--' ('--json -- no') to keep them texts."
+)
+
+
 class OneLineArgumentParser(HfArgumentParser):
-    """`HfArgumentParser` whose errors are one line (a `CommandLineError`) instead of usage + message, and whose
-    boolean flags do not swallow a positional argument after them (``--json "some text"``)."""
+    """`HfArgumentParser` whose errors are one line (a `CommandLineError`) instead of usage + message, whose
+    boolean flags do not swallow a positional argument after them (``--json "some text"``), and whose help states
+    the real default of a flag that defaults to None (`StatedDefaultsHelpFormatter`)."""
+
+    def __init__(self, dataclass_types=None, **kwargs):
+        kwargs.setdefault("formatter_class", StatedDefaultsHelpFormatter)
+        super().__init__(dataclass_types, **kwargs)
 
     def error(self, message):
         raise CommandLineError(message)
@@ -47,26 +72,49 @@ class OneLineArgumentParser(HfArgumentParser):
         except (ValueError, TypeError) as error:
             raise CommandLineError(str(error)) from error
 
+    def boolean_flags(self) -> set[str]:
+        """The option strings of the boolean flags, which take an optional value (``--json``, ``--json false``)."""
+        return {option for action in self._actions if action.type is string_to_bool and action.nargs == "?"
+                for option in action.option_strings}
+
+    def words_read_as_booleans(self, args: Sequence[str]) -> list[tuple[str, str]]:
+        """(flag, word) for each word of ``args`` that a boolean flag before it takes as its value (``--json no``):
+        what a command names when it then finds no TEXT argument (`check_texts_or_input`)."""
+        flags = self.boolean_flags()
+        read = []
+        for flag, word in zip(args, args[1:]):
+            if flag == "--":
+                break
+            if flag in flags and not word.startswith("-") and _is_boolean(word):
+                read.append((flag, word))
+        return read
+
     def _with_explicit_booleans(self, args: list[str]) -> list[str]:
         """``args`` with ``true`` after each boolean flag followed by a word that is not a boolean value.
 
         HfArgumentParser's boolean flags take an optional value (``--json``, ``--json false``), so argparse hands
-        them the next word whatever it is and ``--json "The battery..."`` fails as a bad boolean.
+        them the next word whatever it is and ``--json "The battery..."`` fails as a bad boolean. A boolean word
+        stays the flag's value (HfArgumentParser's convention, `BOOLEAN_FLAGS_NOTE`).
         """
-        flags = {option for action in self._actions if action.type is string_to_bool and action.nargs == "?"
-                 for option in action.option_strings}
+        flags = self.boolean_flags()
         explicit: list[str] = []
         for index, arg in enumerate(args):
             explicit.append(arg)
             if arg == "--":
                 return explicit + args[index + 1:]
             following = args[index + 1] if index + 1 < len(args) else None
-            if arg in flags and following is not None and not following.startswith("-"):
-                try:
-                    string_to_bool(following)
-                except ArgumentTypeError:
-                    explicit.append("true")
+            if arg in flags and following is not None and not following.startswith("-") and not _is_boolean(following):
+                explicit.append("true")
         return explicit
+
+
+def _is_boolean(word: str) -> bool:
+    """Whether a boolean flag takes ``word`` as its value (`string_to_bool` reads it)."""
+    try:
+        string_to_bool(word)
+    except ArgumentTypeError:
+        return False
+    return True
 
 
 def checkpoint_field(help: str) -> Any:
@@ -92,14 +140,29 @@ def precision_field() -> Any:
 
 
 def check_texts_or_input(texts: Sequence[str], input_file: str | None, output_file: str | None, verb: str,
-                         example: str) -> None:
-    """Raise a `CommandLineError` unless the command got either TEXT arguments or ``--input FILE --output
-    FILE.jsonl`` (``verb`` and ``example`` word the error: ``"predict"``, a TEXT example)."""
+                         example: str, read_as_booleans: Sequence[tuple[str, str]] = ()) -> None:
+    """Raise a `CommandLineError` unless the command got either TEXT arguments, none of them empty, or ``--input
+    FILE --output FILE.jsonl`` (``verb`` and ``example`` word the error: ``"predict"``, a TEXT example).
+
+    ``read_as_booleans`` (`OneLineArgumentParser.words_read_as_booleans`): when there is no TEXT, the error says
+    which word a boolean flag took as its value (``--json no``) and how to pass it as a TEXT instead.
+
+    Raises:
+        CommandLineError: neither or both of TEXT and ``--input``; ``--input`` without ``--output`` or the other way
+            round; an empty or whitespace-only TEXT (named by its position: nothing could come of it).
+    """
     if input_file and texts:
         raise CommandLineError("give either TEXT arguments or --input FILE, not both")
     if not input_file and not texts:
-        raise CommandLineError(f"nothing to {verb}; expected TEXT arguments ({example!r}) or --input FILE --output "
-                               "FILE.jsonl")
+        taken = "".join(f"; {word!r} after {flag} was read as {flag}'s value ({flag} {word} = {flag} "
+                        f"{str(string_to_bool(word)).lower()}), write '{flag} -- {word}' for a TEXT {word!r}"
+                        for flag, word in read_as_booleans)
+        raise CommandLineError(f"nothing to {verb}{taken}; expected TEXT arguments ({example!r}) or --input FILE "
+                               "--output FILE.jsonl")
+    for position, text in enumerate(texts, start=1):
+        if not text.strip():
+            raise CommandLineError(f"TEXT argument {position} of {len(texts)} is {'empty' if not text else 'blank'}; "
+                                   f"expected a text, e.g. {example!r}")
     if bool(input_file) != bool(output_file):
         raise CommandLineError("--input FILE and --output FILE.jsonl go together; expected both")
 

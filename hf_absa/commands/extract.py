@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..data.atepc_readers import EXTRACTION_FILE_FORMATS
 from ..inference import AspectExtractor, format_extraction, format_extraction_metrics
 from ._common import (
+    BOOLEAN_FLAGS_NOTE,
     CommandLineError,
     OneLineArgumentParser,
     check_texts_or_input,
@@ -61,15 +62,18 @@ def make_parser() -> OneLineArgumentParser:
     parser = OneLineArgumentParser(
         ExtractArguments, prog="hf-absa extract",
         description="Extract every aspect of raw texts, with its sentiment, with a trained hf_absa ATEPC checkpoint.",
+        epilog=BOOLEAN_FLAGS_NOTE,
     )
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="a text, e.g. 'The battery life is great'")
     return parser
 
 
 def main(argv: Sequence[str]) -> int:
-    args, positional = make_parser().parse_args_into_dataclasses(args=list(argv))
+    parser = make_parser()
+    args, positional = parser.parse_args_into_dataclasses(args=list(argv))
     texts = positional.texts
-    check_texts_or_input(texts, args.input, args.output, "extract from", "The battery life is great")
+    check_texts_or_input(texts, args.input, args.output, "extract from", "The battery life is great",
+                         parser.words_read_as_booleans(list(argv)))
     if args.input_format and not args.input:
         raise CommandLineError("--input_format goes with --input FILE")
     if args.no_sentiment and args.sentiment_model:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..inference import VOTING_MODES, SentimentClassifier, format_metrics, format_prediction
 from ._common import (
+    BOOLEAN_FLAGS_NOTE,
     CommandLineError,
     OneLineArgumentParser,
     check_texts_or_input,
@@ -60,6 +61,7 @@ def make_parser() -> OneLineArgumentParser:
     parser = OneLineArgumentParser(
         PredictArguments, prog="hf-absa predict",
         description="Predict the polarity of each marked aspect with a trained hf_absa checkpoint.",
+        epilog=BOOLEAN_FLAGS_NOTE,
     )
     parser.add_argument("texts", nargs="*", metavar="TEXT",
                         help="a sentence with its aspects marked, e.g. 'The [B-ASP]battery[E-ASP] dies fast'")
@@ -84,9 +86,11 @@ def split_checkpoints(values: list[str], texts: list[str], voting: str | None) -
 
 
 def main(argv: Sequence[str]) -> int:
-    args, positional = make_parser().parse_args_into_dataclasses(args=list(argv))
+    parser = make_parser()
+    args, positional = parser.parse_args_into_dataclasses(args=list(argv))
     checkpoints, texts = split_checkpoints(args.model_name_or_path, positional.texts, args.voting)
-    check_texts_or_input(texts, args.input, args.output, "predict", "The [B-ASP]battery[E-ASP] dies fast")
+    check_texts_or_input(texts, args.input, args.output, "predict", "The [B-ASP]battery[E-ASP] dies fast",
+                         parser.words_read_as_booleans(list(argv)))
     quiet_transformers()
     classifier = SentimentClassifier.from_pretrained(
         checkpoints, device=args.device, precision=args.precision, compile=args.compile,

@@ -99,11 +99,37 @@ def check_flags(argv: Sequence[str]) -> None:
         raise CommandLineError("--seeds replaces --seed; give only one of them")
 
 
+def check_task_flags(argv: Sequence[str], parser: OneLineArgumentParser, task: TrainingTask, prog: str,
+                     extra: tuple) -> None:
+    """Raise a `CommandLineError` for a flag that ``task`` does not take but another task does (``--eta_lr`` with
+    ``--task atepc``): argparse would only call it unrecognised, as if it were a typo."""
+    own = {option for action in parser._actions for option in action.option_strings}
+    unknown = [flag for flag in (arg.split("=", 1)[0] for arg in argv if arg.startswith("--")) if flag not in own]
+    if not unknown:
+        return
+    for other in TASKS.values():
+        if other is task:
+            continue
+        theirs = {option for action in make_parser(prog, extra, other)._actions for option in action.option_strings}
+        for flag in unknown:
+            if flag in theirs:
+                default = "" if flag_given(argv, "--task") else " (the default)"
+                raise CommandLineError(f"{flag} is an {other.name.upper()} flag; --task {task.name}{default} does "
+                                       f"not take it")
+
+
 def parse(argv: Sequence[str], defaults: dict | None = None, prog: str = "hf-absa train",
           extra: tuple = (TrainCommandArguments,)):
-    """Parse the flags into (``*extra``, model, data, training) argument dataclasses."""
+    """Parse the flags into (``*extra``, model, data, training) argument dataclasses.
+
+    Raises:
+        CommandLineError: a flag that is ambiguous, contradicts another or belongs to another task
+            (`check_task_flags`), or that the parser refuses.
+    """
     check_flags(argv)
-    parser = make_parser(prog, extra, task_of(argv))
+    task = task_of(argv)
+    parser = make_parser(prog, extra, task)
+    check_task_flags(argv, parser, task, prog, extra)
     if defaults:
         parser.set_defaults(**defaults)
     return parser.parse_args_into_dataclasses(args=list(argv))

@@ -374,15 +374,26 @@ def iter_extraction_file(path: str | os.PathLike, file_format: str | None = None
 
     ``"atepc"`` (`iter_atepc_file`) and ``"unified"`` (`iter_unified_tag_file`) files give ATEPC examples with their
     gold aspects, ``"text"`` files each non-blank line as a string (`iter_text_lines`); the format is
-    `extraction_file_format`'s. Raises ``APCDataError`` naming the file and line for a malformed line, ``ValueError``
-    for an unknown ``file_format``.
+    `extraction_file_format`'s. Raises ``APCDataError`` naming the file and line for a malformed line or a file
+    without any input (every line blank), ``ValueError`` for an unknown ``file_format``.
     """
     file_format = extraction_file_format(path, file_format)
     if file_format == "atepc":
         return iter_atepc_file(path)
     if file_format == "unified":
         return iter_unified_tag_file(path)
-    return (text for _, text in iter_text_lines(path))
+    return _text_lines(path)
+
+
+def _text_lines(path: str | os.PathLike) -> Iterator[str]:
+    """The texts of a text file (`iter_text_lines`), then an ``APCDataError`` if there was none, as the other
+    formats' readers do: a file of blank lines is a mistake (a wrong file, a failed export), not zero reviews."""
+    empty = True
+    for _, text in iter_text_lines(path):
+        empty = False
+        yield text
+    if empty:
+        raise APCDataError(path, 1, "the file has no text (it is empty or every line is blank)", "one text per line")
 
 
 def apc_examples_to_atepc(examples: Iterable[Mapping[str, Any]]) -> Iterator[dict]:

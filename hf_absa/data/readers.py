@@ -446,6 +446,9 @@ def _parse_marked(text: str, line: int | None, path: str | os.PathLike | None,
     if separator in references:
         raise fail(f"'{separator}' occurs more than once",
                    f"'{separator}' once, followed by the comma-separated labels of the aspects")
+    if not body.strip():
+        # Said as such: "no aspect is marked" would send the user looking for a marker in a text that is not there.
+        raise fail("the text is empty" if not body else "the text is blank (only whitespace)")
 
     pieces: list[str] = []
     spans: list[tuple[int, int]] = []

@@ -276,8 +276,12 @@ class SentimentClassifier(Predictor):
         aspects in sentence order, plus ``"reference"`` and ``"correct"`` for an aspect with a ``$LABEL$``
         reference label.
 
+        Every input needs at least one aspect, so an empty or whitespace-only text is an error, alone or in a list
+        (unlike `AspectExtractor.predict`, for which an empty review in a list has no aspects).
+
         Raises:
-            TypeError, ValueError: a malformed input, naming it (``texts[2]``) and what was expected.
+            TypeError, ValueError: a malformed input (an empty text among them), naming it (``texts[2]``) and what
+                was expected.
         """
         if isinstance(texts, Dataset):
             if aspects is not None:

@@ -147,7 +147,8 @@ def predict_extraction_file(
     Raises:
         FileNotFoundError: ``input_path`` is not a file.
         ValueError: ``output_path`` is the input, an unknown ``file_format``; `hf_absa.data.APCDataError` for a
-            malformed input line (naming the file and line). Nothing is written then.
+            malformed input line (naming the file and line) or a file without any input (only blank lines).
+            Nothing is written then.
     """
     input_path, output_path = check_input_output(input_path, output_path, INPUT_EXPECTED)
     file_format = extraction_file_format(input_path, file_format)

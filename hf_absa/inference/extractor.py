@@ -337,9 +337,14 @@ class AspectExtractor(Predictor):
         "extraction_score"}, ...], "windows": n}``, aspects in text order; ``text[start:end] == aspect``. A given
         aspect whose words give the tokenizer no token (only zero-width characters) gets no polarity fields.
 
+        Empty texts: one empty or whitespace-only text is an error (a call with nothing to read is a mistake), but
+        in a list (or `predict_iter`, a file, a Dataset) it gives ``{"sentence": text, "aspects": [], "windows":
+        0}``: reviews can be empty, and one of them should not stop a batch or shift the results out of order.
+
         Raises:
             TypeError: ``texts`` (or ``texts[i]``) is not one of the forms above; ``sentiment`` is not a bool.
-            ValueError: a given aspect is not in its text, or ``aspects`` does not hold one entry per text.
+            ValueError: one text that is empty or only whitespace; a given aspect is not in its text, or
+                ``aspects`` does not hold one entry per text.
         """
         if not isinstance(sentiment, bool):
             raise TypeError(f"sentiment is a {type(sentiment).__name__}; expected True or False")
@@ -349,6 +354,10 @@ class AspectExtractor(Predictor):
             return self._predict_dataset(texts, sentiment)
         items, single = input_items(texts, aspects, TEXT_EXPECTED)
         parsed = [self._parse(item, "texts" if single else f"texts[{index}]") for index, item in enumerate(items)]
+        if single and not parsed[0].sentence.strip():
+            blank = "empty" if not parsed[0].sentence else "only whitespace"
+            raise ValueError(f"texts is {parsed[0].sentence!r} ({blank}); expected a text to extract aspects from "
+                             "(in a list, an empty text gives a result without aspects)")
         results = [result.to_dict() for result in self._predict_texts(parsed, sentiment)]
         return results[0] if single else results
 

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 from transformers.trainer import TRAINER_STATE_NAME
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, SaveStrategy
 
 PARTIAL_CHECKPOINTS_DIR = ".partial-checkpoints"
 CHECKPOINT_NAME_PATTERN = re.compile(rf"^{PREFIX_CHECKPOINT_DIR}-(\d+)$")
@@ -90,3 +91,32 @@ def resolve_resume_from_checkpoint(value: str | bool | os.PathLike | None, outpu
             "training stopped); pass 'latest' to use the newest complete checkpoint"
         )
     return str(folder)
+
+
+def checkpoint_folders(output_dir: str | os.PathLike) -> list[Path]:
+    """Every ``checkpoint-N`` folder of ``output_dir``, complete or not, by step (none when it does not exist)."""
+    output_dir = Path(output_dir)
+    if not output_dir.is_dir():
+        return []
+    found = [(int(match.group(1)), folder) for folder in output_dir.iterdir()
+             if (match := CHECKPOINT_NAME_PATTERN.match(folder.name)) and folder.is_dir()]
+    return [folder for _, folder in sorted(found)]
+
+
+def selection_only_checkpoints(args) -> bool:
+    """Whether the checkpoints of a run with training arguments ``args`` serve only to select the best model:
+    ``export_mode`` 0 (metrics only) and ``save_strategy="best"``. Periodic checkpoints (``steps``, ``epoch``) are
+    there to resume from and are never such."""
+    return getattr(args, "export_mode", None) == 0 and args.save_strategy == SaveStrategy.BEST
+
+
+def remove_checkpoints(output_dir: str | os.PathLike, keep: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Delete the ``checkpoint-N`` folders of ``output_dir`` except those named in ``keep``; returns the names
+    deleted. For a finished metrics-only run (`selection_only_checkpoints`); ``keep`` holds the folders that were
+    there before the run (e.g. one it resumed from), which are not the run's to delete."""
+    removed = []
+    for folder in checkpoint_folders(output_dir):
+        if folder.name not in keep:
+            shutil.rmtree(folder)
+            removed.append(folder.name)
+    return removed

@@ -103,7 +103,9 @@ class ABSATrainingArguments(TrainingArguments):
             What a user-level ``save_model`` / ``push_to_hub`` writes besides the model card (`EXPORT_MODES`):
             0 = nothing (metrics only), 1 = ``save_pretrained`` folder, 2 = plus the model code (loads with
             ``trust_remote_code=True`` without hf_absa), 3 = plus ``fine-tuned-pretrained-model/`` (the backbone
-            alone). Checkpoints are never exported.
+            alone). Checkpoints are never exported. With 0 and ``save_strategy="best"``, `fit_and_evaluate`
+            (``hf-absa train``, experiments) removes the ``checkpoint-N`` folders of the run once it has succeeded:
+            they only served best-model selection (`hf_absa.training.checkpoints.selection_only_checkpoints`).
         save_mode (`int`, *optional*):
             Deprecated alias of ``export_mode`` (PyABSA's name, also the ``--save_mode`` flag); read only when
             ``export_mode`` is not given, then equal to it.
@@ -203,19 +205,26 @@ class ABSATrainingArguments(TrainingArguments):
     export_mode: int | None = field(
         default=None,
         metadata={
-            "help": f"What save_model / push_to_hub write (default {DEFAULT_EXPORT_MODE}): "
+            "help": "What save_model / push_to_hub write: "
             + "; ".join(f"{k} = {v}" for k, v in EXPORT_MODES.items())
+            + f". Mode 0 with --save_strategy best (the default) also removes the run's best-model checkpoints once "
+            f"it has succeeded. (default: {DEFAULT_EXPORT_MODE})"
         },
     )
     save_mode: int | None = field(
-        default=None, metadata={"help": "Deprecated alias of --export_mode (PyABSA's name)."}
+        default=None,
+        metadata={"help": f"Deprecated alias of --export_mode (PyABSA's name). (default: --export_mode's, "
+                  f"{DEFAULT_EXPORT_MODE})"},
     )
     early_stopping_patience: int | None = field(
         default=None,
-        metadata={"help": "Stop after this many evaluations without improvement of metric_for_best_model."},
+        metadata={"help": "Stop after this many evaluations without improvement of metric_for_best_model. "
+                  "(default: off, train to the end)"},
     )
     patience: int | None = field(
-        default=None, metadata={"help": "Deprecated alias of --early_stopping_patience (PyABSA's name)."}
+        default=None,
+        metadata={"help": "Deprecated alias of --early_stopping_patience (PyABSA's name). (default: off, train to "
+                  "the end)"},
     )
     evaluate_begin: float = field(
         default=0,

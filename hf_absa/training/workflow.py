@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 from datasets import DatasetDict
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, ProgressCallback, Trainer, TrainingArguments
 
+from .checkpoints import checkpoint_folders, remove_checkpoints, selection_only_checkpoints
 from .protocols import MAX_TEST_METRICS, evaluation_protocol, max_test_metrics
 from .splits import hold_out_validation
 
@@ -218,7 +219,10 @@ def fit_and_evaluate(
     of train is the result). With ``report_max_test`` the test split joins the periodic evaluations and PyABSA's
     ``max_test_*`` figures are added (`hf_absa.training.protocols`). Without a test split, ``all_results.json``
     says so under ``test_split`` (`NO_TEST_SPLIT_NOTE`). Writes ``all_results.json`` and ``trainer_state.json`` to
-    ``training_args.output_dir`` and exports the model per ``export_mode``; returns (metrics, trainer).
+    ``training_args.output_dir`` and exports the model per ``export_mode``; returns (metrics, trainer). With
+    ``export_mode=0`` (metrics only) and ``save_strategy="best"`` the ``checkpoint-N`` folders the run wrote only
+    served best-model selection: they are removed once everything else succeeded (never after a failure, never
+    periodic checkpoints, never a folder that was there before the run).
     ``callbacks`` are extra `TrainerCallback`s (e.g. the benchmarks' step timer); a `ProgressCallback` among them
     replaces the stock one (`hf_absa.training.console.PhaseProgressCallback`).
     """
@@ -244,11 +248,14 @@ def fit_and_evaluate(
         for callback in list(trainer.callback_handler.callbacks):
             if type(callback) is ProgressCallback:
                 trainer.remove_callback(callback)
+    remove_selection_checkpoints = selection_only_checkpoints(trainer.args)
+    # A checkpoint that predates the run (one it resumes from, an earlier run's) is not the run's to remove.
+    earlier_checkpoints = {folder.name for folder in checkpoint_folders(trainer.args.output_dir)}
     started = time.perf_counter()
     train_result = trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     metrics = dict(train_result.metrics)
     metrics["train_wall_seconds"] = round(time.perf_counter() - started, 3)
-    if trainer.state.best_model_checkpoint:
+    if trainer.state.best_model_checkpoint and not remove_selection_checkpoints:  # not a folder about to go
         metrics["best_model_checkpoint"] = trainer.state.best_model_checkpoint
     if validation is not None:
         metrics.update(trainer.evaluate(validation, metric_key_prefix="eval"))
@@ -267,4 +274,9 @@ def fit_and_evaluate(
         # Last, so that the model card and a --push_to_hub upload (the stock save_model pushes when
         # args.push_to_hub is set) include the metrics files.
         trainer.save_model()
+    if remove_selection_checkpoints and trainer.args.should_save:
+        removed = remove_checkpoints(trainer.args.output_dir, keep=earlier_checkpoints)
+        if removed:
+            logger.info("export_mode 0 (metrics only): removed the best-model checkpoint folder(s) %s of %s",
+                        ", ".join(removed), trainer.args.output_dir)
     return metrics, trainer
