@@ -238,7 +238,8 @@ def test_tag_head_gets_its_own_learning_rate_unless_zero(tiny_backbone_dir, tmp_
     # every trainable parameter exactly once
     assert sorted(name for names, _ in groups for name in names) == sorted(by_id.values())
     if rate:
-        head = [group for names, group in groups if names == {"classifier.weight", "classifier.bias"}]
+        head = [group for names, group in groups if names == {"classifier.weight", "classifier.bias",
+                                                              "boundary_classifier.weight", "boundary_classifier.bias"}]
         assert len(head) == 1 and head[0]["lr"] == rate and head[0]["weight_decay"] == 0.0
         assert all(group["lr"] == 1e-4 for names, group in groups if "classifier.weight" not in names)
     else:

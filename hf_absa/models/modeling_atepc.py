@@ -26,6 +26,12 @@ Deliberate differences from PyABSA (models/__lcf__/*_atepc.py, dataset_utils/__l
   over its labelled items (in training, those of the whole optimizer step: `loss_item_counts`) and 0 (not NaN)
   when there is none. PyABSA's knob for the polarity loss's weight is called `ate_loss_weight`; here it is
   `config.polarity_loss_weight` (default 1.0).
+* The token loss also classifies the sentence's leading and trailing special tokens (``[CLS]``, ``[SEP]``) as two
+  classes of their own (`config.boundary_loss`, default True), as PyABSA's tag set ``B-ASP, I-ASP, O, [CLS], [SEP]``
+  does. They come from a separate 2-class linear layer (``boundary_classifier``) whose logits join the tag logits
+  in the training loss only, so `logits`, `id2label` and every prediction stay the three tags. Without them the
+  tagger fits the "all O" prior first and extraction learns several times slower per step (BENCHMARKS.md, "ATEPC:
+  the one-epoch extraction gap").
 * `attention_mask` is used by the backbone (both passes of `lcf_atepc`; PyABSA's local pass has none) and by the
   self-attention encoders (PyABSA's attend to padding).
 * `bert_base_atepc` pools the aspect's own tokens (mean over its span, then PyABSA's dense + tanh pooler): PyABSA
@@ -51,7 +57,7 @@ from torch import nn
 from transformers import PreTrainedModel
 from transformers.utils import ModelOutput
 
-from .configuration_atepc import ATEPC_TAGS, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
+from .configuration_atepc import ATEPC_TAGS, BOUNDARY_CLASSES, IGNORED_LABEL_ID, SETTING_DEFAULTS, ATEPCConfig
 from .layers import FirstTokenPooler, SelfAttentionEncoder
 from .backbone import (
     BackbonePreTrainedModel,
@@ -169,6 +175,8 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         # maps a checkpoint key `k` to `backbone.k` whenever that exists.
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(hidden_size, len(ATEPC_TAGS))
+        # Training-only classes of the leading / trailing special token (see the module docstring).
+        self.boundary_classifier = nn.Linear(hidden_size, len(BOUNDARY_CLASSES)) if config.boundary_loss else None
         if config.atepc_model != "bert_base_atepc":
             if config.lcf == "fusion":
                 self.fusion_linear = nn.Linear(hidden_size * 3, hidden_size)
@@ -270,7 +278,12 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         if labels is not None or polarity_labels is not None:
             tag_count, polarity_count = (None, None) if loss_item_counts is None else loss_item_counts.reshape(2)
             loss = logits.new_zeros(())
-            if labels is not None:
+            if labels is not None and self.boundary_classifier is not None:
+                loss = loss + _mean_cross_entropy(
+                    torch.cat([logits, self.boundary_classifier(features)], dim=-1),
+                    self.boundary_targets(labels, attention_mask), tag_count,
+                )
+            elif labels is not None:
                 loss = loss + _mean_cross_entropy(logits, labels, tag_count)
             if polarity_labels is not None:
                 loss = loss + config.polarity_loss_weight * _mean_cross_entropy(
@@ -298,6 +311,33 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
             attention_mask = torch.ones_like(input_ids)
         hidden = self._encode(input_ids, attention_mask, token_type_ids)
         return hidden, self.classifier(self.dropout(hidden))
+
+    @staticmethod
+    def boundary_targets(labels: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The token-loss targets of `config.boundary_loss`: ``labels`` with the first token set to
+        ``len(ATEPC_TAGS)`` (the ``[CLS]`` class) and the last attended token to ``len(ATEPC_TAGS) + 1`` (``[SEP]``),
+        each only where ``labels`` holds -100 there (a special token; a tokenizer without special tokens puts a word
+        there, whose tag is kept).
+
+        Args:
+            labels: (batch, tokens) tag ids, -100 where unlabelled.
+            attention_mask: (batch, tokens) 1 on real tokens, 0 on padding (right padding).
+
+        Returns:
+            (batch, tokens) int64 targets over ``len(ATEPC_TAGS) + 2`` classes.
+
+        >>> ATEPCModelForTokenClassification.boundary_targets(
+        ...     torch.tensor([[-100, 0, 1, -100, -100], [-100, 2, -100, -100, -100]]),
+        ...     torch.tensor([[1, 1, 1, 1, 0], [1, 1, 1, 0, 0]])).tolist()
+        [[3, 0, 1, 4, -100], [3, 2, 4, -100, -100]]
+        """
+        targets = labels.clone().long()
+        rows = torch.arange(labels.shape[0], device=labels.device)
+        last = (attention_mask.sum(dim=-1) - 1).clamp(min=0).long()
+        for position, target in ((torch.zeros_like(last), len(ATEPC_TAGS)), (last, len(ATEPC_TAGS) + 1)):
+            free = targets[rows, position] == IGNORED_LABEL_ID
+            targets[rows[free], position[free]] = target
+        return targets
 
     def classify_aspects(
         self, hidden: torch.Tensor, input_ids: torch.Tensor, aspect_spans: torch.Tensor,

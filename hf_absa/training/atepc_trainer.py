@@ -29,8 +29,9 @@ from .training_args import ATEPC_LABEL_NAMES, ABSATrainingArguments, ATEPCTraini
 
 __all__ = ["ATEPC_LABEL_NAMES", "ATEPCTrainer", "ATEPCTrainingArguments", "sentence_classes"]
 
-# The tag head's parameters (`ATEPCModelForTokenClassification.classifier`), by name.
-TAG_HEAD_PARAMETER_PATTERN = re.compile(r"^classifier\.")
+# The tag head's parameters (`ATEPCModelForTokenClassification.classifier`, and `boundary_classifier`, the training-only
+# classes of its special tokens, which PyABSA's single tag layer holds as two more rows), by name.
+TAG_HEAD_PARAMETER_PATTERN = re.compile(r"^(classifier|boundary_classifier)\.")
 
 # The sentence classes of `sentence_classes` that are not a polarity id.
 NO_ASPECT_CLASS, MIXED_POLARITY_CLASS, UNLABELLED_CLASS = -1, -2, -3
@@ -126,13 +127,21 @@ class ATEPCTrainer(ABSATrainer):
         return batch_samples, self.loss_item_counts(batch_samples, device)
 
     def loss_item_counts(self, batches: list[dict[str, torch.Tensor]], device: torch.device) -> torch.Tensor:
-        """(2,) int64 on ``device``: the labelled tokens (``labels``) and labelled aspects (``polarity_labels``)
-        in ``batches``, summed over the processes when ``args.average_tokens_across_devices`` (the default)."""
+        """(2,) int64 on ``device``: the labelled tokens (``labels``, plus the special tokens that
+        ``config.boundary_loss`` classifies: `ATEPCModelForTokenClassification.boundary_targets`) and labelled aspects
+        (``polarity_labels``) in ``batches``, summed over the processes when ``args.average_tokens_across_devices``
+        (the default)."""
         counts = torch.zeros(2, dtype=torch.long, device=device)
+        model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
+        boundary_loss = getattr(model.config, "boundary_loss", False)
         for batch in batches:
             for index, name in enumerate(ATEPC_LABEL_NAMES):
-                if name in batch:
-                    counts[index] += batch[name].ne(IGNORED_LABEL_ID).sum().to(device)
+                if name not in batch:
+                    continue
+                targets = batch[name]
+                if name == "labels" and boundary_loss and "attention_mask" in batch:
+                    targets = model.boundary_targets(targets, batch["attention_mask"])
+                counts[index] += targets.ne(IGNORED_LABEL_ID).sum().to(device)
         if self.args.average_tokens_across_devices and self.args.world_size > 1:
             counts = self.accelerator.reduce(counts, reduction="sum")
         return counts
