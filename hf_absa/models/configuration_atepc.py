@@ -63,8 +63,8 @@ ATEPC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ModelSetting(
         "boundary_loss", True,
         "Also train the token head to tell the sentence's leading and trailing special tokens ([CLS], [SEP]) from "
-        "its words, as PyABSA's tag set does (its tags include [CLS] and [SEP]); extraction learns several times "
-        "faster per step (BENCHMARKS.md). The extra two classes are used in training only.",
+        "its words, as PyABSA's tag set does (its tags include [CLS] and [SEP]). The two extra classes are used in "
+        "training only; predictions stay O / B-ASP / I-ASP.",
     ),
 )
 SETTING_DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in ATEPC_MODEL_SETTINGS}

@@ -29,9 +29,8 @@ Deliberate differences from PyABSA (models/__lcf__/*_atepc.py, dataset_utils/__l
 * The token loss also classifies the sentence's leading and trailing special tokens (``[CLS]``, ``[SEP]``) as two
   classes of their own (`config.boundary_loss`, default True), as PyABSA's tag set ``B-ASP, I-ASP, O, [CLS], [SEP]``
   does. They come from a separate 2-class linear layer (``boundary_classifier``) whose logits join the tag logits
-  in the training loss only, so `logits`, `id2label` and every prediction stay the three tags. Without them the
-  tagger fits the "all O" prior first and extraction learns several times slower per step (BENCHMARKS.md, "ATEPC:
-  the one-epoch extraction gap").
+  in the training loss only, so `logits`, `id2label` and every prediction stay the three tags (BENCHMARKS.md,
+  "ATEPC: the tag head's learning rate", measures them).
 * `attention_mask` is used by the backbone (both passes of `lcf_atepc`; PyABSA's local pass has none) and by the
   self-attention encoders (PyABSA's attend to padding).
 * `bert_base_atepc` pools the aspect's own tokens (mean over its span, then PyABSA's dense + tanh pooler): PyABSA
