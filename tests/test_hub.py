@@ -227,7 +227,7 @@ def test_trainer_push_to_hub_uploads_the_mode_3_backbone(fake_hub, tmp_path, tin
     assert backbone <= files
     card = (fake_hub.store / "me/mode3" / "README.md").read_text()
     assert f'AutoModel.from_pretrained("me/mode3", subfolder="{BACKBONE_EXPORT_DIR}")' in card
-    assert "**Training data:** laptop14" in card and "No evaluation results" in card
+    assert "**Training data:** Laptop14" in card and "No evaluation results" in card
     assert 'pipeline("text-classification"' not in card  # fast_lsa_t_v2 needs hf_absa's local-context inputs
 
 

@@ -23,7 +23,7 @@ def test_the_task_neutral_card_renders_the_shared_parts_only():
     assert "library_name: hf_absa" in text and "- absa" in text
     assert "| loss | 0.2500 | 0.5000 |" in text
     assert "| learning_rate | 0.001 |" in text and "| dropout | 0.1 |" in text
-    assert "**Labels:** O, B-ASP, I-ASP" in text and "**Training data:** laptop14" in text
+    assert "**Labels:** O, B-ASP, I-ASP" in text and "**Training data:** Laptop14" in text
     assert "polarity" not in text.lower() and "SentimentClassifier" not in text and "pipeline_tag" not in text
 
 

@@ -389,7 +389,9 @@ class ABSAModelCardData:
         if "id2label" not in config or (cls.model_type_key and cls.model_type_key not in config):
             required = cls.model_type_key or "id2label"
             raise ValueError(f"{folder} holds no hf_absa model (config.json without {required})")
-        fields = {**cls.previous_card_fields(folder / MODEL_CARD_NAME), **fields}
+        # A field given as None (an unset CLI flag) keeps what the earlier card said.
+        fields = {**cls.previous_card_fields(folder / MODEL_CARD_NAME),
+                  **{name: value for name, value in fields.items() if value is not None}}
         return cls.from_parts(config, read(TRAINING_ARGS_JSON), read(METRICS_FILE), model_id or str(folder), **fields)
 
     @classmethod
