@@ -139,8 +139,9 @@ class ATEPCTrainer(ABSATrainer):
                 if name not in batch:
                     continue
                 targets = batch[name]
-                if name == "labels" and boundary_loss and "attention_mask" in batch:
-                    targets = model.boundary_targets(targets, batch["attention_mask"])
+                if name == "labels" and boundary_loss:
+                    # the model's own default when a batch has no attention mask: every token attended
+                    targets = model.boundary_targets(targets, batch.get("attention_mask", torch.ones_like(targets)))
                 counts[index] += targets.ne(IGNORED_LABEL_ID).sum().to(device)
         if self.args.average_tokens_across_devices and self.args.world_size > 1:
             counts = self.accelerator.reduce(counts, reduction="sum")
