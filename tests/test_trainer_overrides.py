@@ -67,7 +67,8 @@ def test_private_overrides_live_only_in_the_mixin():
         outside = sorted(name for name in vars(trainer_class) if name in private_of_trainer)
         assert not outside, f"{trainer_class.__name__} overrides private Trainer methods outside the mixin: {outside}"
     overridden = {name for name in vars(TrainerOverridesMixin) if name in private_of_trainer}
-    assert overridden == {"_get_train_sampler", "_save_checkpoint", "_get_output_dir", "_push_from_checkpoint"}
+    assert overridden == {"_get_train_sampler", "_get_eval_sampler", "_save_checkpoint", "_get_output_dir",
+                          "_push_from_checkpoint"}
     assert overridden <= set(RELIED_UPON_SIGNATURES)
     for name in overridden:  # each override keeps the stock parameters
         stock = inspect.signature(getattr(Trainer, name)).parameters

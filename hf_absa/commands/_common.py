@@ -134,9 +134,18 @@ def device_field() -> Any:
     return field(default=None, metadata={"help": "cpu, cuda, cuda:1... (default: cuda when available)."})
 
 
-def precision_field() -> Any:
-    return field(default="fp32", metadata={"help": "fp32, bf16 (autocast) or int8 (dynamic quantisation, CPU only).",
-                                           "choices": list(PRECISIONS)})
+PRECISION_HELP = {
+    "auto": "auto (bf16 autocast where the device computes in bf16 natively: a CPU with AVX512-BF16 or AMX, a CUDA "
+            "GPU that supports it; else fp32), fp32, bf16 (autocast) or int8 (dynamic quantisation, CPU only).",
+    "fp32": "fp32, bf16 (autocast), int8 (dynamic quantisation, CPU only) or auto (bf16 where the device computes in "
+            "bf16 natively, else fp32).",
+}
+
+
+def precision_field(default: str = "fp32") -> Any:
+    """The ``--precision`` flag of a prediction command; ``default`` is ``"auto"`` (predict) or ``"fp32"``
+    (extract, whose extractions must not depend on the machine's bf16 support)."""
+    return field(default=default, metadata={"help": PRECISION_HELP[default], "choices": list(PRECISIONS)})
 
 
 def check_texts_or_input(texts: Sequence[str], input_file: str | None, output_file: str | None, verb: str,
@@ -264,8 +273,9 @@ def print_results(metrics: dict, output_dir: str) -> None:
     if "test_split" in metrics:
         print(f"Test: {metrics['test_split']}.")
     if "train_runtime" in metrics:
+        precision = f" in {metrics['precision']} ({metrics.get('precision_source', 'flag')})" if "precision" in metrics else ""
         print(f"Training: {metrics['train_runtime']:.1f} s, "
-              f"{metrics.get('train_samples_per_second', float('nan')):.1f} examples/s")
+              f"{metrics.get('train_samples_per_second', float('nan')):.1f} examples/s{precision}")
     max_test = {k: v for k, v in metrics.items() if k.startswith("max_test_") and isinstance(v, float)}
     if max_test:
         width = max(len(k) for k in max_test)

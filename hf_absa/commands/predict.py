@@ -48,7 +48,7 @@ class PredictArguments:
     json: bool = json_field()
     batch_size: int = field(default=32, metadata={"help": "Examples per forward pass."})
     device: str | None = device_field()
-    precision: str = precision_field()
+    precision: str = precision_field("auto")
     compile: bool = field(default=False, metadata={"help": "Run the model through torch.compile."})
     strict: bool = field(
         default=False,
@@ -101,7 +101,8 @@ def main(argv: Sequence[str]) -> int:
         if args.json:
             print(json.dumps(report, ensure_ascii=False))
             return 0
-        print(f"{report['sentences']} sentences, {report['aspects']} aspects predicted into {report['output']}")
+        print(f"{report['sentences']} sentences, {report['aspects']} aspects predicted into {report['output']} "
+              f"({report['precision']})")
         if report["metrics"]:
             print(f"\n{report['labelled']} aspects with a reference label:\n{format_metrics(report['metrics'])}")
         return 0

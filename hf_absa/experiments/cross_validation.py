@@ -19,7 +19,6 @@ Layout under ``output_dir``::
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 from datasets import DatasetDict
 from sklearn.model_selection import StratifiedKFold
 
+from ..training.training_args import replace_arguments
 from ..training.workflow import fit_and_evaluate
 from .summary import STD_NOTE, aggregate, headline_metrics, write_json
 
@@ -95,7 +95,7 @@ def cross_validate(setup, training_args, folds: int) -> dict:
         splits = {"train": train.select(train_indices), "validation": train.select(valid_indices)}
         if test is not None:
             splits["test"] = test
-        fold_args = dataclasses.replace(training_args, output_dir=str(output_dir / fold_dir_name(fold)))
+        fold_args = replace_arguments(training_args, output_dir=str(output_dir / fold_dir_name(fold)))
         # A new Trainer with a new model from the same seed: every fold starts from the same fresh weights.
         metrics, trainer = fit_and_evaluate(setup, fold_args, DatasetDict(splits))
         per_fold.append(

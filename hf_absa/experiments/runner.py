@@ -30,6 +30,7 @@ from transformers.trainer import TRAINER_STATE_NAME
 
 from ..training.apc import APC_TASK
 from ..training.protocols import MAX_TEST_PREFIX
+from ..training.training_args import replace_arguments
 from ..training.workflow import TrainingTask, fit_and_evaluate
 from .cross_validation import CV_SUMMARY_FILE, check_fold_count, cross_validate, fold_dir_name, release
 from .plots import BOXPLOT_FILE, CURVES_FILE, plot_metric_boxes, plot_training_curves, require_matplotlib
@@ -162,7 +163,7 @@ def run_experiment(
         for seed in seeds:
             run_name = f"{configuration.name}-seed{seed}"
             logger.info("Run %s (%d of %d)", run_name, len(runs) + 1, len(configurations) * len(seeds))
-            run_args = dataclasses.replace(training_args, seed=seed, output_dir=str(root / run_name))
+            run_args = replace_arguments(training_args, seed=seed, output_dir=str(root / run_name))
             if folds != -1:
                 cv_summary = cross_validate(setup, run_args, folds)
                 figures = {name: stats["mean"] for name, stats in cv_summary["aggregate"].items()}

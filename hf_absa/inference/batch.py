@@ -136,6 +136,7 @@ def predict_file(
         "output": str(output_path),
         "sentences": counts["sentences"],
         "aspects": counts["examples"],
+        "precision": getattr(classifier, "precision", None),  # what ran ("bf16" or "fp32" for precision="auto")
         **summary,
     }
 

@@ -59,7 +59,8 @@ class AspectExtractionPipeline(Pipeline):
     * ``sentiment``: False for extraction only (default True);
     * ``sentiment_model``: an APC checkpoint folder, Hub id or `SentimentClassifier` that classifies the extracted
       aspects (default: the ATEPC model's own polarity head);
-    * ``precision``: ``"fp32"`` (default), ``"bf16"`` or ``"int8"``;
+    * ``precision``: ``"fp32"`` (default, as `AspectExtractor`'s: extractions do not depend on the machine), ``"bf16"``,
+      ``"int8"`` or ``"auto"``;
     * ``batch_size``: windows per forward pass, across texts (default 32).
     """
 

@@ -232,8 +232,12 @@ class AspectExtractor(Predictor):
         tokenizer: its fast tokenizer (byte-level BPE loaded with ``add_prefix_space=True``).
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``…; None picks CUDA when available.
         batch_size: windows per forward pass, across texts (a short text is one window).
-        precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"int8"`` (dynamic quantisation, CPU); see
-            `hf_absa.inference.precision`.
+        precision: ``"fp32"`` (default), ``"bf16"`` (autocast), ``"int8"`` (dynamic quantisation, CPU) or
+            ``"auto"``; see `hf_absa.inference.precision`. Unlike `SentimentClassifier`, whose default is
+            ``"auto"``, extraction stays fp32 unless asked: a span boundary decided by a near-tie of tag logits can
+            move under bf16 rounding, and extractions must be the same on every machine whatever its bf16 support
+            (the default must extract exactly what fp32 extracts). A ``sentiment_model`` loaded from a path gets
+            this precision too.
         sentiment_model: None (the ATEPC model's own polarity head), an APC checkpoint folder or Hub id, or a
             `SentimentClassifier`, which then classifies the extracted aspects (loaded with this ``device``,
             ``precision`` and ``batch_size``).

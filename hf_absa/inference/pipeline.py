@@ -62,7 +62,9 @@ class AspectSentimentPipeline(Pipeline):
     a lazy iterator of results.
 
     ``batch_size`` (at construction or per call) is the number of aspects per forward pass, across sentences
-    (default 32), as for `SentimentClassifier`.
+    (default 32), as for `SentimentClassifier`. ``precision`` (at construction) is `SentimentClassifier`'s:
+    ``"auto"`` (default: bf16 autocast where the device computes in bf16 natively, else fp32), ``"fp32"``,
+    ``"bf16"`` or ``"int8"``; ``self.classifier.precision`` says which runs.
     """
 
     _load_tokenizer = True
@@ -71,7 +73,7 @@ class AspectSentimentPipeline(Pipeline):
     _load_video_processor = False
     _load_feature_extractor = False
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, precision: str = "auto", **kwargs):
         super().__init__(*args, **kwargs)
         if self.tokenizer is None:
             raise ValueError("aspect-sentiment needs the model's tokenizer; expected tokenizer= (or a checkpoint "
@@ -81,6 +83,7 @@ class AspectSentimentPipeline(Pipeline):
             self.tokenizer,
             device=self.device,
             batch_size=DEFAULT_BATCH_SIZE if self._batch_size is None else self._batch_size,
+            precision=precision,
         )
         # The base class runs calls without batch_size= at batch size 1; the classifier's default suits better.
         self._batch_size = self.classifier.batch_size

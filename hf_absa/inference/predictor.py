@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import torch
 
-from .precision import prepare_model, resolve_device
+from .precision import AUTO, PRECISIONS, prepare_model, resolve_device, resolve_precision
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Predictor", "check_positive_int"]
 
@@ -37,8 +37,9 @@ class Predictor:
         tokenizer: its tokenizer.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``…; None picks CUDA when available.
         batch_size: inputs per forward pass.
-        precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"int8"`` (dynamic quantisation, CPU); see
-            `hf_absa.inference.precision`.
+        precision: ``"fp32"``, ``"bf16"`` (autocast), ``"int8"`` (dynamic quantisation, CPU) or ``"auto"`` (bf16
+            where ``device`` runs it natively, else fp32); see `hf_absa.inference.precision`. The attribute
+            ``precision`` is the one that runs (never ``"auto"``); ``precision_source`` says ``"auto"`` or ``"flag"``.
         compile: run the model's forward through ``torch.compile(model, dynamic=True)`` (``self._forward``).
         chunk_size: inputs read ahead and prepared together.
 
@@ -53,7 +54,10 @@ class Predictor:
         check_positive_int("batch_size", batch_size)
         check_positive_int("chunk_size", chunk_size)
         self.device = resolve_device(device)
-        self.precision = precision
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision={precision!r} is not supported; expected one of {', '.join(PRECISIONS)}")
+        self.precision_source = "auto" if precision == AUTO else "flag"
+        precision = self.precision = resolve_precision(precision, self.device)
         self.model, self._forward = prepare_model(model, self.device, precision, compile)
         self.tokenizer = tokenizer
         self.batch_size = batch_size

@@ -17,7 +17,7 @@ published numbers. One run produces both protocols' figures.
 
 from __future__ import annotations
 
-import dataclasses
+from .training_args import replace_arguments
 
 PERIODIC_TEST_PREFIX = "eval_test_"
 MAX_TEST_PREFIX = "max_test_"
@@ -62,9 +62,9 @@ def evaluation_protocol(validation, test, training_args):
     if validation is None:
         # PyABSA's own set-up: all of train, periodic test evaluations, the final model is the clean result.
         # No selection metric at all, or the Trainer would track a "best" model on test.
-        return {"test": test}, dataclasses.replace(training_args, metric_for_best_model=None)
+        return {"test": test}, replace_arguments(training_args, metric_for_best_model=None)
     selection = validation_metric_name(training_args.metric_for_best_model)
-    return {"validation": validation, "test": test}, dataclasses.replace(
+    return {"validation": validation, "test": test}, replace_arguments(
         training_args, metric_for_best_model=selection
     )
 

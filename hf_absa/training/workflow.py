@@ -268,6 +268,8 @@ def fit_and_evaluate(
         trainer.state.log_history, getattr(setup.trainer_class, "max_test_metric_names", MAX_TEST_METRICS)
     ))
     metrics.update(setup.results())
+    if hasattr(trainer.args, "precision_record"):
+        metrics.update(trainer.args.precision_record())  # "bf16" / "fp32" and "auto" / "flag"
     trainer.save_metrics("all", metrics, combined=False)
     trainer.save_state()
     if training_args.export_mode:
