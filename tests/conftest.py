@@ -118,16 +118,33 @@ def tiny_atepc_checkpoint(tiny_backbone_dir, tiny_tokenizer, tmp_path_factory) -
     return export_checkpoint(model, tiny_tokenizer, tmp_path_factory.mktemp("atepc-checkpoint"), mode=1)
 
 
-@pytest.fixture(autouse=True)
-def no_native_bf16_unless_marked(request, monkeypatch):
-    """The automatic precision (`hf_absa.hardware`) answers "no native bf16" in every test, so that a default run
-    trains and predicts in fp32 on every machine and the suite's exact figures do not depend on the CPU (on one
-    with AVX512-BF16 or AMX the defaults would switch to bf16 autocast). Tests of the automatic choice patch the
-    probe themselves; ``@pytest.mark.real_precision_probe`` keeps the real one. Subprocesses see the real probe:
-    those that compare figures pass ``--bf16 false`` / ``precision="fp32"``."""
-    if request.node.get_closest_marker("real_precision_probe"):
-        return
+
+def _not_native() -> bool:
+    return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_native_bf16():
+    """The automatic precision (`hf_absa.hardware`) answers "no native bf16" for the whole session (module and
+    session fixtures that train included), so that a default run trains and predicts in fp32 on every machine and
+    the suite's exact figures do not depend on the CPU (on one with AVX512-BF16 or AMX the defaults would switch
+    to bf16 autocast). Tests of the automatic choice patch the probe themselves; ``@pytest.mark.real_precision_probe``
+    restores the real one for a test. Subprocesses see the real probe: those that compare figures pass
+    ``--bf16 false`` / ``precision="fp32"``."""
     import hf_absa.hardware as hardware
 
-    monkeypatch.setattr(hardware, "cpu_has_native_bf16", lambda: False)
-    monkeypatch.setattr(hardware, "cuda_has_native_bf16", lambda: False)
+    real = {name: getattr(hardware, name) for name in ("cpu_has_native_bf16", "cuda_has_native_bf16")}
+    patch = pytest.MonkeyPatch()
+    for name in real:
+        patch.setattr(hardware, name, _not_native)
+    yield real
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def real_probe_when_marked(request, monkeypatch, no_native_bf16):
+    if request.node.get_closest_marker("real_precision_probe"):
+        import hf_absa.hardware as hardware
+
+        for name, probe in no_native_bf16.items():
+            monkeypatch.setattr(hardware, name, probe)

@@ -66,6 +66,7 @@ def run_train_command(flags, output_dir, launcher=None):
     ]
     if launcher != "accelerate":
         command.append("--use_cpu")
+    command += ["--bf16", "false"]  # the runs are compared figure by figure: fp32 whatever the CPU's bf16 support
     env = dict(os.environ, OMP_NUM_THREADS="1", **env)
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]

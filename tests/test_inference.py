@@ -212,7 +212,7 @@ def test_aspect_lists_must_match_the_texts(classifier):
 
 
 def test_bad_options():
-    with pytest.raises(ValueError, match="precision='fp16' is not supported; expected one of fp32, bf16, int8"):
+    with pytest.raises(ValueError, match="precision='fp16' is not supported; expected one of auto, fp32, bf16, int8"):
         check_precision("fp16", torch.device("cpu"))
     with pytest.raises(ValueError, match="int8.*CPU only"):
         check_precision("int8", torch.device("cuda"))

@@ -198,8 +198,8 @@ tokenizer = AutoTokenizer.from_pretrained(folder)
 
 from hf_absa import SentimentClassifier  # noqa: E402  (registers the "aspect-sentiment" task)
 
-aspect_pipeline = pipeline("aspect-sentiment", model=model, tokenizer=tokenizer, device="cpu")
-classifier = SentimentClassifier(model, tokenizer, device="cpu")
+aspect_pipeline = pipeline("aspect-sentiment", model=model, tokenizer=tokenizer, device="cpu", precision="fp32")
+classifier = SentimentClassifier(model, tokenizer, device="cpu", precision="fp32")
 json.dump({"classes": [type(model).__module__, type(model.config).__module__],
            "classifier": classifier.predict(texts), "pipeline": aspect_pipeline(texts)}, open(out_path, "w"))
 """

@@ -53,7 +53,8 @@ def train_command(data_dir, backbone, output_dir, *extra):
         # the validation loss falls at every evaluation here, so the last checkpoint (trained across every
         # interruption) is the one selected and exported
         "--metric_for_best_model", "loss", "--greater_is_better", "false",
-        "--seed", "3", "--use_cpu", "--disable_tqdm", "true", "--dataloader_num_workers", "0",
+        "--seed", "3", "--use_cpu", "--bf16", "false",  # exact figures: fp32 whatever the CPU's bf16 support
+        "--disable_tqdm", "true", "--dataloader_num_workers", "0",
         "--report_to", "none", "--output_dir", str(output_dir), *extra,
     ]
 
