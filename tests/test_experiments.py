@@ -212,6 +212,49 @@ def test_seeds_and_models_summary_matches_each_run_and_plots_render(data_folder,
         assert png.startswith(PNG_SIGNATURE) and len(png) > 20_000, name
 
 
+def test_rerun_reuses_finished_runs_and_retrains_interrupted_or_changed_ones(
+        data_folder, tiny_backbone_dir, tmp_path, monkeypatch):
+    import hf_absa.experiments.runner as runner
+
+    trained = []
+
+    def recording_fit(setup, run_args):
+        trained.append(run_args.output_dir.rsplit("/", 1)[-1])
+        return fit_and_evaluate(setup, run_args)
+
+    monkeypatch.setattr(runner, "fit_and_evaluate", recording_fit)
+    out = tmp_path / "resumable"
+
+    def experiment(**overrides):
+        return run_experiment(
+            ExperimentArguments(architectures=["bert_spc"], seeds=[1, 2], plots=False),
+            APCModelArguments(model_name_or_path=str(tiny_backbone_dir), max_seq_len=32),
+            APCDataArguments(str(data_folder)),
+            training_args(out, **overrides),
+        )
+
+    first = experiment()
+    assert trained == ["bert_spc-seed1", "bert_spc-seed2"]
+    record = read_json(out / "bert_spc-seed2" / runner.RUN_RECORD)
+    assert record["settings"]["training_args"]["seed"] == 2 and "output_dir" not in record["settings"]["training_args"]
+
+    # Same settings (progress display aside): nothing trains, the summary is the same.
+    trained.clear()
+    assert experiment(disable_tqdm=False)["runs"] == first["runs"]
+    assert trained == []
+
+    # An interrupted run (no record) trains again; the finished one is reused.
+    (out / "bert_spc-seed1" / runner.RUN_RECORD).unlink()
+    experiment()
+    assert trained == ["bert_spc-seed1"]
+
+    # Another learning rate: both train again and the records follow.
+    trained.clear()
+    experiment(learning_rate=1e-3)
+    assert trained == ["bert_spc-seed1", "bert_spc-seed2"]
+    assert read_json(out / "bert_spc-seed1" / runner.RUN_RECORD)["settings"]["training_args"]["learning_rate"] == 1e-3
+
+
 # ---- command line -----------------------------------------------------------------------------------
 
 

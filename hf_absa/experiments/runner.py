@@ -5,7 +5,8 @@ once per seed (``--seeds``), each run a fresh model in its own folder, and
 writes what compares them::
 
     output_dir/
-      {config}-seed{seed}/      one run: all_results.json, trainer_state.json, model
+      {config}-seed{seed}/      one run: all_results.json, trainer_state.json, model,
+                                experiment_run.json (its settings and figures, for resuming)
                                 (with --cross_validate_fold k: fold-0/ … and cv_summary.json)
       summary.json              every run's figures, mean ± sample std per configuration
       summary.md                the same as Markdown tables
@@ -15,6 +16,12 @@ writes what compares them::
 A configuration is named after its architecture, plus the backbone's folder or
 Hub name when several backbones are compared (``fast_lsa_t_v2-deberta-v3-base``).
 With cross-validation a run's figures are the means over its folds.
+
+An interrupted experiment resumes: run the same command again and every run
+whose folder holds an ``experiment_run.json`` with the same settings (model,
+data and training arguments, output folders aside) is not trained again; its
+recorded figures join the summary. A run with other settings is trained again
+(and says why in the log); delete a run's folder to retrain it.
 """
 
 from __future__ import annotations
@@ -50,6 +57,14 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_MARKDOWN = "summary.md"
+RUN_RECORD = "experiment_run.json"
+# Training arguments that do not change a run's result: where it writes (they differ between the runs of one
+# experiment and between a run and its resumed self) and how it reports progress.
+NON_RESULT_ARGUMENTS = (
+    "output_dir", "logging_dir", "run_name", "disable_tqdm", "log_level", "log_level_replica", "report_to",
+    "logging_strategy", "logging_steps", "logging_first_step", "dataloader_num_workers",
+    "dataloader_prefetch_factor", "dataloader_persistent_workers",
+)
 
 
 @dataclass
@@ -159,18 +174,28 @@ def run_experiment(
     raw = task.load_data(data_args)
     runs = []
     for configuration in configurations:
-        setup = task.prepare_setup(configuration.model_args, raw, training_args, data_args.dataset)
+        setup = None  # featurised on the first run of this configuration that trains
         for seed in seeds:
             run_name = f"{configuration.name}-seed{seed}"
             logger.info("Run %s (%d of %d)", run_name, len(runs) + 1, len(configurations) * len(seeds))
             run_args = replace_arguments(training_args, seed=seed, output_dir=str(root / run_name))
-            if folds != -1:
-                cv_summary = cross_validate(setup, run_args, folds)
-                figures = {name: stats["mean"] for name, stats in cv_summary["aggregate"].items()}
+            settings = run_settings(configuration, data_args, run_args, folds)
+            figures = finished_run_figures(root / run_name, settings)
+            if figures is not None:
+                logger.info("Run %s finished earlier with the same settings: its figures are reused (delete %s "
+                            "to train it again)", run_name, root / run_name)
             else:
-                metrics, trainer = fit_and_evaluate(setup, run_args)
-                figures = headline_metrics(metrics)
-                release(trainer)
+                if setup is None:
+                    setup = task.prepare_setup(configuration.model_args, raw, training_args, data_args.dataset)
+                if folds != -1:
+                    cv_summary = cross_validate(setup, run_args, folds)
+                    figures = {name: stats["mean"] for name, stats in cv_summary["aggregate"].items()}
+                else:
+                    metrics, trainer = fit_and_evaluate(setup, run_args)
+                    figures = headline_metrics(metrics)
+                    release(trainer)
+                if training_args.should_save:
+                    write_json(root / run_name / RUN_RECORD, {"settings": settings, "figures": figures})
             runs.append(
                 {
                     "run": run_name,
@@ -186,6 +211,58 @@ def run_experiment(
     if training_args.should_save:
         write_experiment_outputs(summary, root, plots=experiment_args.plots)
     return summary
+
+
+def run_settings(configuration: RunConfiguration, data_args, run_args, folds: int) -> dict:
+    """What decides a run's result, as plain JSON: its configuration's model arguments, the data arguments, the
+    training arguments (``NON_RESULT_ARGUMENTS`` aside; the seed stays) and the fold count."""
+    training = {name: value for name, value in run_args.to_dict().items() if name not in NON_RESULT_ARGUMENTS}
+    settings = {
+        "configuration": configuration.name,
+        "model_args": dataclasses.asdict(configuration.model_args),
+        "data_args": dataclasses.asdict(data_args),
+        "training_args": training,
+        "cross_validate_fold": folds,
+    }
+    # One JSON round trip: tuples become lists and other objects (paths, enums) their strings, as when the
+    # record is read back.
+    return json.loads(json.dumps(settings, default=str))
+
+
+def finished_run_figures(run_dir: Path, settings: dict) -> dict | None:
+    """The figures recorded in ``run_dir``'s `RUN_RECORD` when it was written with exactly ``settings``, else None
+    (no record: the run never finished; other settings: logged, the run trains again)."""
+    path = run_dir / RUN_RECORD
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        recorded, figures = record["settings"], record["figures"]
+    except (ValueError, KeyError, TypeError):
+        logger.warning("%s is not a run record; the run trains again", path)
+        return None
+    if recorded != settings:
+        changed = changed_settings(recorded, settings)
+        logger.info("%s: recorded with other settings (%s); the run trains again", run_dir, ", ".join(changed[:5]))
+        return None
+    return figures
+
+
+def changed_settings(before: dict, after: dict) -> list[str]:
+    """The settings that differ, as ``part.name`` (``training_args.learning_rate``) or ``part``.
+
+    >>> changed_settings({"model_args": {"x": 1, "y": 2}, "cross_validate_fold": -1},
+    ...                  {"model_args": {"x": 1, "y": 3}, "cross_validate_fold": 5})
+    ['cross_validate_fold', 'model_args.y']
+    """
+    changed = []
+    for part in sorted(before.keys() | after.keys()):
+        old, new = before.get(part), after.get(part)
+        if isinstance(old, dict) and isinstance(new, dict):
+            changed += [f"{part}.{name}" for name in sorted(old.keys() | new.keys()) if old.get(name) != new.get(name)]
+        elif old != new:
+            changed.append(part)
+    return changed
 
 
 def summarise_runs(runs: list[dict], folds: int = -1) -> dict:
