@@ -318,7 +318,13 @@ def test_evaluation_batches_are_sorted_by_length_and_give_the_same_figures(tmp_p
     assert batches == sorted(batches)
     assert sum(batches) < sum(max(sequence_lengths(dataset.select(range(i, min(i + 8, len(dataset))))))
                               for i in range(0, len(dataset), 8))
-    assert trainer.get_test_dataloader(dataset).dataset is not None  # predict keeps the dataset's order
+    # predict keeps the dataset's order (the stock sampler shuffles it under group_by_length)
+    predictions = trainer.predict(dataset).predictions
+    trainer.model.eval()
+    with torch.no_grad():
+        for row in range(0, len(dataset), 5):
+            example = {k: torch.tensor([dataset[row][k]]) for k in ("input_ids", "attention_mask", "token_type_ids")}
+            assert torch.allclose(trainer.model(**example).logits[0], torch.as_tensor(predictions[row]), atol=1e-4)
     sorted_figures = trainer.evaluate(dataset)
     trainer.sort_evaluation_by_length = False
     plain_figures = trainer.evaluate(dataset)

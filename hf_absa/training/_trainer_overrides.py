@@ -10,9 +10,10 @@ methods, because no public hook reaches it:
   (transformers 5.24 ``trainer.py:916-935``, ``sampler_fn=self._get_train_sampler``);
   overriding ``get_train_dataloader`` instead would copy its whole body.
   The override only delegates to the public hook `ABSATrainer.build_train_sampler`.
-- **the evaluation sampler** (``_get_eval_sampler``, asked for by ``get_eval_dataloader`` the same way): the
-  stock one shuffles evaluation under ``group_by_length``; `ABSATrainer.get_eval_dataloader` (public) hands it a
-  length-sorted view and the override reads that in order.
+- **the evaluation sampler** (``_get_eval_sampler``, asked for by ``get_eval_dataloader`` and
+  ``get_test_dataloader`` the same way): the stock one shuffles evaluation and ``predict`` under
+  ``group_by_length``; the override reads in order (`ABSATrainer.get_eval_dataloader`, public, hands evaluation
+  a length-sorted view).
 - **staged checkpoints** (``_save_checkpoint``, ``_get_output_dir``,
   ``_push_from_checkpoint``): ``checkpoint-N`` is written under a hidden
   folder and renamed into place once complete. A callback cannot do it:
@@ -157,14 +158,15 @@ class TrainerOverridesMixin:
         return sampler if sampler is not None else super()._get_train_sampler(train_dataset)
 
     def _get_eval_sampler(self, eval_dataset):
-        # Stock: trainer.py:1147, called by get_eval_dataloader through `sampler_fn`. Under
-        # train_sampling_strategy="group_by_length" it shuffles evaluation into LengthGroupedSampler batches, whose
-        # mega-batches are a single batch for sets under 4x4 batches (a Laptop14 validation split): random order,
-        # 2.3x the real tokens. ABSATrainer.get_eval_dataloader hands over a length-sorted view instead and asks
-        # for it to be read in order (one process only: under DDP the stock sharding sampler is kept).
-        if self.__dict__.get("_read_evaluation_in_order") and self.args.world_size <= 1:
-            return torch.utils.data.SequentialSampler(eval_dataset)
-        return super()._get_eval_sampler(eval_dataset)
+        # Stock: trainer.py:1147, called by get_eval_dataloader and get_test_dataloader through `sampler_fn`. Under
+        # train_sampling_strategy="group_by_length" (our default) it draws evaluation AND prediction batches from a
+        # seeded LengthGroupedSampler: `Trainer.predict` then returns its rows shuffled against the dataset, and
+        # small evaluation sets are padded to 2.3x their tokens. Here both read their dataset in order (one
+        # process; under DDP, None lets accelerate shard it in order, as the stock sampler does for other
+        # strategies); ABSATrainer.get_eval_dataloader hands evaluation a length-sorted view instead.
+        if eval_dataset is None:
+            return None
+        return torch.utils.data.SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None
 
     def _get_output_dir(self, trial) -> str:
         # Stock: trainer.py:3344. Also called outside checkpoint saves (trainer.py:2028, trainer_jit_checkpoint.py:51),

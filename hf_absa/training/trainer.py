@@ -217,11 +217,8 @@ class ABSATrainer(TrainerOverridesMixin, Trainer):
             dataset = (self.eval_dataset[eval_dataset] if isinstance(eval_dataset, str)
                        else eval_dataset if eval_dataset is not None else self.eval_dataset)
             if isinstance(dataset, Dataset) and len(dataset) > 1 and "input_ids" in dataset.column_names:
-                self._read_evaluation_in_order = True  # read by _get_eval_sampler (_trainer_overrides)
-                try:
-                    return super().get_eval_dataloader(self._length_sorted(dataset))
-                finally:
-                    self._read_evaluation_in_order = False
+                # read in order by _get_eval_sampler (_trainer_overrides)
+                return super().get_eval_dataloader(self._length_sorted(dataset))
         return super().get_eval_dataloader(eval_dataset)
 
     def _length_sorted(self, dataset: Dataset) -> Dataset:
