@@ -10,7 +10,14 @@ JSON and a Markdown report with mean ± std over seeds and hf_absa / PyABSA rati
 
     python benchmarks/compare_pyabsa.py --quick               # one seed of one configuration
     python benchmarks/compare_pyabsa.py                       # 3 models x 2 datasets x seeds 1 2 3
-    python benchmarks/compare_pyabsa.py --hf-flags --bf16 --group-by-length   # hf_absa's fast CPU set-up
+    python benchmarks/compare_pyabsa.py --hf-flags --bf16 --group-by-length   # bf16 forced, length-grouped
+    python benchmarks/compare_pyabsa.py --precision fp32      # hf_absa trained in fp32 whatever the hardware
+
+hf_absa trains in its default precision (``--precision auto``: bf16 autocast where the hardware runs bf16
+natively, fp32 elsewhere) unless ``--precision bf16|fp32`` (or ``--hf-flags --bf16``) says otherwise; each run's
+JSON and the report say which precision it actually used and whether it was decided automatically ("auto") or
+forced ("flag"). Inference is timed for ``--infer-precisions`` (fp32, bf16, and auto = SentimentClassifier's
+default, reported with what it resolved to).
 
 PyABSA runs with ``--log-step -1`` (one test evaluation per epoch, its fair speed
 setting). hf_absa runs twice per configuration:
@@ -78,6 +85,8 @@ ROWS = [
      "infer_examples_per_s", "inference fp32"),
     ("inference ex/s (hf_absa bf16 autocast, PyABSA fp32)", "pyabsa", "infer_bf16_examples_per_s",
      "infer_examples_per_s", "inference bf16"),
+    ("inference ex/s (hf_absa default precision=auto, PyABSA fp32)", "pyabsa", "infer_auto_examples_per_s",
+     "infer_examples_per_s", None),
     ("inference test acc (hf_absa bf16; PyABSA fp32, reloaded checkpoint)", "pyabsa", "infer_bf16_acc",
      "infer_acc", None),
     ("peak RSS MB after training", "pyabsa", "peak_rss_mb_after_train", "peak_rss_mb_after_train", None),
@@ -146,6 +155,30 @@ def fmt(value: float | None, std: float | None, percent: bool) -> str:
     return text + (f" ± {std * scale:.{digits}f}" if std else "")
 
 
+def precision_label(run: dict) -> str | None:
+    """The training precision an hf_absa run used, with how it was decided: ``"bf16 (auto)"``, ``"fp32 (flag)"``.
+
+    Results written before automatic precision have no ``precision`` field: there ``bf16`` true meant ``--bf16``
+    and false fp32 (the library's default then); ATEPC results of that time have neither (None).
+
+    >>> precision_label({"precision": "bf16", "precision_source": "auto"}), precision_label({"bf16": False})
+    ('bf16 (auto)', 'fp32')
+    """
+    if run.get("precision"):
+        source = run.get("precision_source")
+        return f"{run['precision']} ({source})" if source else run["precision"]
+    if "bf16" in run:
+        return "bf16 (flag)" if run["bf16"] else "fp32"
+    return None
+
+
+def precisions_of(runs: list[dict], field: str | None = None) -> list[str]:
+    """The distinct training precisions (`precision_label`) of ``runs``, or the distinct values of ``field``
+    (e.g. ``infer_auto_precision``), in order of appearance; runs that do not record it are skipped."""
+    values = [precision_label(run) if field is None else run.get(field) for run in runs]
+    return list(dict.fromkeys(value for value in values if value))
+
+
 def summarise(runs: list[dict], row_specs: list[tuple] = ROWS) -> dict:
     """Mean ± std over seeds per (dataset, model), and the hf_absa / PyABSA ratios, for each of ``row_specs``
     (default `ROWS`; the ATEPC harness passes its own)."""
@@ -163,7 +196,26 @@ def summarise(runs: list[dict], row_specs: list[tuple] = ROWS) -> dict:
             ratio = hf[0] / peer[0] if hf[0] is not None and peer[0] else None
             rows[label] = {"hf_absa": hf, "pyabsa": peer, "ratio": ratio}
         summary[key] = {"seeds": sorted({r["seed"] for r in sides.get("pyabsa", [])}), "rows": rows}
+        # What hf_absa ran: training precision per hf_absa side, and what inference "auto" resolved to.
+        precision = {side.removeprefix("hf_absa-"): precisions_of(side_runs)
+                     for side, side_runs in sides.items() if side != "pyabsa" and precisions_of(side_runs)}
+        auto = precisions_of([r for side, rs in sides.items() if side != "pyabsa" for r in rs],
+                             "infer_auto_precision")
+        if precision:
+            summary[key]["training_precision"] = precision
+        if auto:
+            summary[key]["inference_auto_precision"] = auto
     return summary
+
+
+def precision_line(block: dict) -> list[str]:
+    """The report line that says which precision hf_absa trained (and predicted with "auto") in, or nothing when
+    the runs do not record it."""
+    parts = [f"{side} run: {', '.join(labels)}" for side, labels in block.get("training_precision", {}).items()]
+    text = f"hf_absa training precision: {'; '.join(parts)}." if parts else ""
+    if block.get("inference_auto_precision"):
+        text += f" Inference precision=auto ran {', '.join(block['inference_auto_precision'])}."
+    return [text.strip(), ""] if text else []
 
 
 def is_percent(label: str) -> bool:
@@ -187,6 +239,7 @@ def markdown(summary: dict, meta: dict, row_specs: list[tuple] = ROWS) -> str:
     lines += overview(summary, row_specs) + [""]
     for key, block in summary.items():
         lines += [f"#### {key} (seeds {', '.join(map(str, block['seeds']))})", "",
+                  *precision_line(block),
                   "| | hf_absa | PyABSA 2.4.2 | hf_absa / PyABSA |", "|---|---|---|---|"]
         for label, cells in block["rows"].items():
             percent = is_percent(label)
@@ -230,8 +283,12 @@ def main(argv=None) -> None:
     parser.add_argument("--data-dir", default=str(SHARED / "datasets"))
     parser.add_argument("--peer-venv", default=str(REPO.parent / ".peer_venv"))
     parser.add_argument("--out", default=None, help="output folder (default benchmarks/runs/<date>)")
-    parser.add_argument("--infer-precisions", nargs="+", default=["fp32", "bf16"],
-                        help="hf_absa inference variants timed (fp32, bf16, int8, '+compile'); the first is compared")
+    parser.add_argument("--infer-precisions", nargs="+", default=["fp32", "bf16", "auto"],
+                        help="hf_absa inference variants timed (fp32, bf16, int8, auto = the default, '+compile'); "
+                        "the first is compared")
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                        help="hf_absa's training precision: auto (the library default, decided from the hardware), "
+                        "bf16 or fp32 (forced); the report says what each run actually used")
     parser.add_argument("--no-clean", action="store_true", help="skip hf_absa's clean-protocol runs")
     parser.add_argument("--spacy-model", default=None,
                         help="an installed spaCy pipeline that both libraries parse with (syntax-distance models)")
@@ -288,7 +345,7 @@ def main(argv=None) -> None:
                     ours = run_json(
                         [sys.executable, str(HERE / "hf_absa_apc.py"), "--model", MODELS[model], "--dataset",
                          dataset, "--data-dir", str(data_dir), "--out-dir", str(out / f"hf_absa-{protocol}-{name}"),
-                         "--protocol", protocol, *common, *infer, *hf_flags],
+                         "--protocol", protocol, "--precision", args.precision, *common, *infer, *hf_flags],
                         out / f"hf_absa-{protocol}-{name}.log",
                     )
                     runs.append(ours)

@@ -24,6 +24,10 @@ The runs:
 - hf_absa ``--protocol main`` on e2e_absa (laptop14 / rest14, unified tags): the model selected on the official
   dev split, tested once; PyABSA has no reader for that format, so that row is hf_absa's alone.
 
+hf_absa trains in its default precision (``--precision auto``: bf16 autocast where the hardware runs bf16
+natively, fp32 elsewhere) unless ``--precision bf16|fp32``; the run JSONs and the report say which precision
+each run actually used ("auto" or "flag").
+
 Training speed is in PyABSA's unit, one example per gold aspect (PyABSA trains one copy of a sentence per
 aspect; hf_absa one row per sentence with all its aspects), so the ratio is the ratio of epoch times.
 Both sides train with PyABSA's English ATEPC optimisation (constant learning rate, no clipping, weight decay
@@ -158,6 +162,9 @@ def main(argv=None) -> None:
     parser.add_argument("--peer-venv", default=str(REPO.parent / ".peer_venv"))
     parser.add_argument("--out", default=None,
                         help="output folder (default benchmarks/runs/atepc-<date>); an existing one resumes")
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                        help="hf_absa's training precision: auto (the library default, decided from the hardware), "
+                        "bf16 or fp32 (forced); the report says what each run actually used")
     parser.add_argument("--hf-flags", nargs=argparse.REMAINDER, default=[],
                         help="extra flags for benchmarks/hf_absa_atepc.py (e.g. --threads 2)")
     parser.add_argument("--from-runs", default=None,
@@ -214,7 +221,7 @@ def main(argv=None) -> None:
                     ours = cached_run(
                         out / f"hf_absa-{side}-{name}.json",
                         [sys.executable, str(HERE / "hf_absa_atepc.py"), "--model", MODELS[model], "--dataset", data,
-                         "--data-dir", str(data_dir), "--protocol", protocol,
+                         "--data-dir", str(data_dir), "--protocol", protocol, "--precision", args.precision,
                          "--out-dir", str(out / f"hf_absa-{side}-{name}"), *seeded, *hf_flags],
                         out / f"hf_absa-{side}-{name}.log",
                         # summarise() keys a run by dataset/model and its side by protocol

@@ -23,6 +23,12 @@ in ``<out>`` (an interrupted run resumes).
     nice -n 10 python benchmarks/extract_speed.py --limit 20 --out /tmp/extract-smoke   # a smoke run, minutes
     python benchmarks/extract_speed.py --checkpoint runs/atepc --texts reviews=reviews.txt --no-peer --out /tmp/x
 
+Precision: hf_absa trains its checkpoint in its default precision (``--train-precision auto``: bf16 autocast where
+the hardware runs bf16 natively; ``bf16`` / ``fp32`` force it) and the JSON records what the training actually used
+(``train_precision``, ``train_precision_source``, from the run's ``all_results.json``). `AspectExtractor` defaults
+to fp32 (extractions do not depend on the machine); ``--precisions`` may include ``auto``, and every timed entry
+records the precision that ran (``resolved_precision``). PyABSA runs in fp32.
+
 ``--limit N`` trains both sides on the first N sentences of each train file and times the first N test sentences
 (copies of the files in ``<out>``): a check that everything runs, not a measurement.
 """
@@ -41,6 +47,7 @@ import time
 from pathlib import Path
 
 from compare_pyabsa import check_peer_out_dir, cpu_model, minilm_in, peer_venv_python
+from hf_absa_apc import PRECISION_CHOICES, precision_flags, run_precision
 from compare_pyabsa_atepc import (
     DATASETS,
     PEER_DRIVER,
@@ -67,8 +74,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", default=None, help="an hf_absa ATEPC checkpoint (default: train one per "
                         "dataset, as PyABSA does)")
     parser.add_argument("--epochs", type=int, default=1, help="training epochs of both sides")
-    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], help="hf_absa precisions timed; fp32 "
-                        "is the reference of differing_sentences")
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], help="hf_absa precisions timed (fp32, "
+                        "bf16, int8, auto); fp32 is the reference of differing_sentences")
+    parser.add_argument("--train-precision", choices=PRECISION_CHOICES, default="auto",
+                        help="precision of hf_absa's training run: auto (the library default, no flag), bf16 or fp32")
     parser.add_argument("--batch-size", type=int, default=32, help="the batched figure's batch size (both sides)")
     parser.add_argument("--single", type=int, default=50, help="texts timed one per call (batch 1), both sides")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes; the median is reported")
@@ -139,6 +148,7 @@ def train_checkpoint(folder: Path, output_dir: Path, args: argparse.Namespace) -
         "--validation_fraction", "0", "--eval_strategy", "no", "--save_strategy", "no",
         "--load_best_model_at_end", "false", "--disable_tqdm", "true", "--dataloader_num_workers", "0",
         "--output_dir", str(output_dir), *PYABSA_ATEPC_OPTIMISATION,
+        *precision_flags(getattr(args, "train_precision", "auto")),
     ]
     if args.device == "cpu":
         command.append("--use_cpu")
@@ -164,6 +174,7 @@ def time_hf_absa(checkpoint: Path, texts: list[str], args: argparse.Namespace) -
     runs, outputs = [], {}
     for precision in args.precisions:
         extractor = AspectExtractor.from_pretrained(checkpoint, device=args.device, precision=precision)
+        resolved = extractor.precision  # what runs ("auto" resolves to "bf16" or "fp32")
         extractor.predict(texts[:8])  # warm-up: first-call allocations, oneDNN primitives
         batched, single = extractor.with_batch_size(args.batch_size), extractor.with_batch_size(1)
         for sentiment in (False, True):
@@ -174,7 +185,8 @@ def time_hf_absa(checkpoint: Path, texts: list[str], args: argparse.Namespace) -
             ):
                 wall, results = median_pass(run, args.repeats)
                 aspects = sum(len(result["aspects"]) for result in results)
-                runs.append({"precision": precision, "batch_size": batch_size, "sentiment": sentiment,
+                runs.append({"precision": precision, "resolved_precision": resolved, "batch_size": batch_size,
+                             "sentiment": sentiment,
                              "sentences": len(subset), "aspects": aspects, "wall_s": round(wall, 4),
                              "sentences_per_s": round(len(subset) / wall, 2),
                              "aspects_per_s": round(aspects / wall, 2)})
@@ -222,7 +234,10 @@ def report(result: dict) -> str:
              f"{meta['default_precision']}.", ""]
     for name, block in result["datasets"].items():
         peer = block.get("pyabsa") or {}
+        trained = block.get("train_precision")  # absent in results written before automatic precision
+        source = f" ({block['train_precision_source']})" if block.get("train_precision_source") else ""
         lines += [f"#### {name} ({block['sentences']} test sentences)", "",
+                  *([f"hf_absa's checkpoint trained in {trained}{source}.", ""] if trained else []),
                   "| precision | batch | sentiment | hf_absa sentences/s | hf_absa aspects/s | PyABSA sentences/s "
                   "| PyABSA aspects/s | hf_absa / PyABSA |", "|---|---|---|---|---|---|---|---|"]
         for run in block["hf_absa"]["runs"]:
@@ -231,7 +246,10 @@ def report(result: dict) -> str:
                 if run["sentiment"] else None
             peer_aspects = peer.get("batch_aspects_per_s") if batched and run["sentiment"] else None
             ratio = f"{run['sentences_per_s'] / peer_rate:.2f}×" if peer_rate else "–"
-            lines.append(f"| {run['precision']} | {run['batch_size']} | {'yes' if run['sentiment'] else 'no'} | "
+            shown = run["precision"]
+            if run.get("resolved_precision") and run["resolved_precision"] != shown:
+                shown += f" → {run['resolved_precision']}"
+            lines.append(f"| {shown} | {run['batch_size']} | {'yes' if run['sentiment'] else 'no'} | "
                          f"{run['sentences_per_s']:.1f} | {run['aspects_per_s']:.1f} | "
                          f"{'–' if peer_rate is None else f'{peer_rate:.1f}'} | "
                          f"{'–' if peer_aspects is None else f'{peer_aspects:.1f}'} | {ratio} |")
@@ -270,8 +288,10 @@ def main(argv=None) -> dict:
     for name, (texts_file, folder) in inputs.items():
         texts = texts_of(texts_file, args.limit)
         checkpoint = Path(args.checkpoint) if args.checkpoint else train_checkpoint(folder, out / f"hf-{name}", args)
-        block = {"sentences": len(texts), "checkpoint": str(checkpoint), "hf_absa": time_hf_absa(checkpoint, texts,
-                                                                                                  args)}
+        trained = run_precision(checkpoint)  # None for a --checkpoint trained elsewhere without all_results.json
+        block = {"sentences": len(texts), "checkpoint": str(checkpoint),
+                 "train_precision": trained["precision"], "train_precision_source": trained["precision_source"],
+                 "hf_absa": time_hf_absa(checkpoint, texts, args)}
         if folder is not None and not args.no_peer:
             venv = Path(args.peer_venv).resolve()
             command = [

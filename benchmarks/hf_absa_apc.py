@@ -25,10 +25,18 @@ Fields:
   includes the periodic evaluations and checkpoint saves;
   ``train_examples_per_s_excl_eval_save`` counts only the optimizer steps (forward,
   backward, update, data loading).
+- ``precision`` / ``precision_source``: the training precision the run ACTUALLY used
+  (``"bf16"`` / ``"fp32"``) and how it was decided (``"auto"``: hf_absa's default, from
+  the hardware; ``"flag"``), read from the run's ``all_results.json``;
+  ``precision_requested`` is ``--precision`` (``auto`` passes no flag). ``bf16`` is
+  ``precision == "bf16"`` (results written before automatic precision lack the first
+  three fields, and there ``bf16`` false meant fp32).
 - ``infer_examples_per_s``: test aspects / wall time of ``SentimentClassifier.predict``
   over the test split (featurisation included, loading excluded), median of
   ``--infer-repeats`` passes, per precision variant, with the share of predictions
-  equal to fp32's and the accuracy.
+  equal to the first variant's and the accuracy; each variant records the precision
+  the classifier ran (``precision``: ``auto`` resolves to ``bf16`` or ``fp32``,
+  also as ``infer_auto_precision``).
 - ``peak_rss_mb_after_first_inference``: the process peak after training and the
   first (fp32) inference variant, the figure comparable with PyABSA's peak;
   ``peak_rss_mb`` also covers the further variants.
@@ -56,6 +64,48 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# --precision → the `hf-absa train` flags: auto passes none (the library decides), the others force it.
+PRECISION_FLAGS = {"auto": [], "bf16": ["--bf16", "true"], "fp32": ["--bf16", "false"]}
+PRECISION_CHOICES = tuple(PRECISION_FLAGS)
+
+
+def precision_flags(precision: str) -> list[str]:
+    """The ``hf-absa train`` flags of ``--precision``.
+
+    >>> precision_flags("auto"), precision_flags("fp32")
+    ([], ['--bf16', 'false'])
+    """
+    return list(PRECISION_FLAGS[precision])
+
+
+def run_precision(output_dir: Path, metrics: dict | None = None) -> dict:
+    """``{"precision": ..., "precision_source": ...}`` the run in ``output_dir`` actually used, from its
+    ``all_results.json`` (``metrics``, the same figures in memory, when the file is missing); None when neither
+    records them."""
+    results = {}
+    path = Path(output_dir) / "all_results.json"
+    if path.is_file():
+        results = json.loads(path.read_text(encoding="utf-8"))
+    results = results or metrics or {}
+    return {"precision": results.get("precision"), "precision_source": results.get("precision_source")}
+
+
+def time_predict(classifier, test, repeats: int, warm_up: bool = False) -> tuple[float, list]:
+    """(median wall seconds of ``repeats`` ``classifier.predict(test)`` passes, the last pass's labels).
+
+    Featurisation is inside each pass, loading outside; ``warm_up`` runs one untimed pass first (torch.compile
+    compiles there). `compare_defaults.py` times default inference with this function too.
+    """
+    if warm_up:
+        classifier.predict(test)
+    timings, predicted = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        predicted = classifier.predict(test)
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings), predicted["pred_label"]
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="bert_spc", help="hf_absa architecture (bert_spc, fast_lcf_bert, ...)")
@@ -77,15 +127,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--eval-steps", type=float, default=0.1,
                         help="clean protocol: validate every N steps (<1: fraction)")
-    parser.add_argument("--bf16", action="store_true", help="bf16 autocast for training")
+    parser.add_argument(
+        "--precision", choices=PRECISION_CHOICES, default="auto",
+        help="training precision: auto (hf_absa's default, decided from the hardware; no flag passed), bf16 "
+        "(--bf16 true) or fp32 (--bf16 false); the JSON records what the run actually used",
+    )
+    parser.add_argument("--bf16", dest="precision", action="store_const", const="bf16",
+                        help="alias of --precision bf16 (kept for the commands recorded in BENCHMARKS.md)")
     parser.add_argument("--torch-compile", action="store_true", help="torch.compile the model for training")
     parser.add_argument("--group-by-length", action="store_true", help="length-grouped training batches")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--infer-batch-size", type=int, default=32)
     parser.add_argument("--infer-repeats", type=int, default=3)
-    parser.add_argument("--infer-precisions", nargs="*", default=["fp32", "fp32+compile", "bf16", "int8"],
-                        help="inference variants: fp32, bf16 or int8, '+compile' adds torch.compile; none: no "
-                        "inference timing")
+    parser.add_argument("--infer-precisions", nargs="*", default=["fp32", "fp32+compile", "bf16", "int8", "auto"],
+                        help="inference variants: fp32, bf16, int8 or auto (SentimentClassifier's default, reported "
+                        "with what it resolved to), '+compile' adds torch.compile; none: no inference timing")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="more `hf-absa train` flags")
     return parser.parse_args(argv)
@@ -122,8 +178,7 @@ def main(argv=None) -> dict:
         flags += ["--ensemble_models", *args.ensemble_models]
     if args.backbone:
         flags += ["--backbone", args.backbone]
-    if args.bf16:
-        flags += ["--bf16", "true"]
+    flags += precision_flags(args.precision)
     if args.torch_compile:
         flags += ["--torch_compile", "true"]
     if args.group_by_length:
@@ -154,7 +209,8 @@ def main(argv=None) -> dict:
         "batch_size": args.batch_size,
         "max_seq_len": args.max_seq_len,
         "learning_rate": args.learning_rate,
-        "bf16": args.bf16,
+        "precision_requested": args.precision,
+        **run_precision(out_dir / "run", metrics),
         "torch_compile": args.torch_compile,
         "group_by_length": args.group_by_length,
         "threads": torch.get_num_threads(),
@@ -183,6 +239,7 @@ def main(argv=None) -> dict:
         "train_gflops_per_s": round(6 * matmul_parameters * timer.tokens / timer.seconds / 1e9, 2),
         "peak_rss_mb_after_train": round(peak_rss_mb(), 1),
     }
+    result["bf16"] = result["precision"] == "bf16"  # what ran (older results: what was asked, fp32 unless --bf16)
 
     # Inference on the test split, from the saved checkpoint, per precision variant. The training objects
     # go first: PyABSA's figure is likewise the process peak over training and then inference.
@@ -198,23 +255,22 @@ def main(argv=None) -> dict:
             checkpoint, device="cpu", precision=precision, compile=compiled == "compile",
             batch_size=args.infer_batch_size,
         )
-        timings, predicted = [], None
-        if compiled:
-            classifier.predict(test)  # compilation happens on the first pass; time the compiled passes
-        for _ in range(args.infer_repeats):
-            start = time.perf_counter()
-            predicted = classifier.predict(test)
-            timings.append(time.perf_counter() - start)
-        labels = predicted["pred_label"]
+        # compilation happens on the first pass; time the compiled passes
+        wall, labels = time_predict(classifier, test, args.infer_repeats, warm_up=bool(compiled))
         reference = reference or labels
         accuracy = sum(p == g for p, g in zip(labels, test["label"])) / len(labels)
         inference[variant] = {
-            "examples_per_s": round(len(test) / statistics.median(timings), 2),
+            "examples_per_s": round(len(test) / wall, 2),
             "accuracy": round(accuracy, 6),
+            # the share equal to the first variant's predictions (fp32's in the default list)
             "same_as_fp32": round(sum(a == b for a, b in zip(labels, reference)) / len(labels), 6),
+            "precision": classifier.precision,  # what ran: "auto" resolved to "bf16" or "fp32"
+            "precision_source": getattr(classifier, "precision_source", None),
         }
-        result[f"infer_{variant.replace('+', '_')}_examples_per_s"] = inference[variant]["examples_per_s"]
-        result[f"infer_{variant.replace('+', '_')}_acc"] = inference[variant]["accuracy"]
+        key = variant.replace("+", "_")
+        result[f"infer_{key}_examples_per_s"] = inference[variant]["examples_per_s"]
+        result[f"infer_{key}_acc"] = inference[variant]["accuracy"]
+        result[f"infer_{key}_precision"] = classifier.precision
         del classifier
         if "peak_rss_mb_after_first_inference" not in result:
             # The further variants (compiled, bf16, int8) are extra models in this process.

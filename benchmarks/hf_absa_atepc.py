@@ -4,6 +4,7 @@
 The counterpart of ``../shared/peer/pyabsa_atepc.py``: same data, backbone, max_seq_len, batch size, learning
 rate, epochs and seed; prints ONE JSON line (also written to ``<out-dir>/summary.json``).
 ``compare_pyabsa_atepc.py`` runs it in a fresh process per configuration, so ``peak_rss_mb`` is this run's alone.
+The training precision is hf_absa's default unless ``--precision bf16|fp32`` (the JSON says which ran).
 
     python benchmarks/hf_absa_atepc.py --model fast_lcf_atepc --dataset laptop14 \
         --data-dir ../shared/datasets --epochs 1 --seed 1 --out-dir /tmp/bench/lap14-fast-lcf-atepc-1
@@ -27,6 +28,10 @@ Fields (fractions, not percent):
 - ``test_ate_f1``, ``test_e2e_f1``, ``test_apc_accuracy``, ``test_apc_f1``: the main protocol's scorer on the
   tested model (exact spans over de-duplicated sentences; polarity on the gold aspects);
   ``test_pyabsa_ate_f1``: PyABSA's lenient ATE F1 of the same model.
+- ``precision`` / ``precision_source``: the training precision the run actually used and how it was decided
+  (``"auto"``: hf_absa's default, from the hardware; ``"flag"``), from the run's ``all_results.json``;
+  ``precision_requested`` is ``--precision`` (``auto`` passes no flag; ``--bf16`` = ``--precision bf16``).
+  Results written before automatic precision lack them; those runs trained in fp32 unless ``--extra --bf16``.
 - ``peak_rss_mb``: peak resident memory of the process (training and the test evaluation).
 """
 
@@ -40,6 +45,8 @@ import resource
 import sys
 import time
 from pathlib import Path
+
+from hf_absa_apc import PRECISION_CHOICES, precision_flags, run_precision
 
 # all_results.json keys reported as they are (fractions); missing ones come out as null.
 METRIC_KEYS = (
@@ -74,6 +81,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--eval-steps", type=float, default=0.1,
                         help="main protocol: validate every N steps (<1: fraction of the training steps)")
+    parser.add_argument(
+        "--precision", choices=PRECISION_CHOICES, default="auto",
+        help="training precision: auto (hf_absa's default, decided from the hardware; no flag passed), bf16 "
+        "(--bf16 true) or fp32 (--bf16 false); the JSON records what the run actually used",
+    )
+    parser.add_argument("--bf16", dest="precision", action="store_const", const="bf16",
+                        help="alias of --precision bf16")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="more `hf-absa train` flags")
@@ -96,7 +110,7 @@ def train_flags(args: argparse.Namespace, output_dir: Path) -> list[str]:
         flags += ["--eval_strategy", "steps", "--eval_steps", str(args.eval_steps)]
     if args.backbone:
         flags += ["--backbone", args.backbone]
-    return flags + list(args.extra)
+    return flags + precision_flags(getattr(args, "precision", "auto")) + list(args.extra)
 
 
 def main(argv=None) -> dict:
@@ -138,6 +152,8 @@ def main(argv=None) -> dict:
         "learning_rate": args.learning_rate,
         "protocol": args.protocol,
         "extra_train_flags": args.extra,
+        "precision_requested": args.precision,
+        **run_precision(out_dir / "run", metrics),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "machine": platform.platform(),

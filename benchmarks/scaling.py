@@ -13,6 +13,11 @@ and the process's peak RSS after training.
 Default points: Laptop14 -> Restaurant14 -> MAMS (2.3k -> 3.6k -> 11.2k
 examples) at max_seq_len 80, and max_seq_len 80 -> 128 -> 256 on Laptop14 and
 MAMS. Writes ``points.json`` and ``report.md`` to ``--out``.
+
+Training precision: hf_absa's default (``--precision auto``: bf16 autocast where the hardware runs bf16
+natively) unless ``--precision bf16|fp32`` (``--hf-flags --bf16`` still works); the table's last column is
+what each point actually ran, "(auto)" when the library decided it (points.json of earlier runs: fp32 unless
+they ran with ``--bf16``).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import os
 import sys
 from pathlib import Path
 
-from compare_pyabsa import DATASETS, PYABSA_OPTIMISATION, SHARED, cpu_model, run_json
+from compare_pyabsa import DATASETS, PYABSA_OPTIMISATION, SHARED, cpu_model, precision_label, run_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,15 +49,16 @@ def parse_point(text: str) -> tuple[str, int]:
 def table(points: list[dict]) -> str:
     lines = [
         "| dataset | max_seq_len | train examples | tokens processed | tokens if padded to max_seq_len "
-        "| optimizer-step time s | ms per 1k tokens | train ex/s (steps) | peak RSS MB after training |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| optimizer-step time s | ms per 1k tokens | train ex/s (steps) | peak RSS MB after training | precision |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in points:
         padded = p["train_examples"] * p["max_seq_len"]
         lines.append(
             f"| {p['dataset']} | {p['max_seq_len']} | {p['train_examples']:,} | {p['train_tokens']:,} | {padded:,} "
             f"| {p['train_steps_s']:.1f} | {1000 * p['train_steps_s'] / p['train_tokens']:.2f} "
-            f"| {p['train_examples_per_s_excl_eval_save']:.1f} | {p['peak_rss_mb_after_train']:.0f} |"
+            f"| {p['train_examples_per_s_excl_eval_save']:.1f} | {p['peak_rss_mb_after_train']:.0f} "
+            f"| {precision_label(p) or '–'} |"
         )
     return "\n".join(lines)
 
@@ -65,6 +71,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data-dir", default=str(SHARED / "datasets"))
     parser.add_argument("--out", required=True)
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                        help="training precision: auto (hf_absa's default), bf16 or fp32 (forced)")
     parser.add_argument("--hf-flags", nargs=argparse.REMAINDER, default=[],
                         help="extra flags for benchmarks/hf_absa_apc.py (e.g. --bf16 --group-by-length)")
     args = parser.parse_args(argv)
@@ -76,7 +84,8 @@ def main(argv=None) -> None:
         result = run_json(
             [sys.executable, str(HERE / "hf_absa_apc.py"), "--model", args.model, "--dataset", dataset,
              "--data-dir", args.data_dir, "--max-seq-len", str(max_seq_len), "--epochs", "1", "--seed",
-             str(args.seed), "--protocol", "pyabsa", "--out-dir", str(out / name), "--infer-precisions",
+             str(args.seed), "--protocol", "pyabsa", "--precision", args.precision, "--out-dir", str(out / name),
+             "--infer-precisions",
              *args.hf_flags, "--extra", *PYABSA_OPTIMISATION],
             out / f"{name}.log",
         )

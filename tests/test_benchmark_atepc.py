@@ -103,3 +103,14 @@ def test_atepc_driver_flags_parse_into_pyabsas_protocol_and_the_main_one():
     _, _, data_args, training_args = parse(train_flags(main, REPO_ROOT / "unused-output"))
     assert data_args.dataset == "e2e_absa/laptop14" and not training_args.report_max_test
     assert training_args.eval_strategy == "steps" and training_args.load_best_model_at_end
+
+
+def test_atepc_driver_passes_no_precision_flag_by_default_and_forces_one_on_request():
+    from hf_absa.commands.train import parse
+    from hf_absa_atepc import parse_args, train_flags
+
+    base = ["--data-dir", "data", "--out-dir", "out"]
+    assert "--bf16" not in train_flags(parse_args(base), REPO_ROOT / "unused-output")  # the library decides
+    _, _, _, training_args = parse(train_flags(parse_args(base + ["--precision", "fp32"]), REPO_ROOT / "unused"))
+    assert not training_args.bf16 and training_args.precision_source == "flag"
+    assert train_flags(parse_args(base + ["--bf16"]), REPO_ROOT / "unused")[-2:] == ["--bf16", "true"]

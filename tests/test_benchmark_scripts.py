@@ -57,7 +57,42 @@ def test_scaling_table_reports_time_per_processed_token_and_padded_tokens():
     point = {"dataset": "mams", "max_seq_len": 256, "train_examples": 1000, "train_tokens": 40000,
              "train_steps_s": 20.0, "train_examples_per_s_excl_eval_save": 50.0, "peak_rss_mb_after_train": 1500.4}
     line = table([point]).splitlines()[-1]
-    assert line == "| mams | 256 | 1,000 | 40,000 | 256,000 | 20.0 | 0.50 | 50.0 | 1500 |", line
+    # points.json written before automatic precision: no "precision" field; "bf16" false meant fp32
+    assert line == "| mams | 256 | 1,000 | 40,000 | 256,000 | 20.0 | 0.50 | 50.0 | 1500 | – |", line
+    assert table([{**point, "bf16": False}]).endswith("| 1500 | fp32 |")
+    assert table([{**point, "precision": "bf16", "precision_source": "auto"}]).endswith("| 1500 | bf16 (auto) |")
     assert parse_point("laptop14:128") == ("laptop14", 128)
     with pytest.raises(argparse.ArgumentTypeError, match="DATASET:MAX_SEQ_LEN"):
         parse_point("laptop14-128")
+
+
+# --- precision in the benchmark drivers, and benchmarks/compare_defaults.py -------------------------------------
+
+
+def test_hf_absa_apc_precision_option_keeps_bf16_as_an_alias_and_maps_to_train_flags():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from hf_absa_apc import parse_args, precision_flags
+
+    base = ["--data-dir", "d", "--out-dir", "o"]
+    assert parse_args(base).precision == "auto" and precision_flags("auto") == []  # the library decides
+    assert parse_args(base + ["--bf16"]).precision == "bf16"  # the commands recorded in BENCHMARKS.md
+    assert precision_flags(parse_args(base + ["--precision", "fp32"]).precision) == ["--bf16", "false"]
+    assert precision_flags("bf16") == ["--bf16", "true"]
+    assert "auto" in parse_args(base).infer_precisions
+
+
+def test_old_comparison_results_still_render_and_new_ones_name_their_precision(tmp_path):
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_pyabsa import main, markdown, summarise
+
+    results = REPO_ROOT / "benchmarks" / "results"
+    (tmp_path / "runs.json").write_text((results / "2026-11-26_full_runs.json").read_text())
+    (tmp_path / "summary.json").write_text((results / "2026-11-26_full_summary.json").read_text())
+    main(["--from-runs", str(tmp_path)])  # runs without the precision fields: "bf16" true meant --bf16
+    report = (tmp_path / "report.md").read_text()
+    assert "hf_absa training precision: pyabsa run: bf16 (flag)" in report
+    run = {"library": "hf_absa", "protocol": "pyabsa", "dataset": "laptop14", "model": "bert_spc", "seed": 1,
+           "precision": "bf16", "precision_source": "auto", "bf16": True, "infer_auto_precision": "bf16"}
+    text = markdown(summarise([run]), {"date": "d", "cpu": "c", "cores": 2, "threads": 2, "command": "x"})
+    assert "hf_absa training precision: pyabsa run: bf16 (auto). Inference precision=auto ran bf16." in text
+
