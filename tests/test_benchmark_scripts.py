@@ -96,3 +96,125 @@ def test_old_comparison_results_still_render_and_new_ones_name_their_precision(t
     text = markdown(summarise([run]), {"date": "d", "cpu": "c", "cores": 2, "threads": 2, "command": "x"})
     assert "hf_absa training precision: pyabsa run: bf16 (auto). Inference precision=auto ran bf16." in text
 
+
+def defaults_runs():
+    hf = [{"library": "hf_absa", "protocol": "defaults", "dataset": "laptop14", "model": "bert_spc", "seed": s,
+           "train_examples_per_s_process": value, "train_examples_per_s_trainer": value + 10,
+           "infer_examples_per_s": 400.0, "test_acc": acc, "test_macro_f1": 0.65, "precision": "bf16",
+           "precision_source": "auto", "infer_precision": "bf16", "infer_precision_source": "auto"}
+          for s, value, acc in ((1, 50.0, 0.72), (2, 70.0, 0.74))]
+    peer = [{"library": "pyabsa", "dataset": "laptop14", "model": "bert_spc", "seed": s,
+             "train_examples_per_s": value, "infer_examples_per_s": 80.0, "last_eval_acc": 0.71,
+             "last_eval_macro_f1": 0.66, "script_wall_s": 300.0}
+            for s, value in ((1, 20.0), (2, 20.0))]
+    return hf + peer
+
+
+def test_compare_defaults_ratios_targets_and_report(tmp_path):
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_defaults import main, render, seed_ratios
+
+    ratios = seed_ratios(defaults_runs())["laptop14/bert_spc"]
+    assert ratios["train"]["per_seed"] == {1: 2.5, 2: 3.5}
+    assert ratios["train"]["mean_of_ratios"] == 3.0 and ratios["train"]["ratio_of_means"] == 3.0
+    assert ratios["train"]["meets_target"] and ratios["train"]["min"] == 2.5
+    assert ratios["infer"]["mean_of_ratios"] == 5.0 and ratios["infer"]["meets_target"]
+    assert ratios["precision"] == ["bf16 (auto)"] and ratios["infer_precision"] == ["bf16 (auto)"]
+    slower = [dict(run, infer_examples_per_s=300.0) if run["library"] == "hf_absa" else run
+              for run in defaults_runs()]
+    assert seed_ratios(slower)["laptop14/bert_spc"]["infer"]["meets_target"] is False
+
+    meta = {"date": "d", "cpu": "c", "cores": 2, "threads": 2, "command": "x"}
+    report = render(tmp_path, defaults_runs(), meta)
+    assert report == (tmp_path / "report.md").read_text()
+    lines = report.splitlines()
+    head = next(line for line in lines if line.startswith("| laptop14/bert_spc | 3.00×"))
+    assert head == ("| laptop14/bert_spc | 3.00× (2.50–3.50; ratio of means 3.00×) | yes | 5.00× (5.00–5.00; "
+                    "ratio of means 5.00×) | yes | bf16 (auto); bf16 (auto) |"), head
+    train = next(line for line in lines if line.startswith("| train ex/s, whole process"))
+    assert train.endswith("| 60.0 ± 14.1 | 20.0 | 3.00× |"), train
+    acc = next(line for line in lines if line.startswith("| test acc"))
+    assert acc.endswith("| 73.00 ± 1.41 | 71.00 | +2.00 pts |"), acc
+    assert "--log-step -1" in report and "conservative" in report
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["ratios"]["laptop14/bert_spc"]["train"]["mean_of_ratios"] == 3.0
+    # --from-runs re-renders the same report
+    (tmp_path / "runs.json").write_text(json.dumps(defaults_runs()))
+    (tmp_path / "report.md").unlink()
+    main(["--from-runs", str(tmp_path)])
+    assert (tmp_path / "report.md").read_text() == report
+
+
+def test_compare_defaults_trains_with_no_flag_beyond_the_run_itself():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_defaults import HF_TRAIN_FLAGS, hf_train_command
+
+    from hf_absa.commands.train import parse
+
+    command = hf_train_command("laptop14", "/data", "bert_spc", 2, 1, "/out/run")
+    assert command[1:4] == ["-m", "hf_absa", "train"]
+    flags = [word for word in command[4:] if word.startswith("-")]
+    assert flags == list(HF_TRAIN_FLAGS)  # each once, nothing else: "defaults" stays true
+    assert set(HF_TRAIN_FLAGS) == {"--dataset", "--data_dir", "--architecture", "--seed", "--num_train_epochs",
+                                   "--max_seq_len", "--output_dir"}
+    assert len(command[4:]) == 2 * len(flags)  # a value after every flag, no bare switch
+    _, model_args, _, training_args = parse(command[4:])
+    # the shared hyper-parameters are hf_absa's defaults
+    assert training_args.per_device_train_batch_size == 16 and training_args.learning_rate == 2e-5
+    assert model_args.max_seq_len == 80 and training_args.seed == 2 and training_args.num_train_epochs == 1
+
+
+def test_compare_defaults_reads_a_finished_run_and_checks_its_hyper_parameters(tmp_path):
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import pytest
+    from compare_defaults import train_record
+
+    (tmp_path / "all_results.json").write_text(json.dumps({
+        "train_runtime": 100.0, "train_samples_per_second": 20.94, "test_accuracy": 0.7, "test_f1": 0.6,
+        "eval_accuracy": 0.75, "precision": "bf16", "precision_source": "auto"}))
+    (tmp_path / "training_args.json").write_text(json.dumps({"per_device_train_batch_size": 16,
+                                                              "learning_rate": 2e-5}))
+    record = train_record(tmp_path, wall_s=160.0, epochs=2)
+    assert record["train_examples"] == 1047 and record["train_examples_per_s_process"] == round(2094 / 160, 3)
+    assert record["train_examples_per_s_trainer"] == 20.94
+    assert (record["precision"], record["precision_source"], record["test_acc"]) == ("bf16", "auto", 0.7)
+    (tmp_path / "training_args.json").write_text(json.dumps({"per_device_train_batch_size": 32,
+                                                              "learning_rate": 2e-5}))
+    with pytest.raises(SystemExit, match="no longer batch 16"):
+        train_record(tmp_path, wall_s=160.0, epochs=2)
+
+
+def test_compare_defaults_inference_worker_uses_the_classifiers_defaults(tiny_apc_checkpoint, shared_datasets,
+                                                                        tmp_path):
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_defaults import infer_worker, run_infer_worker
+
+    result = infer_worker(str(tiny_apc_checkpoint), "laptop14", str(shared_datasets), repeats=1)
+    assert result["infer_examples"] == 638 and result["infer_examples_per_s"] > 0
+    assert result["infer_batch_size"] == 32
+    # the session patches the probe to "no native bf16" (conftest): auto resolves to fp32, decided automatically
+    assert (result["infer_precision"], result["infer_precision_source"]) == ("fp32", "auto")
+    # the same in a fresh process, as the driver runs it; its JSON is kept and reused
+    kept = tmp_path / "predict.json"
+    fresh = run_infer_worker(tiny_apc_checkpoint, "laptop14", shared_datasets, 1, kept, tmp_path / "predict.log")
+    assert fresh["infer_examples"] == 638 and fresh["infer_precision_source"] == "auto"
+    assert json.loads(kept.read_text()) == fresh
+    assert run_infer_worker(REPO_ROOT / "nowhere", "laptop14", shared_datasets, 1, kept, tmp_path / "x.log") == fresh
+
+
+def test_compare_defaults_times_the_real_cli_and_reads_its_records(tmp_path, tiny_backbone_dir):
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from apc_fixtures import write_apc_dataset_folder
+    from compare_defaults import hf_train_command, run_hf_train
+
+    data = write_apc_dataset_folder(tmp_path / "data")  # with its own valid split: nothing held out
+    out = tmp_path / "run"
+    # the tiny backbone instead of MiniLM: the one flag a test adds to the default command
+    command = hf_train_command(str(data), tmp_path, "bert_spc", 1, 1, out) + ["--backbone", str(tiny_backbone_dir)]
+    record = run_hf_train(command, out, tmp_path / "train.log", epochs=1)
+    assert record["train_examples"] == 48 and (record["batch_size"], record["learning_rate"]) == (16, 2e-5)
+    assert record["process_wall_s"] > record["train_runtime_s"] > 0
+    assert record["train_examples_per_s_process"] < record["train_examples_per_s_trainer"]
+    # a subprocess: the real hardware probe decided (conftest's patch covers this process only)
+    assert record["precision"] in ("bf16", "fp32") and record["precision_source"] == "auto"
+    assert record["test_acc"] is not None and record["command"].startswith("-m hf_absa train --dataset")
