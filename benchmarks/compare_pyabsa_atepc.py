@@ -154,7 +154,7 @@ def main(argv=None) -> None:
     parser.add_argument("--max-seq-len", type=int, default=80)
     parser.add_argument("--learning-rate", type=float, default=2e-5)
     parser.add_argument("--quick", action="store_true", help="laptop14, FAST_LCF_ATEPC, seed 1 only")
-    parser.add_argument("--no-e2e", action="store_true", help="skip hf_absa's e2e_absa runs")
+    parser.add_argument("--no-e2e", action="store_true", help="run no new hf_absa e2e_absa runs (those already in --out are still reported)")
     parser.add_argument("--only", choices=["pyabsa", "hf_absa"], default=None,
                         help="run one side only (its results are kept; a later invocation without --only, same "
                         "--out, reuses them and runs the other side); the report is written when both sides ran")
@@ -215,7 +215,8 @@ def main(argv=None) -> None:
                              "model": MODELS[model], "seed": seed})
                 if args.only == "pyabsa":
                     continue
-                hf_runs = [("pyabsa", dataset)] + ([] if args.no_e2e else [("e2e", e2e_name)])
+                e2e_done = (out / f"hf_absa-e2e-{name}.json").exists()
+                hf_runs = [("pyabsa", dataset)] + ([] if args.no_e2e and not e2e_done else [("e2e", e2e_name)])
                 for side, data in hf_runs:
                     protocol = "pyabsa" if side == "pyabsa" else "main"
                     ours = cached_run(
