@@ -3,7 +3,7 @@
 Layers, lowest first (a module may import its own layer and the ones below):
 
     models     Hub remote code: imports nothing from hf_absa
-    base       files, onednn: small utilities every layer may use (not models)
+    base       files, onednn, hardware: small utilities every layer may use (not models)
     data       readers, registry, processing, collator (column names come from models), metrics
     training   arguments, trainer, export, protocols, held-out split, workflow, hub upload
     inference  SentimentClassifier, batch prediction, pipeline
@@ -22,7 +22,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "hf_absa"
 LAYERS = ("models", "base", "data", "training", "inference", "experiments", "commands", "cli")
 # Top-level modules outside the subpackages, and their layer.
-MODULE_LAYERS = {"files": "base", "onednn": "base", "metrics": "data"}
+MODULE_LAYERS = {"files": "base", "onednn": "base", "hardware": "base", "metrics": "data"}
 TOP_MODULES = {"__init__", "__main__", "cli"}
 
 
