@@ -57,12 +57,13 @@ from pathlib import Path
 from compare_pyabsa import (
     DATASETS,
     SHARED,
-    check_peer_out_dir,
-    cpu_model,
     markdown,
     mean_std,
     minilm_in,
+    output_folder,
     peer_venv_python,
+    read_runs,
+    run_meta,
     summarise,
 )
 from compare_pyabsa_atepc import cached_run
@@ -325,16 +326,13 @@ def main(argv=None) -> None:
         return
     if args.from_runs:
         folder = Path(args.from_runs)
-        runs = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
-        meta = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["meta"]
+        runs, meta = read_runs(folder)
         print(render(folder, runs, meta))
         return
     if args.quick:
         args.datasets, args.models, args.seeds = ["laptop14"], ["bert_spc"], [1]
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M")
-    out = Path(args.out or HERE / "runs" / f"defaults-{stamp}").resolve()
-    check_peer_out_dir(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out, f"defaults-{stamp}")
     venv = Path(args.peer_venv).resolve()
     peer_python = peer_venv_python(venv)
     backbone = minilm_in(venv)
@@ -374,15 +372,7 @@ def main(argv=None) -> None:
                       f"{peer['infer_examples_per_s']:.1f} ex/s", file=sys.stderr)
                 (out / "runs.json").write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
 
-    import torch
-
-    meta = {
-        "date": datetime.date.today().isoformat(),
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "threads": torch.get_num_threads(),
-        "command": "python benchmarks/compare_defaults.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-    }
+    meta = run_meta("compare_defaults.py", argv)
     print(render(out, runs, meta))
 
 

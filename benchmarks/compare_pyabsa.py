@@ -263,6 +263,33 @@ def overview(summary: dict, row_specs: list[tuple] = ROWS) -> list[str]:
     return lines
 
 
+def read_runs(folder: Path) -> tuple[list, dict]:
+    """(``runs.json``, the ``meta`` of ``summary.json``) of an earlier comparison in ``folder`` (``--from-runs``)."""
+    runs = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
+    return runs, json.loads((folder / "summary.json").read_text(encoding="utf-8"))["meta"]
+
+
+def output_folder(out: str | None, default_name: str) -> Path:
+    """``--out`` (default ``benchmarks/runs/<default_name>``), resolved, checked for PyABSA's keywords, created."""
+    folder = Path(out or HERE / "runs" / default_name).resolve()
+    check_peer_out_dir(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def run_meta(script: str, argv) -> dict:
+    """What a report says about its run: date, CPU, cores, torch threads and the command (``script`` + argv)."""
+    import torch
+
+    return {
+        "date": datetime.date.today().isoformat(),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "command": f"python benchmarks/{script} " + " ".join(argv if argv is not None else sys.argv[1:]),
+    }
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -299,8 +326,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.from_runs:
         folder = Path(args.from_runs)
-        runs = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
-        meta = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["meta"]
+        runs, meta = read_runs(folder)
         write_report(folder, runs, meta)
         return
     if args.quick:
@@ -309,9 +335,7 @@ def main(argv=None) -> None:
         parser.error("the syntax-distance models parse sentences: --spacy-model <installed spaCy pipeline>")
     parse_with = ["--spacy-model", args.spacy_model] if args.spacy_model else []
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M")
-    out = Path(args.out or HERE / "runs" / stamp).resolve()
-    check_peer_out_dir(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out, stamp)
     venv = Path(args.peer_venv).resolve()
     peer_python = peer_venv_python(venv)
     backbone = minilm_in(venv)
@@ -355,15 +379,7 @@ def main(argv=None) -> None:
                           f"{peer['train_examples_per_s_excl_eval_save']:.1f} ex/s", file=sys.stderr)
                 (out / "runs.json").write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
 
-    import torch
-
-    meta = {
-        "date": datetime.date.today().isoformat(),
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "threads": torch.get_num_threads(),
-        "command": "python benchmarks/compare_pyabsa.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-    }
+    meta = run_meta("compare_pyabsa.py", argv)
     write_report(out, runs, meta)
 
 

@@ -40,7 +40,6 @@ import argparse
 import datetime
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -48,10 +47,11 @@ from compare_pyabsa import (
     HERE,
     REPO,
     SHARED,
-    check_peer_out_dir,
-    cpu_model,
     minilm_in,
+    output_folder,
     peer_venv_python,
+    read_runs,
+    run_meta,
     run_json,
     write_report,
 )
@@ -172,16 +172,13 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.from_runs:
         folder = Path(args.from_runs)
-        runs = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
-        meta = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["meta"]
+        runs, meta = read_runs(folder)
         write_report(folder, runs, meta, ROWS)
         return
     if args.quick:
         args.datasets, args.models, args.seeds = ["laptop14"], ["FAST_LCF_ATEPC"], [1]
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M")
-    out = Path(args.out or HERE / "runs" / f"atepc-{stamp}").resolve()
-    check_peer_out_dir(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out, f"atepc-{stamp}")
     venv = Path(args.peer_venv).resolve()
     peer_python = peer_venv_python(venv)
     backbone = minilm_in(venv)
@@ -236,15 +233,7 @@ def main(argv=None) -> None:
 
     if args.only == "pyabsa":
         return
-    import torch
-
-    meta = {
-        "date": datetime.date.today().isoformat(),
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "threads": torch.get_num_threads(),
-        "command": "python benchmarks/compare_pyabsa_atepc.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-    }
+    meta = run_meta("compare_pyabsa_atepc.py", argv)
     write_report(out, runs, meta, ROWS)
 
 

@@ -78,6 +78,17 @@ def precision_flags(precision: str) -> list[str]:
     return list(PRECISION_FLAGS[precision])
 
 
+def add_precision_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--precision {auto,bf16,fp32}`` (see `precision_flags`) and ``--bf16``, its alias for bf16."""
+    parser.add_argument(
+        "--precision", choices=PRECISION_CHOICES, default="auto",
+        help="training precision: auto (hf_absa's default, decided from the hardware; no flag passed), bf16 "
+        "(--bf16 true) or fp32 (--bf16 false); the JSON records what the run actually used",
+    )
+    parser.add_argument("--bf16", dest="precision", action="store_const", const="bf16",
+                        help="alias of --precision bf16 (kept for the commands recorded in BENCHMARKS.md)")
+
+
 def run_precision(output_dir: Path, metrics: dict | None = None) -> dict:
     """``{"precision": ..., "precision_source": ...}`` the run in ``output_dir`` actually used, from its
     ``all_results.json`` (``metrics``, the same figures in memory, when the file is missing); None when neither
@@ -127,13 +138,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--eval-steps", type=float, default=0.1,
                         help="clean protocol: validate every N steps (<1: fraction)")
-    parser.add_argument(
-        "--precision", choices=PRECISION_CHOICES, default="auto",
-        help="training precision: auto (hf_absa's default, decided from the hardware; no flag passed), bf16 "
-        "(--bf16 true) or fp32 (--bf16 false); the JSON records what the run actually used",
-    )
-    parser.add_argument("--bf16", dest="precision", action="store_const", const="bf16",
-                        help="alias of --precision bf16 (kept for the commands recorded in BENCHMARKS.md)")
+    add_precision_arguments(parser)
     parser.add_argument("--torch-compile", action="store_true", help="torch.compile the model for training")
     parser.add_argument("--group-by-length", action="store_true", help="length-grouped training batches")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")

@@ -46,7 +46,7 @@ import sys
 import time
 from pathlib import Path
 
-from hf_absa_apc import PRECISION_CHOICES, precision_flags, run_precision
+from hf_absa_apc import add_precision_arguments, precision_flags, run_precision
 
 # all_results.json keys reported as they are (fractions); missing ones come out as null.
 METRIC_KEYS = (
@@ -81,13 +81,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--eval-steps", type=float, default=0.1,
                         help="main protocol: validate every N steps (<1: fraction of the training steps)")
-    parser.add_argument(
-        "--precision", choices=PRECISION_CHOICES, default="auto",
-        help="training precision: auto (hf_absa's default, decided from the hardware; no flag passed), bf16 "
-        "(--bf16 true) or fp32 (--bf16 false); the JSON records what the run actually used",
-    )
-    parser.add_argument("--bf16", dest="precision", action="store_const", const="bf16",
-                        help="alias of --precision bf16")
+    add_precision_arguments(parser)
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="more `hf-absa train` flags")
