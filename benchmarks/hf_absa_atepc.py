@@ -32,6 +32,10 @@ Fields (fractions, not percent):
   (``"auto"``: hf_absa's default, from the hardware; ``"flag"``), from the run's ``all_results.json``;
   ``precision_requested`` is ``--precision`` (``auto`` passes no flag; ``--bf16`` = ``--precision bf16``).
   Results written before automatic precision lack them; those runs trained in fp32 unless ``--extra --bf16``.
+- ``disagreeing_aspects``: the trained model's polarity of each aspect of `DISAGREEING_ASPECTS` (sentences whose
+  aspects disagree, given with their aspects: `AspectExtractor.predict(..., aspects=...)`), and
+  ``disagreeing_aspects_right``: whether every one came out as expected (the ATEPC issue asks for Positive /
+  Negative in the first after training on Restaurant14).
 - ``peak_rss_mb``: peak resident memory of the process (training and the test evaluation).
 """
 
@@ -54,6 +58,28 @@ METRIC_KEYS = (
     "max_test_pyabsa_ate_f1", "max_test_apc_accuracy", "max_test_apc_f1", "max_test_ate_f1", "max_test_e2e_f1",
     "eval_ate_f1", "eval_e2e_f1", "eval_apc_accuracy", "eval_apc_f1",
 )
+
+
+# (sentence, {aspect: expected polarity}): aspects of one sentence that disagree.
+DISAGREEING_ASPECTS = [
+    ("the staff was so nice to us, but the service was bad", {"staff": "Positive", "service": "Negative"}),
+    ("the food was great but the waiter was rude", {"food": "Positive", "waiter": "Negative"}),
+]
+
+
+def disagreeing_aspects(model, tokenizer) -> dict:
+    """`DISAGREEING_ASPECTS` classified by ``model`` with their aspects given: the predictions and whether all are
+    as expected."""
+    from hf_absa import AspectExtractor
+
+    extractor = AspectExtractor(model, tokenizer, device=model.device)
+    predicted = []
+    for sentence, expected in DISAGREEING_ASPECTS:
+        result = extractor.predict(sentence, aspects=list(expected))
+        predicted.append({"sentence": sentence, "expected": expected,
+                          "predicted": {aspect["aspect"]: aspect["label"] for aspect in result["aspects"]}})
+    return {"disagreeing_aspects": predicted,
+            "disagreeing_aspects_right": all(item["predicted"] == item["expected"] for item in predicted)}
 
 
 def peak_rss_mb() -> float:
@@ -168,6 +194,7 @@ def main(argv=None) -> dict:
         **{key: metrics.get(key) for key in METRIC_KEYS},
         "gold_aspects_cut_off": metrics.get("gold_aspects_cut_off"),
         "peak_rss_mb_after_train": round(peak_rss_mb(), 1),
+        **disagreeing_aspects(trainer.model.eval(), trainer.processing_class),
     }
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     (out_dir / "summary.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -61,7 +61,8 @@ def mode_2_run(data_folder, tiny_backbone_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("atepc-run") / "run"
     code = main(["train", "--task", "atepc", *map(str, tiny_flags(
         data_folder, tiny_backbone_dir, out, "--max_steps", 6, "--eval_steps", 3, "--save_mode", 2,
-        "--report_max_test", "--tag_head_learning_rate", 0.01))])
+        "--report_max_test", "--tag_head_learning_rate", 0.01,
+        "--polarity_head_learning_rate", 0.002))])
     assert code == 0
     return out
 
@@ -92,6 +93,7 @@ def test_cli_train_atepc_writes_the_four_figures_config_and_card(mode_2_run, dat
     assert "Scoring protocol" in card and "seqeval's strict IOB2 mode" in card and "lenient" in card
     # a non-default tag head rate is part of how the model was trained
     assert "| tag_head_learning_rate | 0.01 |" in card
+    assert "| polarity_head_learning_rate | 0.002 |" in card
     assert f"| e2e_f1 | {results['eval_e2e_f1']:.4f} | {results['test_e2e_f1']:.4f} |" in card
     training_args = json.loads((mode_2_run / "training_args.json").read_text())
     assert training_args["metric_for_best_model"] == "validation_e2e_f1"  # --report_max_test names the split
@@ -224,29 +226,41 @@ def test_held_out_and_fold_splits_are_stratified_on_sentence_classes(tiny_backbo
     assert sorted(sentence_classes(validation)) == [-2, -2, -1, -1, 0, 0, 1, 1]
 
 
-@pytest.mark.parametrize("rate", [0.02, 0.0])
-def test_tag_head_gets_its_own_learning_rate_unless_zero(tiny_backbone_dir, tmp_path, rate):
+TAG_HEAD = {"classifier.weight", "classifier.bias", "boundary_classifier.weight", "boundary_classifier.bias"}
+POLARITY_HEAD = {"head_pooler.dense.weight", "head_pooler.dense.bias", "polarity_classifier.weight",
+                 "polarity_classifier.bias"}
+
+
+@pytest.mark.parametrize("atepc_model", ["fast_lcf_atepc", "bert_base_atepc"])
+@pytest.mark.parametrize("tag_rate,polarity_rate", [(0.02, 0.005), (0.02, 0.0), (0.0, 0.005), (0.0, 0.0)])
+def test_heads_get_their_own_learning_rates_unless_zero(tiny_backbone_dir, tmp_path, atepc_model, tag_rate,
+                                                        polarity_rate):
     from hf_absa.training import ATEPCTrainer, ATEPCTrainingArguments
 
     model = ATEPCModelForTokenClassification.from_pretrained(
-        tiny_backbone_dir, polarity_labels=["Negative", "Neutral", "Positive"], atepc_model="fast_lcf_atepc")
+        tiny_backbone_dir, polarity_labels=["Negative", "Neutral", "Positive"], atepc_model=atepc_model)
     args = ATEPCTrainingArguments(tmp_path / "run", learning_rate=1e-4, weight_decay=0.01,
-                                  tag_head_learning_rate=rate, use_cpu=True, eval_strategy="no")
+                                  tag_head_learning_rate=tag_rate, polarity_head_learning_rate=polarity_rate,
+                                  use_cpu=True, eval_strategy="no")
     optimizer = ATEPCTrainer(model=model, args=args).create_optimizer()
     by_id = {id(parameter): name for name, parameter in model.named_parameters()}
     groups = [({by_id[id(p)] for p in group["params"]}, group) for group in optimizer.param_groups]
     # every trainable parameter exactly once
     assert sorted(name for names, _ in groups for name in names) == sorted(by_id.values())
-    if rate:
-        head = [group for names, group in groups if names == {"classifier.weight", "classifier.bias",
-                                                              "boundary_classifier.weight", "boundary_classifier.bias"}]
-        assert len(head) == 1 and head[0]["lr"] == rate and head[0]["weight_decay"] == 0.0
-        assert all(group["lr"] == 1e-4 for names, group in groups if "classifier.weight" not in names)
-    else:
-        assert all(group["lr"] == 1e-4 for _, group in groups)
-        assert any(group["weight_decay"] == 0.01 and "classifier.weight" in names for names, group in groups)
+    assert POLARITY_HEAD <= set(by_id.values()) and TAG_HEAD <= set(by_id.values())
+    own = {frozenset(names): group for names, group in groups if names in (TAG_HEAD, POLARITY_HEAD)}
+    for head, rate in ((TAG_HEAD, tag_rate), (POLARITY_HEAD, polarity_rate)):
+        if rate:
+            assert own[frozenset(head)]["lr"] == rate and own[frozenset(head)]["weight_decay"] == 0.0
+        else:  # at the backbone's rate, weights decayed with the rest
+            assert frozenset(head) not in own
+            assert any(group["weight_decay"] == 0.01 and head & names for names, group in groups)
+    # everything else (the backbone, fast_lcf_atepc's encoders) at learning_rate
+    assert all(group["lr"] == 1e-4 for names, group in groups if not names & (TAG_HEAD | POLARITY_HEAD))
+    assert len(groups) == 2 + bool(tag_rate) + bool(polarity_rate)
 
 
-def test_negative_tag_head_learning_rate_is_refused(tmp_path, capsys):
-    code = main(["train", "--task", "atepc", "--output_dir", str(tmp_path), "--tag_head_learning_rate", "-1"])
-    assert code == 2 and "tag_head_learning_rate must be >= 0" in capsys.readouterr().err
+@pytest.mark.parametrize("flag", ["tag_head_learning_rate", "polarity_head_learning_rate"])
+def test_negative_head_learning_rate_is_refused(tmp_path, capsys, flag):
+    code = main(["train", "--task", "atepc", "--output_dir", str(tmp_path), f"--{flag}", "-1"])
+    assert code == 2 and f"{flag} must be >= 0" in capsys.readouterr().err

@@ -114,3 +114,22 @@ def test_atepc_driver_passes_no_precision_flag_by_default_and_forces_one_on_requ
     _, _, _, training_args = parse(train_flags(parse_args(base + ["--precision", "fp32"]), REPO_ROOT / "unused"))
     assert not training_args.bf16 and training_args.precision_source == "flag"
     assert train_flags(parse_args(base + ["--bf16"]), REPO_ROOT / "unused")[-2:] == ["--bf16", "true"]
+
+
+def test_atepc_driver_reports_each_disagreeing_aspects_polarity(tiny_atepc_checkpoint):
+    """The driver's check of the issue's sentence ("the staff was so nice to us, but the service was bad"): one
+    prediction per given aspect, and the verdict follows them."""
+    from hf_absa_atepc import DISAGREEING_ASPECTS, disagreeing_aspects
+    from transformers import AutoTokenizer
+
+    from hf_absa.models import ATEPCModelForTokenClassification
+
+    model = ATEPCModelForTokenClassification.from_pretrained(tiny_atepc_checkpoint).eval()
+    report = disagreeing_aspects(model, AutoTokenizer.from_pretrained(tiny_atepc_checkpoint))
+    assert [item["sentence"] for item in report["disagreeing_aspects"]] == [s for s, _ in DISAGREEING_ASPECTS]
+    for item, (_, expected) in zip(report["disagreeing_aspects"], DISAGREEING_ASPECTS):
+        assert item["expected"] == expected
+        assert set(item["predicted"]) == set(expected)
+        assert set(item["predicted"].values()) <= set(model.config.polarity_labels)
+    assert report["disagreeing_aspects_right"] == all(
+        item["predicted"] == item["expected"] for item in report["disagreeing_aspects"])

@@ -56,7 +56,7 @@ class ATEPCModelCardData(ABSAModelCardData):
     model_hyperparameter_names: ClassVar[tuple[str, ...]] = tuple(setting.name for setting in ATEPC_MODEL_SETTINGS)
     training_arguments_class: ClassVar[type] = ATEPCTrainingArguments
     training_hyperparameter_names: ClassVar[tuple[str, ...]] = (
-        TRAINING_HYPERPARAMETERS[:1] + ("tag_head_learning_rate",) + TRAINING_HYPERPARAMETERS[1:]
+        TRAINING_HYPERPARAMETERS[:1] + ("tag_head_learning_rate", "polarity_head_learning_rate") + TRAINING_HYPERPARAMETERS[1:]
     )
     reserved_tags: ClassVar[tuple[str, ...]] = CARD_TAGS + tuple(PYABSA_ATEPC_NAMES) + ("aspect-term-extraction",)
 

@@ -32,6 +32,8 @@ __all__ = ["ATEPC_LABEL_NAMES", "ATEPCTrainer", "ATEPCTrainingArguments", "sente
 # The tag head's parameters (`ATEPCModelForTokenClassification.classifier`, and `boundary_classifier`, the training-only
 # classes of its special tokens, which PyABSA's single tag layer holds as two more rows), by name.
 TAG_HEAD_PARAMETER_PATTERN = re.compile(r"^(classifier|boundary_classifier)\.")
+# The polarity head's output layers (`ATEPCModelForTokenClassification.head_pooler`, `.polarity_classifier`), by name.
+POLARITY_HEAD_PARAMETER_PATTERN = re.compile(r"^(head_pooler|polarity_classifier)\.")
 
 # The sentence classes of `sentence_classes` that are not a polarity id.
 NO_ASPECT_CLASS, MIXED_POLARITY_CLASS, UNLABELLED_CLASS = -1, -2, -3
@@ -104,10 +106,12 @@ class ATEPCTrainer(ABSATrainer):
         return DataCollatorForATEPC(processing_class)
 
     def learning_rate_mapping(self, args: ATEPCTrainingArguments) -> dict[str, float]:
-        """The tag head (``classifier``) at ``args.tag_head_learning_rate``; nothing when that is 0 (one rate for
-        all)."""
-        rate = args.tag_head_learning_rate
-        return {TAG_HEAD_PARAMETER_PATTERN.pattern: rate} if rate else {}
+        """The tag head (``classifier``, ``boundary_classifier``) at ``args.tag_head_learning_rate`` and the polarity
+        head's output layers (``head_pooler``, ``polarity_classifier``) at ``args.polarity_head_learning_rate``; a
+        rate of 0 gives its layers no group of their own (``learning_rate``)."""
+        rates = {TAG_HEAD_PARAMETER_PATTERN.pattern: args.tag_head_learning_rate,
+                 POLARITY_HEAD_PARAMETER_PATTERN.pattern: args.polarity_head_learning_rate}
+        return {pattern: rate for pattern, rate in rates.items() if rate}
 
     def build_compute_metrics(self, model):
         return ATEPCMetrics(model.config.id2label, model.config.polarity_labels)
