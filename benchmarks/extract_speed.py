@@ -29,6 +29,13 @@ the hardware runs bf16 natively; ``bf16`` / ``fp32`` force it) and the JSON reco
 to fp32 (extractions do not depend on the machine); ``--precisions`` may include ``auto``, and every timed entry
 records the precision that ran (``resolved_precision``). PyABSA runs in fp32.
 
+Each ``--precisions`` entry is a precision, optionally with `AspectExtractor`'s ``recheck_margin`` after an ``@``
+(``bf16@0``: pure bf16, no fp32 recheck of near-ties; a bare ``bf16`` or ``auto`` keeps the library's default
+margin). Every entry records ``recheck_margin`` and ``rechecked_windows_per_pass`` (windows tagged again in fp32 in
+one batched pass), and each dataset ``tag_shift``: how far bf16 autocast moves the tag probabilities of the words
+(first sub-tokens) from fp32's, in batches of ``--batch-size`` (``max``, ``p99_9``), and the share of words and
+texts with a near-tie (two most probable tags within the default margin).
+
 ``--limit N`` trains both sides on the first N sentences of each train file and times the first N test sentences
 (copies of the files in ``<out>``): a check that everything runs, not a measurement.
 """
@@ -74,8 +81,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", default=None, help="an hf_absa ATEPC checkpoint (default: train one per "
                         "dataset, as PyABSA does)")
     parser.add_argument("--epochs", type=int, default=1, help="training epochs of both sides")
-    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], help="hf_absa precisions timed (fp32, "
-                        "bf16, int8, auto); fp32 is the reference of differing_sentences")
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16@0", "auto"],
+                        help="hf_absa precisions timed (fp32, bf16, int8, auto), each optionally PRECISION@MARGIN "
+                        "(AspectExtractor's recheck_margin; bf16@0 = pure bf16); fp32 is the reference of "
+                        "differing_sentences")
     parser.add_argument("--train-precision", choices=PRECISION_CHOICES, default="auto",
                         help="precision of hf_absa's training run: auto (the library default, no flag), bf16 or fp32")
     parser.add_argument("--batch-size", type=int, default=32, help="the batched figure's batch size (both sides)")
@@ -92,7 +101,67 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error("--texts needs --checkpoint (there is no train file to train on)")
     if "fp32" not in args.precisions:
         parser.error("--precisions must include fp32, the reference of differing_sentences")
+    for entry in args.precisions:
+        try:
+            precision_entry(entry)
+        except ValueError as error:
+            parser.error(f"--precisions {entry}: {error}")
     return args
+
+
+def precision_entry(entry: str) -> tuple[str, dict]:
+    """``"bf16@0"`` -> ("bf16", {"recheck_margin": 0.0}); ``"auto"`` -> ("auto", {}).
+
+    >>> precision_entry("bf16@0"), precision_entry("auto")
+    (('bf16', {'recheck_margin': 0.0}), ('auto', {}))
+    """
+    precision, _, margin = entry.partition("@")
+    if not margin:
+        return precision, {}
+    try:
+        return precision, {"recheck_margin": float(margin)}
+    except ValueError:
+        raise ValueError(f"expected PRECISION@MARGIN with a number after @, got {entry!r}") from None
+
+
+def tag_shift(checkpoint: Path, texts: list[str], batch_size: int, device: str) -> dict:
+    """How far bf16 autocast moves the tag probabilities of the words of ``texts`` from fp32's (batches of
+    ``batch_size`` in text order, each text cut to the checkpoint's ``max_seq_len``), and how many words and texts
+    hold a near-tie (their two most probable tags within `RECHECK_MARGIN`, in fp32)."""
+    import numpy as np
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from hf_absa.data.atepc_readers import split_words
+    from hf_absa.inference.extractor import RECHECK_MARGIN
+    from hf_absa.training.atepc import load_word_tokenizer
+
+    model = AutoModelForTokenClassification.from_pretrained(checkpoint).to(device).eval()
+    tokenizer = load_word_tokenizer(checkpoint)
+    shifts, near_words, near_texts, words_seen = [], 0, 0, 0
+    for begin in range(0, len(texts), batch_size):
+        words = [[text[a:b] for a, b in split_words(text)] for text in texts[begin:begin + batch_size]]
+        encoding = tokenizer(words, is_split_into_words=True, truncation=True, max_length=model.config.max_seq_len,
+                             padding=True, return_tensors="pt").to(device)
+        with torch.inference_mode():
+            probabilities = {}
+            for precision in ("fp32", "bf16"):
+                with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16,
+                                    enabled=precision == "bf16"):
+                    _, logits = model.tag(**encoding)
+                probabilities[precision] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+        for row in range(len(words)):
+            word_ids = encoding.word_ids(row)
+            first = sorted({word: index for index, word in reversed(list(enumerate(word_ids)))
+                            if word is not None}.values())
+            fp32, bf16 = probabilities["fp32"][row, first], probabilities["bf16"][row, first]
+            shifts.extend(np.abs(fp32 - bf16).max(axis=-1).tolist())
+            top_two = np.sort(fp32, axis=-1)[:, -2:]
+            near = int((top_two[:, 1] - top_two[:, 0] <= RECHECK_MARGIN).sum())
+            near_words, near_texts, words_seen = near_words + near, near_texts + bool(near), words_seen + len(first)
+    return {"words": words_seen, "max": round(float(np.max(shifts)), 5),
+            "p99_9": round(float(np.quantile(shifts, 0.999)), 5), "margin": RECHECK_MARGIN,
+            "near_tie_words": near_words, "near_tie_texts": near_texts, "texts": len(texts)}
 
 
 def split_file(folder: Path, split: str) -> Path:
@@ -172,8 +241,9 @@ def time_hf_absa(checkpoint: Path, texts: list[str], args: argparse.Namespace) -
     from hf_absa import AspectExtractor
 
     runs, outputs = [], {}
-    for precision in args.precisions:
-        extractor = AspectExtractor.from_pretrained(checkpoint, device=args.device, precision=precision)
+    for entry in args.precisions:
+        precision, settings = precision_entry(entry)
+        extractor = AspectExtractor.from_pretrained(checkpoint, device=args.device, precision=precision, **settings)
         resolved = extractor.precision  # what runs ("auto" resolves to "bf16" or "fp32")
         extractor.predict(texts[:8])  # warm-up: first-call allocations, oneDNN primitives
         batched, single = extractor.with_batch_size(args.batch_size), extractor.with_batch_size(1)
@@ -183,15 +253,18 @@ def time_hf_absa(checkpoint: Path, texts: list[str], args: argparse.Namespace) -
                 (1, texts[:args.single], lambda: [single.predict(text, sentiment=sentiment)
                                                   for text in texts[:args.single]]),
             ):
+                rechecked_before = extractor.rechecked_windows
                 wall, results = median_pass(run, args.repeats)
                 aspects = sum(len(result["aspects"]) for result in results)
-                runs.append({"precision": precision, "resolved_precision": resolved, "batch_size": batch_size,
-                             "sentiment": sentiment,
+                rechecked = (extractor.rechecked_windows - rechecked_before) / args.repeats
+                runs.append({"precision": entry, "resolved_precision": resolved, "batch_size": batch_size,
+                             "sentiment": sentiment, "recheck_margin": extractor.recheck_margin,
+                             "rechecked_windows_per_pass": rechecked,
                              "sentences": len(subset), "aspects": aspects, "wall_s": round(wall, 4),
                              "sentences_per_s": round(len(subset) / wall, 2),
                              "aspects_per_s": round(aspects / wall, 2)})
                 if batch_size == args.batch_size:
-                    outputs[precision, sentiment] = results
+                    outputs[entry, sentiment] = results
         del extractor, batched, single
     differing = {}
     for precision in args.precisions:
@@ -253,9 +326,19 @@ def report(result: dict) -> str:
                          f"{run['sentences_per_s']:.1f} | {run['aspects_per_s']:.1f} | "
                          f"{'–' if peer_rate is None else f'{peer_rate:.1f}'} | "
                          f"{'–' if peer_aspects is None else f'{peer_aspects:.1f}'} | {ratio} |")
+        for run in block["hf_absa"]["runs"]:
+            if run.get("rechecked_windows_per_pass") and run["batch_size"] > 1 and run["sentiment"]:
+                lines.append(f"\n{run['precision']}: {run['rechecked_windows_per_pass']:g} windows per batched pass "
+                             f"tagged again in fp32 (recheck_margin {run['recheck_margin']}).")
         for precision, counts in block["hf_absa"]["differing_sentences"].items():
             lines.append(f"\n{precision} vs fp32: {counts['extraction']} of {block['sentences']} sentences extract "
                          f"other spans ({counts['extraction_or_label']} other spans or labels with sentiment).")
+        shift = block.get("tag_shift")
+        if shift:
+            lines.append(f"\nbf16 autocast vs fp32, tag probabilities of {shift['words']} words (batches of "
+                         f"{shift['batch_size']}): largest shift {shift['max']}, 99.9th percentile {shift['p99_9']}; "
+                         f"{shift['near_tie_words']} words in {shift['near_tie_texts']} of {shift['texts']} texts "
+                         f"have their two most probable tags within {shift['margin']} (fp32).")
         lines.append("")
     return "\n".join(lines)
 
@@ -291,7 +374,9 @@ def main(argv=None) -> dict:
         trained = run_precision(checkpoint)  # None for a --checkpoint trained elsewhere without all_results.json
         block = {"sentences": len(texts), "checkpoint": str(checkpoint),
                  "train_precision": trained["precision"], "train_precision_source": trained["precision_source"],
-                 "hf_absa": time_hf_absa(checkpoint, texts, args)}
+                 "hf_absa": time_hf_absa(checkpoint, texts, args),
+                 "tag_shift": {**tag_shift(checkpoint, texts, args.batch_size, args.device),
+                               "batch_size": args.batch_size}}
         if folder is not None and not args.no_peer:
             venv = Path(args.peer_venv).resolve()
             command = [

@@ -25,7 +25,7 @@ from hf_absa.inference.extractor import (
     window_word_ranges,
 )
 from hf_absa.inference.streaming import stream_predictions
-from hf_absa.models import ATEPC_TAGS
+from hf_absa.models import ATEPC_TAGS, ATEPCModelForTokenClassification
 from hf_absa.training import export_checkpoint
 
 APC_KEYS = ["aspect", "start", "end", "label", "score", "probabilities"]
@@ -359,6 +359,79 @@ def test_lower_precisions_extract_what_fp32_extracts(model, tiny_tokenizer, extr
         assert found(result) == found(fp32_result)
         for aspect in result["aspects"]:
             assert sum(aspect["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.fixture(scope="module")
+def random_tagger(tiny_backbone_dir):
+    """An ATEPC model with a random tag head: its tag probabilities are close to uniform, so near-ties abound."""
+    torch.manual_seed(3)
+    return ATEPCModelForTokenClassification.from_pretrained(
+        tiny_backbone_dir, polarity_labels=POLARITIES, atepc_model="fast_lcf_atepc", max_seq_len=40).eval()
+
+
+RECHECK_TEXTS = TEXTS + ["the food was great but the service was slow", "we love this place", "it was a long day"]
+
+
+def near_tie_texts(model, tokenizer, texts, margin):
+    """The texts whose own bf16 pass (one text per batch) has a word with its two most probable tags at most
+    ``margin`` apart, computed here from the tagger's logits at each word's first sub-token."""
+    near = []
+    for text in texts:
+        words = [text[start:end] for start, end in split_words(text)]
+        encoding = tokenizer(words, is_split_into_words=True, return_tensors="pt")
+        word_ids = encoding.word_ids(0)
+        first = [word_ids.index(word) for word in range(len(words))]
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            _, logits = model.tag(**encoding)
+        top_two = torch.softmax(logits.float(), dim=-1)[0, first].sort(dim=-1).values[:, -2:]
+        if bool((top_two[:, 1] - top_two[:, 0] <= margin).any()):
+            near.append(text)
+    return near
+
+
+def test_bf16_tags_near_ties_again_in_fp32(random_tagger, tiny_tokenizer):
+    fp32 = AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", precision="fp32").predict(RECHECK_TEXTS)
+
+    # margin 1: every window is tagged again, so extraction and sentiment are fp32's
+    everything = AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", precision="bf16", recheck_margin=1.0)
+    assert everything.precision == "bf16"
+    for result, reference in zip(everything.predict(RECHECK_TEXTS), fp32):
+        assert found(result) == found(reference)
+        for aspect, other in zip(result["aspects"], reference["aspects"]):
+            assert aspect["probabilities"] == pytest.approx(other["probabilities"], abs=1e-6)
+            assert aspect["extraction_score"] == pytest.approx(other["extraction_score"], abs=1e-6)
+    assert everything.rechecked_windows == len(RECHECK_TEXTS)
+
+    # margin 0: pure bf16, nothing tagged twice
+    pure = AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", precision="bf16", recheck_margin=0)
+    pure.predict(RECHECK_TEXTS)
+    assert pure.rechecked_windows == 0
+
+    # a margin in between: exactly the windows with a near-tie are tagged again, and they extract what fp32 does
+    margin = 0.05
+    near = near_tie_texts(random_tagger, tiny_tokenizer, RECHECK_TEXTS, margin)
+    assert 0 < len(near) < len(RECHECK_TEXTS)  # the test tells rechecked from kept windows
+    some = AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", precision="bf16", recheck_margin=margin,
+                           batch_size=1)
+    results = some.predict(RECHECK_TEXTS)
+    assert some.rechecked_windows == len(near)
+    for text, result, reference in zip(RECHECK_TEXTS, results, fp32):
+        if text in near:
+            assert found(result) == found(reference)
+
+
+def test_recheck_happens_only_under_bf16(random_tagger, tiny_tokenizer):
+    for precision in ("fp32", "int8"):
+        extractor = AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", precision=precision,
+                                    recheck_margin=1.0)
+        extractor.predict(RECHECK_TEXTS)
+        assert extractor.rechecked_windows == 0
+
+
+@pytest.mark.parametrize("margin", [-0.1, 1.5, True, "0.1"])
+def test_a_recheck_margin_outside_0_1_is_refused(model, tiny_tokenizer, margin):
+    with pytest.raises(ValueError, match="recheck_margin must be a probability gap between 0 and 1"):
+        AspectExtractor(model, tiny_tokenizer, device="cpu", recheck_margin=margin)
 
 
 def test_from_pretrained_loads_the_checkpoint_and_a_sentiment_model(checkpoint, extractor, tiny_apc_checkpoint):

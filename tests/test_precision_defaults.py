@@ -292,14 +292,22 @@ def test_pipeline_and_predict_command_default_to_auto(monkeypatch, tiny_apc_chec
     assert args.precision == "auto"
 
 
-def test_extractor_keeps_fp32_by_default(monkeypatch, tiny_atepc_checkpoint):
+@pytest.mark.parametrize("cpu_native, expected", [(True, "bf16"), (False, "fp32")])
+def test_extractor_pipeline_and_extract_command_default_to_auto(monkeypatch, tiny_atepc_checkpoint, cpu_native,
+                                                                 expected):
+    from transformers import pipeline
+
+    import hf_absa  # noqa: F401  (registers aspect-extraction)
     from hf_absa import AspectExtractor
     from hf_absa.commands.extract import make_parser
 
-    native(monkeypatch, cpu=True)
-    assert AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu").precision == "fp32"
+    native(monkeypatch, cpu=cpu_native)
+    extractor = AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu")
+    assert (extractor.precision, extractor.precision_source) == (expected, "auto")
+    assert pipeline("aspect-extraction", model=str(tiny_atepc_checkpoint), device="cpu").extractor.precision == expected
+    assert AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu", precision="fp32").precision == "fp32"
     args, _ = make_parser().parse_args_into_dataclasses(args=["--model", str(tiny_atepc_checkpoint), "text"])
-    assert args.precision == "fp32"
+    assert args.precision == "auto"
 
 
 def test_evaluation_batches_are_sorted_by_length_and_give_the_same_figures(tmp_path, tiny_backbone_dir,

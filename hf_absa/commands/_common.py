@@ -136,15 +136,15 @@ def device_field() -> Any:
 
 PRECISION_HELP = {
     "auto": "auto (bf16 autocast where the device computes in bf16 natively: a CPU with AVX512-BF16 or AMX, a CUDA "
-            "GPU that supports it; else fp32), fp32, bf16 (autocast) or int8 (dynamic quantisation, CPU only).",
+            "GPU that supports it; else fp32; extract decides near-ties of tags in fp32), fp32, bf16 (autocast) or "
+            "int8 (dynamic quantisation, CPU only).",
     "fp32": "fp32, bf16 (autocast), int8 (dynamic quantisation, CPU only) or auto (bf16 where the device computes in "
             "bf16 natively, else fp32).",
 }
 
 
-def precision_field(default: str = "fp32") -> Any:
-    """The ``--precision`` flag of a prediction command; ``default`` is ``"auto"`` (predict) or ``"fp32"``
-    (extract, whose extractions must not depend on the machine's bf16 support)."""
+def precision_field(default: str = "auto") -> Any:
+    """The ``--precision`` flag of a prediction command (predict, extract), ``default`` ``"auto"`` or ``"fp32"``."""
     return field(default=default, metadata={"help": PRECISION_HELP[default], "choices": list(PRECISIONS)})
 
 

@@ -55,7 +55,7 @@ class ExtractArguments:
     no_sentiment: bool = field(default=False, metadata={"help": "Extract the aspects only, without their sentiment."})
     batch_size: int = field(default=32, metadata={"help": "Windows (a short text is one) per forward pass."})
     device: str | None = device_field()
-    precision: str = precision_field()
+    precision: str = precision_field("auto")
 
 
 def make_parser() -> OneLineArgumentParser:

@@ -59,8 +59,8 @@ class AspectExtractionPipeline(Pipeline):
     * ``sentiment``: False for extraction only (default True);
     * ``sentiment_model``: an APC checkpoint folder, Hub id or `SentimentClassifier` that classifies the extracted
       aspects (default: the ATEPC model's own polarity head);
-    * ``precision``: ``"fp32"`` (default, as `AspectExtractor`'s: extractions do not depend on the machine), ``"bf16"``,
-      ``"int8"`` or ``"auto"``;
+    * ``precision``: ``"auto"`` (default, as `AspectExtractor`'s: bf16 where the device runs it natively, near-ties
+      of tags decided in fp32), ``"fp32"``, ``"bf16"`` or ``"int8"``;
     * ``batch_size``: windows per forward pass, across texts (default 32).
     """
 
@@ -72,7 +72,7 @@ class AspectExtractionPipeline(Pipeline):
 
     def __init__(
         self, *args: Any, sentiment_model: str | os.PathLike | SentimentClassifier | None = None,
-        precision: str = "fp32", **kwargs: Any,
+        precision: str = "auto", **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if self.tokenizer is None:

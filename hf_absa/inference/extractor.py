@@ -49,8 +49,9 @@ How a text is read (and what PyABSA's ``AspectExtractor`` does instead, atepc-re
 Speed: a chunk of ``chunk_size`` texts is tokenised in one call of the fast tokenizer (no ``datasets.map``), its
 windows are sorted by length and cut into batches of ``batch_size`` windows padded to the batch's longest; each
 batch takes one backbone pass for the tags and one call of the polarity head for all of the batch's aspects. With
-a ``sentiment_model`` all aspects of the chunk go to it at once. bf16 autocast and int8 via
-`hf_absa.inference.precision`.
+a ``sentiment_model`` all aspects of the chunk go to it at once. bf16 autocast (the default where the hardware runs
+it natively) and int8 via `hf_absa.inference.precision`; under bf16 the windows holding a near-tie of tags are tagged
+again in fp32 (``recheck_margin``), so that bf16 extracts what fp32 extracts at close to bf16's speed.
 """
 
 from __future__ import annotations
@@ -81,11 +82,15 @@ from .precision import autocast_context
 from .predictor import DEFAULT_BATCH_SIZE, Predictor
 from .results import ExtractedAspect, SentenceExtraction
 
-__all__ = ["PREDICTION_COLUMN", "AspectExtractor", "decode_tags", "window_word_ranges"]
+__all__ = ["PREDICTION_COLUMN", "RECHECK_MARGIN", "AspectExtractor", "decode_tags", "window_word_ranges"]
 
 # Texts read ahead and predicted together: enough windows for full length-sorted batches, few enough that a chunk's
 # encodings stay small.
 DEFAULT_CHUNK_SIZE = 1024
+# bf16 tagging: a window with a word whose two most probable tags are this close or closer (in probability) is tagged
+# again in fp32 (`AspectExtractor`, ``recheck_margin``). bf16 autocast moves a tag probability by far less (at most
+# 0.02 on the Laptop14 and Restaurant14 test text, BENCHMARKS.md), so any decision it could flip is taken in fp32.
+RECHECK_MARGIN = 0.1
 # The column `predict(dataset)` adds: each row's aspects (`ExtractedAspect.to_dict()` entries).
 PREDICTION_COLUMN = "pred_aspects"
 # The keys of an ATEPC example (`hf_absa.data.atepc_readers`) that locate its words.
@@ -232,12 +237,16 @@ class AspectExtractor(Predictor):
         tokenizer: its fast tokenizer (byte-level BPE loaded with ``add_prefix_space=True``).
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``…; None picks CUDA when available.
         batch_size: windows per forward pass, across texts (a short text is one window).
-        precision: ``"fp32"`` (default), ``"bf16"`` (autocast), ``"int8"`` (dynamic quantisation, CPU) or
-            ``"auto"``; see `hf_absa.inference.precision`. Unlike `SentimentClassifier`, whose default is
-            ``"auto"``, extraction stays fp32 unless asked: a span boundary decided by a near-tie of tag logits can
-            move under bf16 rounding, and extractions must be the same on every machine whatever its bf16 support
-            (the default must extract exactly what fp32 extracts). A ``sentiment_model`` loaded from a path gets
-            this precision too.
+        precision: ``"auto"`` (default: ``"bf16"`` where ``device`` computes in bf16 natively, else ``"fp32"``),
+            ``"fp32"``, ``"bf16"`` (autocast) or ``"int8"`` (dynamic quantisation, CPU); see
+            `hf_absa.inference.precision`. Under bf16 a span boundary decided by a near-tie of tag probabilities
+            could move with the rounding, so near-ties are decided in fp32 (``recheck_margin``): extractions are
+            those of fp32 on every machine, whatever its bf16 support. A ``sentiment_model`` loaded from a path
+            gets this precision too.
+        recheck_margin: under bf16, a window in which some word's two most probable tags are at most this far
+            apart (probability, 0–1) is tagged again in fp32, and its aspects are extracted and classified from that
+            pass (``rechecked_windows`` counts them); default `RECHECK_MARGIN`. 0 = pure bf16 (a few spans may
+            then differ from fp32's); 1 = every window in fp32 too. Unused at other precisions.
         sentiment_model: None (the ATEPC model's own polarity head), an APC checkpoint folder or Hub id, or a
             `SentimentClassifier`, which then classifies the extracted aspects (loaded with this ``device``,
             ``precision`` and ``batch_size``).
@@ -248,16 +257,17 @@ class AspectExtractor(Predictor):
     Raises:
         TypeError: ``model`` is not an ATEPC model, ``tokenizer`` is not fast, ``sentiment_model`` is neither a
             path nor a `SentimentClassifier`.
-        ValueError: a bad ``batch_size``, ``chunk_size``, ``max_seq_len``, ``device`` or ``precision``.
+        ValueError: a bad ``batch_size``, ``chunk_size``, ``max_seq_len``, ``device``, ``precision`` or
+            ``recheck_margin``.
         FileNotFoundError, ValueError, OSError: a ``sentiment_model`` path that
             `SentimentClassifier.from_pretrained` cannot load (the message starts with ``sentiment_model:``).
     """
 
     def __init__(
         self, model: Any, tokenizer: Any, device: str | torch.device | None = None,
-        batch_size: int = DEFAULT_BATCH_SIZE, precision: str = "fp32",
+        batch_size: int = DEFAULT_BATCH_SIZE, precision: str = "auto",
         sentiment_model: str | os.PathLike | SentimentClassifier | None = None, max_seq_len: int | None = None,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        chunk_size: int = DEFAULT_CHUNK_SIZE, recheck_margin: float = RECHECK_MARGIN,
     ) -> None:
         config = getattr(model, "config", None)
         if getattr(config, "model_type", None) != ATEPCConfig.model_type:
@@ -271,9 +281,15 @@ class AspectExtractor(Predictor):
         if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len <= self.special_tokens:
             raise ValueError(f"max_seq_len must be an int >= {self.special_tokens + 1} (the special tokens plus one "
                              f"token), got {max_seq_len!r}")
+        if isinstance(recheck_margin, bool) or not isinstance(recheck_margin, (int, float)) or not (
+                0 <= recheck_margin <= 1):
+            raise ValueError(f"recheck_margin must be a probability gap between 0 and 1 (0: no fp32 recheck), got "
+                             f"{recheck_margin!r}")
         super().__init__(model, tokenizer, device=device, batch_size=batch_size, precision=precision,
                          chunk_size=chunk_size)
         self.max_seq_len = max_seq_len
+        self.recheck_margin = float(recheck_margin)
+        self._counts = {"rechecked_windows": 0}  # shared with the copies of `with_batch_size`, like the model
         self.collator = DataCollatorForATEPC(tokenizer)
         self.tag_names = [config.id2label[index] for index in range(len(config.id2label))]
         self.polarity_labels = list(config.polarity_labels)
@@ -294,21 +310,23 @@ class AspectExtractor(Predictor):
 
     @classmethod
     def from_pretrained(
-        cls, path: str | os.PathLike, device: str | torch.device | None = None, precision: str = "fp32",
+        cls, path: str | os.PathLike, device: str | torch.device | None = None, precision: str = "auto",
         batch_size: int = DEFAULT_BATCH_SIZE, sentiment_model: str | os.PathLike | SentimentClassifier | None = None,
         **kwargs: Any,
     ) -> AspectExtractor:
         """Load an ATEPC checkpoint folder (``hf-absa train --task atepc`` output, any save mode) or Hub id.
 
         ``kwargs`` go to transformers' ``from_pretrained`` of the config, model and tokenizer (``revision``,
-        ``token``, ``cache_dir``, ``local_files_only``…), except ``max_seq_len`` and ``chunk_size`` (see the class).
+        ``token``, ``cache_dir``, ``local_files_only``…), except ``max_seq_len``, ``chunk_size`` and
+        ``recheck_margin`` (see the class).
 
         Raises:
             FileNotFoundError: ``path`` is neither a folder nor a Hub id, or the folder lacks files (one line).
             ValueError: the checkpoint is not an hf_absa ATEPC model.
             OSError: a Hub id that cannot be loaded.
         """
-        settings = {name: kwargs.pop(name) for name in ("max_seq_len", "chunk_size") if name in kwargs}
+        settings = {name: kwargs.pop(name) for name in ("max_seq_len", "chunk_size", "recheck_margin")
+                    if name in kwargs}
         path, config = load_checkpoint_config(path, **kwargs)
         if getattr(config, "model_type", None) != ATEPCConfig.model_type:
             raise ValueError(f"model: {path} holds a {config.model_type!r} model, not an hf_absa ATEPC checkpoint; "
@@ -318,6 +336,12 @@ class AspectExtractor(Predictor):
         tokenizer = load_word_tokenizer(path, **kwargs)
         return cls(model, tokenizer, device=device, batch_size=batch_size, precision=precision,
                    sentiment_model=sentiment_model, **settings)
+
+    @property
+    def rechecked_windows(self) -> int:
+        """Windows tagged again in fp32 so far (``recheck_margin``; bf16 only), by this extractor and its
+        `with_batch_size` copies."""
+        return self._counts["rechecked_windows"]
 
     # ------------------------------------------------------------------ prediction
 
@@ -569,13 +593,53 @@ class AspectExtractor(Predictor):
                       for name, tensor in self.collator([window.features for window in batch]).items()}
             with autocast_context(self.device, self.precision):
                 hidden, tag_logits = self.model.tag(**inputs)
-            if any(window.text.given is None for window in batch):
+            passes = [(list(range(len(batch))), inputs, hidden, self.precision)]
+            extracting = [row for row, window in enumerate(batch) if window.text.given is None]
+            if extracting:
                 tag_probabilities = torch.softmax(tag_logits.float(), dim=-1).cpu().numpy()
-                for row, window in enumerate(batch):
-                    if window.text.given is None:
-                        window.aspects = self._extract(window, tag_probabilities[row])
+                rechecked = self._near_ties(batch, extracting, tag_probabilities)
+                if rechecked:
+                    passes = self._recheck_in_fp32(batch, rechecked, inputs, hidden, tag_probabilities)
+                for row in extracting:
+                    batch[row].aspects = self._extract(batch[row], tag_probabilities[row])
             if classify:
-                self._classify(batch, inputs, hidden)
+                for rows, rows_inputs, rows_hidden, precision in passes:
+                    self._classify([batch[row] for row in rows], rows_inputs, rows_hidden, precision)
+
+    def _near_ties(self, batch: list[_Window], rows: list[int], tag_probabilities: np.ndarray) -> list[int]:
+        """The ``rows`` of a bf16 batch to tag again in fp32: those with a word whose two most probable tags are at
+        most ``recheck_margin`` apart. None at any other precision, or with a margin of 0."""
+        if self.precision != "bf16" or not self.recheck_margin:
+            return []
+        near = []
+        for row in rows:
+            first_token = batch[row].first_token
+            probabilities = tag_probabilities[row][first_token[first_token >= 0]]
+            if len(probabilities):
+                top_two = np.sort(probabilities, axis=-1)[:, -2:]
+                if (top_two[:, 1] - top_two[:, 0] <= self.recheck_margin).any():
+                    near.append(row)
+        return near
+
+    def _recheck_in_fp32(
+        self, batch: list[_Window], rows: list[int], inputs: dict[str, torch.Tensor], hidden: torch.Tensor,
+        tag_probabilities: np.ndarray,
+    ) -> list[tuple[list[int], dict[str, torch.Tensor], torch.Tensor, str]]:
+        """Tag ``rows`` of the batch again without autocast, writing their fp32 tag probabilities into
+        ``tag_probabilities``; the passes to classify from: (rows, inputs, hidden states, precision), the other
+        rows' from the bf16 pass, these rows' from the fp32 one."""
+        self._counts["rechecked_windows"] += len(rows)
+        index = torch.tensor(rows, device=self.device)
+        fp32_inputs = {name: tensor[index] for name, tensor in inputs.items()}
+        fp32_hidden, fp32_logits = self.model.tag(**fp32_inputs)
+        tag_probabilities[rows] = torch.softmax(fp32_logits.float(), dim=-1).cpu().numpy()
+        passes = [(rows, fp32_inputs, fp32_hidden, "fp32")]
+        kept = [row for row in range(len(batch)) if row not in set(rows)]
+        if kept:
+            index = torch.tensor(kept, device=self.device)
+            passes.append((kept, {name: tensor[index] for name, tensor in inputs.items()}, hidden[index],
+                           self.precision))
+        return passes
 
     def _extract(self, window: _Window, tag_probabilities: np.ndarray) -> list[_Aspect]:
         """The aspects that start in the window's owned words, from its tokens' tag probabilities (tokens, tags)."""
@@ -593,8 +657,9 @@ class AspectExtractor(Predictor):
         window.text.aspects.extend(found)
         return found
 
-    def _classify(self, batch: list[_Window], inputs: dict[str, torch.Tensor], hidden: torch.Tensor) -> None:
-        """One call of the polarity head for every aspect of the batch's windows."""
+    def _classify(self, batch: list[_Window], inputs: dict[str, torch.Tensor], hidden: torch.Tensor,
+                  precision: str) -> None:
+        """One call of the polarity head, at ``precision``, for every aspect of the batch's windows."""
         spans = [[(aspect, window.token_span(aspect)) for aspect in window.aspects] for window in batch]
         spans = [[(aspect, span) for aspect, span in row if span is not None] for row in spans]
         count = max(len(row) for row in spans)
@@ -604,7 +669,7 @@ class AspectExtractor(Predictor):
         for row, entries in enumerate(spans):
             if entries:
                 aspect_spans[row, : len(entries)] = torch.tensor([span for _, span in entries])
-        with autocast_context(self.device, self.precision):
+        with autocast_context(self.device, precision):
             logits = self.model.classify_aspects(hidden, aspect_spans=aspect_spans.to(self.device), **inputs)
         probabilities = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         for row, entries in enumerate(spans):
