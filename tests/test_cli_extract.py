@@ -116,6 +116,7 @@ def test_a_text_file_without_sentiment_prints_no_metrics(extract, tmp_path):
         (["--precision", "fp16", "some text"], ["--precision", "fp16"]),
         (["--device", "tpu9", "some text"], ["device='tpu9' is not a torch device"]),
         (["--batch_size", "0", "some text"], ["batch_size must be an int >= 1"]),
+        (["--recheck_margin", "2", "some text"], ["recheck_margin must be a probability gap between 0 and 1"]),
         ([""], ["TEXT argument 1 of 1 is empty"]),
         (["some text", "\t "], ["TEXT argument 2 of 2 is blank"]),
         # HfArgumentParser's convention: a boolean word after a boolean flag is its value; the error says so.
@@ -161,6 +162,19 @@ def test_help_lists_the_flags(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     for flag in ("--model", "--input", "--output", "--input_format", "--json", "--sentiment_model", "--no_sentiment",
-                 "--batch_size", "--device", "--precision"):
+                 "--batch_size", "--device", "--precision", "--recheck_margin"):
         assert flag in out
     assert "put TEXT arguments after '--' ('--json -- no')" in " ".join(out.split())
+
+
+def test_recheck_margin_reaches_the_extractor(extract, tiny_atepc_checkpoint):
+    """bf16 with every text tagged again in fp32 (margin 1) extracts and classifies exactly what fp32 does."""
+    fp32 = AspectExtractor.from_pretrained(tiny_atepc_checkpoint, device="cpu", precision="fp32").predict(TEXTS)
+    code, out, err = extract(["--json", "--precision", "bf16", "--recheck_margin", "1", *TEXTS])
+    assert code == 0, err
+    results = [json.loads(line) for line in out.splitlines()]
+    for result, reference in zip(results, fp32):
+        assert [(a["start"], a["end"], a["label"]) for a in result["aspects"]] == \
+            [(a["start"], a["end"], a["label"]) for a in reference["aspects"]]
+        for aspect, other in zip(result["aspects"], reference["aspects"]):
+            assert aspect["probabilities"] == pytest.approx(other["probabilities"], abs=1e-6)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..data.atepc_readers import EXTRACTION_FILE_FORMATS
 from ..inference import AspectExtractor, format_extraction, format_extraction_metrics
+from ..inference.extractor import RECHECK_MARGIN
 from ._common import (
     BOOLEAN_FLAGS_NOTE,
     CommandLineError,
@@ -56,6 +57,11 @@ class ExtractArguments:
     batch_size: int = field(default=32, metadata={"help": "Windows (a short text is one) per forward pass."})
     device: str | None = device_field()
     precision: str = precision_field("auto")
+    recheck_margin: float = field(
+        default=RECHECK_MARGIN,
+        metadata={"help": "Under bf16, a text with a word whose two most probable tags are at most this far apart "
+                  "(probability, 0-1) is tagged again in fp32: 0 = pure bf16, 1 = every text in fp32 too."},
+    )
 
 
 def make_parser() -> OneLineArgumentParser:
@@ -81,7 +87,7 @@ def main(argv: Sequence[str]) -> int:
     quiet_transformers()
     extractor = AspectExtractor.from_pretrained(
         args.model_name_or_path, device=args.device, precision=args.precision, batch_size=args.batch_size,
-        sentiment_model=args.sentiment_model,
+        sentiment_model=args.sentiment_model, recheck_margin=args.recheck_margin,
     )
     sentiment = not args.no_sentiment
     if args.input:
