@@ -214,6 +214,28 @@ def test_the_local_context_weights_the_features_in_their_own_positions(tiny_back
         assert (weighted[0, 1:4] != 0).any(dim=-1).all() and (weighted[0, 4:] == 0).all()
 
 
+@pytest.mark.parametrize(("atepc_model", "lcf"), [("fast_lcf_atepc", "cdm"), ("fast_lcf_atepc", "fusion"),
+                                                ("lcf_atepc", "cdw")])
+def test_the_lcf_heads_pool_each_aspect_over_its_own_tokens(tiny_backbone_dir, batch, atepc_model, lcf):
+    """The pooler sees the mean over the aspect's tokens of the final encoder's input plus its output (a residual),
+    so two aspects of one sentence get their own features even where their local contexts are the same."""
+    model = build(tiny_backbone_dir, atepc_model, lcf, srd=1000).eval()  # every local context: the whole sentence
+    encoder_calls, pooler_inputs = [], []
+    model.post_encoder.register_forward_hook(lambda module, args, output: encoder_calls.append((args[0], output)))
+    model.head_pooler.register_forward_hook(lambda module, args, output: pooler_inputs.append(args[0]))
+    with torch.no_grad():
+        polarity_logits = model(**batch).polarity_logits
+    ((combined, encoded),) = encoder_calls
+    rows, aspects = (batch["aspect_spans"][..., 0] >= 0).nonzero(as_tuple=True)
+    spans = batch["aspect_spans"][rows, aspects].tolist()
+    expected = torch.stack([(combined[index, start:end] + encoded[index, start:end]).mean(dim=0)
+                            for index, (start, end) in enumerate(spans)])
+    assert pooler_inputs[0].shape == (len(spans), 1, expected.shape[-1])
+    assert torch.allclose(pooler_inputs[0][:, 0], expected, atol=1e-6)
+    # staff and service, one sentence, one local context: pooling [CLS] would give them the same logits
+    assert not torch.allclose(polarity_logits[0, 0], polarity_logits[0, 1], atol=1e-4)
+
+
 def assert_same_outputs(first, second):
     assert torch.allclose(first.logits, second.logits, atol=1e-6)
     assert torch.allclose(first.polarity_logits, second.polarity_logits, atol=1e-6)

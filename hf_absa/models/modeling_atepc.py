@@ -9,7 +9,8 @@ One backbone pass over a sentence (``[CLS] words [SEP]``) feeds two heads:
   - `bert_base_atepc` (PyABSA ``bert_base_atepc.py``): pooler → dropout → linear.
   - `fast_lcf_atepc` (PyABSA ``fast_lcf_atepc.py``): the sentence features weighted by the aspect's local-context
     vector (`config.lcf`: CDM mask, CDW weights, or fusion of both) → self-attention encoder, concatenated with
-    the sentence features → linear → self-attention encoder → first-token pooler → dropout → linear.
+    the sentence features → linear → self-attention encoder, plus its input (a residual) → mean over the aspect's
+    tokens → pooler (dense + tanh) → dropout → linear.
   - `lcf_atepc` (PyABSA ``lcf_atepc.py``): as `fast_lcf_atepc`, with the local features from a second pass of the
     same backbone.
 
@@ -33,9 +34,13 @@ Deliberate differences from PyABSA (models/__lcf__/*_atepc.py, dataset_utils/__l
   "ATEPC: the tag head's learning rate", measures them).
 * `attention_mask` is used by the backbone (both passes of `lcf_atepc`; PyABSA's local pass has none) and by the
   self-attention encoders (PyABSA's attend to padding).
-* `bert_base_atepc` pools the aspect's own tokens (mean over its span, then PyABSA's dense + tanh pooler): PyABSA
-  pools `[CLS]`, which with its default `use_bert_spc=True` never sees the aspect (the aspect segment is zeroed),
-  so every aspect of a sentence would get the same polarity.
+* Every polarity head pools the aspect's own tokens (mean over its span, then PyABSA's dense + tanh pooler): PyABSA
+  pools `[CLS]`, which with its default `use_bert_spc=True` never sees the aspect (the aspect segment is zeroed).
+  `bert_base_atepc` would then give every aspect of a sentence the same polarity; the LCF heads reach the aspect
+  only through their two self-attention encoders, which (no residual, as in PyABSA) average the whole sentence:
+  after three epochs on Restaurant14 both aspects of "the staff was so nice to us, but the service was bad" came
+  out Negative. The LCF heads therefore also add the final encoder's input back to its output (a residual), so
+  the aspect's pooled features keep its own tokens' (BENCHMARKS.md, "ATEPC: aspects that disagree").
 * `lcf_atepc`: with PyABSA's default `use_bert_spc=True` both of its passes encode the same sentence; the second
   pass differs only by its dropout noise. It is therefore run in training only; in evaluation (no dropout) it
   would repeat the first pass exactly, whose features are reused.
@@ -420,11 +425,16 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
         mask = attention_mask[sentence_index]  # (real aspects, tokens)
         global_features = features[sentence_index]  # (real aspects, tokens, hidden)
 
+        positions = torch.arange(input_ids.shape[1], device=input_ids.device)
+        in_span = ((positions >= starts[:, None]) & (positions < ends[:, None])).unsqueeze(-1)
+
+        def aspect_mean(states: torch.Tensor) -> torch.Tensor:
+            # (real aspects, 1, hidden): the mean over each aspect's own tokens, the one position `head_pooler` pools.
+            weights = in_span.to(states.dtype)
+            return ((states * weights).sum(dim=1) / weights.sum(dim=1)).unsqueeze(1)
+
         if config.atepc_model == "bert_base_atepc":
-            positions = torch.arange(input_ids.shape[1], device=input_ids.device)
-            in_span = ((positions >= starts[:, None]) & (positions < ends[:, None])).to(global_features.dtype)
-            aspect_vector = (global_features * in_span.unsqueeze(-1)).sum(dim=1) / in_span.sum(dim=1, keepdim=True)
-            pooled = self.head_pooler(aspect_vector.unsqueeze(1))
+            pooled = self.head_pooler(aspect_mean(global_features))
         else:
             if config.atepc_model == "lcf_atepc" and self.training:
                 local_features = self.dropout(self._encode(input_ids, attention_mask, token_type_ids))[sentence_index]
@@ -440,7 +450,7 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
             else:
                 weighted = local_features * weights[config.lcf].unsqueeze(-1).to(local_features.dtype)
                 combined = self.post_linear(torch.cat([global_features, self.local_encoder(weighted, mask)], dim=-1))
-            pooled = self.head_pooler(self.post_encoder(combined, mask))
+            pooled = self.head_pooler(aspect_mean(combined + self.post_encoder(combined, mask)))
         polarity_logits[sentence_index, aspect_index] = self.polarity_classifier(self.dropout(pooled)).to(
             polarity_logits.dtype
         )

@@ -32,8 +32,11 @@ __all__ = ["ATEPC_LABEL_NAMES", "ATEPCTrainer", "ATEPCTrainingArguments", "sente
 # The tag head's parameters (`ATEPCModelForTokenClassification.classifier`, and `boundary_classifier`, the training-only
 # classes of its special tokens, which PyABSA's single tag layer holds as two more rows), by name.
 TAG_HEAD_PARAMETER_PATTERN = re.compile(r"^(classifier|boundary_classifier)\.")
-# The polarity head's output layers (`ATEPCModelForTokenClassification.head_pooler`, `.polarity_classifier`), by name.
-POLARITY_HEAD_PARAMETER_PATTERN = re.compile(r"^(head_pooler|polarity_classifier)\.")
+# The polarity head's layers above the backbone (`ATEPCModelForTokenClassification`: the LCF heads' encoders and
+# linears, `head_pooler`, `polarity_classifier`), by name: all freshly initialised, all at one rate.
+POLARITY_HEAD_PARAMETER_PATTERN = re.compile(
+    r"^(local_encoder|post_linear|fusion_linear|post_encoder|head_pooler|polarity_classifier)\."
+)
 
 # The sentence classes of `sentence_classes` that are not a polarity id.
 NO_ASPECT_CLASS, MIXED_POLARITY_CLASS, UNLABELLED_CLASS = -1, -2, -3
@@ -107,8 +110,8 @@ class ATEPCTrainer(ABSATrainer):
 
     def learning_rate_mapping(self, args: ATEPCTrainingArguments) -> dict[str, float]:
         """The tag head (``classifier``, ``boundary_classifier``) at ``args.tag_head_learning_rate`` and the polarity
-        head's output layers (``head_pooler``, ``polarity_classifier``) at ``args.polarity_head_learning_rate``; a
-        rate of 0 gives its layers no group of their own (``learning_rate``)."""
+        head's layers above the backbone (`POLARITY_HEAD_PARAMETER_PATTERN`) at ``args.polarity_head_learning_rate``;
+        a rate of 0 gives its layers no group of their own (``learning_rate``)."""
         rates = {TAG_HEAD_PARAMETER_PATTERN.pattern: args.tag_head_learning_rate,
                  POLARITY_HEAD_PARAMETER_PATTERN.pattern: args.polarity_head_learning_rate}
         return {pattern: rate for pattern, rate in rates.items() if rate}

@@ -501,7 +501,7 @@ class APCTrainingArguments(ABSATrainingArguments):
 # The tag head's default learning rate (`ATEPCTrainingArguments.tag_head_learning_rate`), chosen on Laptop14
 # (BENCHMARKS.md, "ATEPC: the tag head's learning rate").
 TAG_HEAD_LEARNING_RATE = 3e-3
-# The polarity head's output layers' default learning rate (`ATEPCTrainingArguments.polarity_head_learning_rate`),
+# The polarity head's default learning rate (`ATEPCTrainingArguments.polarity_head_learning_rate`),
 # chosen on Laptop14 and Restaurant14 (BENCHMARKS.md, "ATEPC: the polarity head's learning rate").
 POLARITY_HEAD_LEARNING_RATE = 2e-4
 
@@ -537,14 +537,16 @@ class ATEPCTrainingArguments(ABSATrainingArguments):
             extraction learn several times faster per step (measured in BENCHMARKS.md, "ATEPC: the tag head's
             learning rate"). PyABSA has no such group (one rate for everything).
         polarity_head_learning_rate (`float`, defaults to `POLARITY_HEAD_LEARNING_RATE`):
-            Learning rate of the polarity head's output layers (the model's ``head_pooler``, dense + tanh over the
-            aspect's features, and ``polarity_classifier``, the linear layer that scores the polarities): their own
-            AdamW group, no weight decay; 0 = no group of its own (``learning_rate``, as in PyABSA). The layers
-            between the backbone and them (``fast_lcf_atepc``'s self-attention encoders) stay at ``learning_rate``.
+            Learning rate of the polarity head, every layer of it above the backbone (the LCF models' self-attention
+            encoders and linear layers, the model's ``head_pooler``, dense + tanh over the aspect's features, and
+            ``polarity_classifier``, the linear layer that scores the polarities): their own AdamW group, no weight
+            decay; 0 = no group of its own (``learning_rate``, as in PyABSA).
             Like the tagger, these fresh layers barely move at a backbone rate: ``bert_base_atepc``, whose polarity
-            head is only these two layers, predicted the majority polarity for every aspect after one epoch on
-            Restaurant14 (macro-F1 29); a larger rate here trades a little extraction F1 for much better polarity
-            (measured in BENCHMARKS.md, "ATEPC: the polarity head's learning rate").
+            head is only the pooler and the classifier, predicted the majority polarity for every aspect after one
+            epoch on Restaurant14 (macro-F1 29); a larger rate here trades a little extraction F1 for much better
+            polarity (measured in BENCHMARKS.md, "ATEPC: the polarity head's learning rate"); ``fast_lcf_atepc``'s
+            encoders left at the backbone rate kept giving both aspects of a sentence one polarity (BENCHMARKS.md,
+            "ATEPC: aspects that disagree").
 
     >>> args = ATEPCTrainingArguments(output_dir="runs/laptop14")
     >>> args.tag_head_learning_rate == TAG_HEAD_LEARNING_RATE, args.polarity_head_learning_rate == POLARITY_HEAD_LEARNING_RATE
@@ -569,8 +571,8 @@ class ATEPCTrainingArguments(ABSATrainingArguments):
 
     polarity_head_learning_rate: float = field(
         default=POLARITY_HEAD_LEARNING_RATE,
-        metadata={"help": "Learning rate of the polarity head's output layers (the aspect pooler and the polarity "
-                  "classifier): their own AdamW group, no weight decay; 0 = learning_rate, as in PyABSA. At a "
+        metadata={"help": "Learning rate of the polarity head's layers above the backbone (encoders, aspect pooler, "
+                  "polarity classifier): their own AdamW group, no weight decay; 0 = learning_rate, as in PyABSA. At a "
                   "backbone rate such as 2e-5 they learn slowly."},
     )
 
