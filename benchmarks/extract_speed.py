@@ -26,15 +26,16 @@ in ``<out>`` (an interrupted run resumes).
 Precision: hf_absa trains its checkpoint in its default precision (``--train-precision auto``: bf16 autocast where
 the hardware runs bf16 natively; ``bf16`` / ``fp32`` force it) and the JSON records what the training actually used
 (``train_precision``, ``train_precision_source``, from the run's ``all_results.json``). `AspectExtractor` defaults
-to fp32 (extractions do not depend on the machine); ``--precisions`` may include ``auto``, and every timed entry
-records the precision that ran (``resolved_precision``). PyABSA runs in fp32.
+to ``auto`` (bf16 where native, its near-ties decided in fp32); ``--precisions`` must include fp32, the reference,
+and every timed entry records the precision that ran (``resolved_precision``). PyABSA runs in fp32.
 
 Each ``--precisions`` entry is a precision, optionally with `AspectExtractor`'s ``recheck_margin`` after an ``@``
 (``bf16@0``: pure bf16, no fp32 recheck of near-ties; a bare ``bf16`` or ``auto`` keeps the library's default
 margin). Every entry records ``recheck_margin`` and ``rechecked_windows_per_pass`` (windows tagged again in fp32 in
 one batched pass), and each dataset ``tag_shift``: how far bf16 autocast moves the tag probabilities of the words
 (first sub-tokens) from fp32's, in batches of ``--batch-size`` (``max``, ``p99_9``), and the share of words and
-texts with a near-tie (two most probable tags within the default margin).
+texts with a near-tie (two most probable tags within the default margin); ``polarity_shift`` the same for the
+polarity probabilities of the aspects fp32 extracts.
 
 ``--limit N`` trains both sides on the first N sentences of each train file and times the first N test sentences
 (copies of the files in ``<out>``): a check that everything runs, not a measurement.
@@ -162,6 +163,37 @@ def tag_shift(checkpoint: Path, texts: list[str], batch_size: int, device: str) 
     return {"words": words_seen, "max": round(float(np.max(shifts)), 5),
             "p99_9": round(float(np.quantile(shifts, 0.999)), 5), "margin": RECHECK_MARGIN,
             "near_tie_words": near_words, "near_tie_texts": near_texts, "texts": len(texts)}
+
+
+def polarity_shift(checkpoint: Path, texts: list[str], batch_size: int, device: str) -> dict:
+    """How far bf16 autocast moves the polarity probabilities of the aspects fp32 extracts from ``texts`` (the
+    same aspects given to both, so the windows and batches are the same), and how many aspects hold a near-tie
+    (their two most probable polarities within `RECHECK_MARGIN`, in fp32)."""
+    import numpy as np
+
+    from hf_absa import AspectExtractor
+    from hf_absa.inference.extractor import RECHECK_MARGIN
+
+    def extractor(precision: str, **settings) -> AspectExtractor:
+        return AspectExtractor.from_pretrained(checkpoint, device=device, precision=precision, batch_size=batch_size,
+                                               **settings)
+
+    fp32 = extractor("fp32").predict(texts)
+    given = [{"text": result["sentence"], "aspects": [(aspect["start"], aspect["end"]) for aspect in result["aspects"]]}
+             for result in fp32]
+    bf16 = extractor("bf16", recheck_margin=0).predict(given)
+    shifts, near = [], 0
+    for reference, result in zip(fp32, bf16):
+        for aspect, other in zip(reference["aspects"], result["aspects"]):
+            labels = sorted(aspect["probabilities"])
+            first = np.array([aspect["probabilities"][label] for label in labels])
+            second = np.array([other["probabilities"][label] for label in labels])
+            shifts.append(float(np.abs(first - second).max()))
+            top_two = np.sort(first)[-2:]
+            near += bool(top_two[1] - top_two[0] <= RECHECK_MARGIN)
+    return {"aspects": len(shifts), "max": round(max(shifts, default=0.0), 5),
+            "p99_9": round(float(np.quantile(shifts, 0.999)) if shifts else 0.0, 5), "margin": RECHECK_MARGIN,
+            "near_tie_aspects": near}
 
 
 def split_file(folder: Path, split: str) -> Path:
@@ -339,6 +371,12 @@ def report(result: dict) -> str:
                          f"{shift['batch_size']}): largest shift {shift['max']}, 99.9th percentile {shift['p99_9']}; "
                          f"{shift['near_tie_words']} words in {shift['near_tie_texts']} of {shift['texts']} texts "
                          f"have their two most probable tags within {shift['margin']} (fp32).")
+        shift = block.get("polarity_shift")
+        if shift:
+            lines.append(f"\nbf16 autocast vs fp32, polarity probabilities of the {shift['aspects']} aspects fp32 "
+                         f"extracts (given to both): largest shift {shift['max']}, 99.9th percentile "
+                         f"{shift['p99_9']}; {shift['near_tie_aspects']} aspects have their two most probable "
+                         f"polarities within {shift['margin']} (fp32).")
         lines.append("")
     return "\n".join(lines)
 
@@ -376,7 +414,9 @@ def main(argv=None) -> dict:
                  "train_precision": trained["precision"], "train_precision_source": trained["precision_source"],
                  "hf_absa": time_hf_absa(checkpoint, texts, args),
                  "tag_shift": {**tag_shift(checkpoint, texts, args.batch_size, args.device),
-                               "batch_size": args.batch_size}}
+                               "batch_size": args.batch_size},
+                 "polarity_shift": {**polarity_shift(checkpoint, texts, args.batch_size, args.device),
+                                    "batch_size": args.batch_size}}
         if folder is not None and not args.no_peer:
             venv = Path(args.peer_venv).resolve()
             command = [

@@ -52,6 +52,10 @@ def test_extract_speed_driver_times_every_mode_and_counts_precision_differences(
     shift = block["tag_shift"]
     assert 16 < shift["words"] < 16 + 150  # all words of the short texts, the long one cut to max_seq_len tokens
     assert 0 <= shift["p99_9"] <= shift["max"] < 0.5 and shift["texts"] == 4
+    polarity = block["polarity_shift"]
+    assert polarity["aspects"] == 33 and 0 <= polarity["p99_9"] <= polarity["max"] < 0.5
+    assert 0 <= polarity["near_tie_aspects"] <= 33
     report = (out / "report.md").read_text()
     assert "| fp32 | 4 | yes |" in report and "bf16@0 vs fp32: 0 of 4 sentences extract other spans" in report
     assert "windows per batched pass tagged again in fp32 (recheck_margin 1.0)" in report
+    assert "polarity probabilities of the 33 aspects fp32 extracts" in report

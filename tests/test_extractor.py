@@ -413,11 +413,46 @@ def test_bf16_tags_near_ties_again_in_fp32(random_tagger, tiny_tokenizer):
     assert 0 < len(near) < len(RECHECK_TEXTS)  # the test tells rechecked from kept windows
     some = AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", precision="bf16", recheck_margin=margin,
                            batch_size=1)
-    results = some.predict(RECHECK_TEXTS)
+    results = some.predict(RECHECK_TEXTS, sentiment=False)  # no polarities, so no polarity near-ties either
     assert some.rechecked_windows == len(near)
     for text, result, reference in zip(RECHECK_TEXTS, results, fp32):
         if text in near:
             assert found(result) == found(reference)
+
+
+GIVEN_ASPECTS = [{"text": text, "aspects": [aspect]} for text, aspect in [
+    ("the food was great but the service was slow", "food"), ("the food was great but the service was slow", "service"),
+    ("we love this place", "place"), ("the battery life is good", "battery"), ("the screen is dim", "screen"),
+    ("the staff was so nice to us", "staff"), ("keys stick", "keys"), ("the price is fair", "price"),
+]]
+
+
+def test_bf16_polarity_near_ties_are_decided_in_fp32(random_tagger, tiny_tokenizer):
+    """Given aspects skip tagging, so only their polarities can be near-ties: exactly the windows with one are run
+    again in fp32, and their probabilities are then fp32's; the others keep bf16's."""
+    def probabilities(extractor):
+        return [[aspect["probabilities"] for aspect in result["aspects"]]
+                for result in extractor.predict(GIVEN_ASPECTS)]
+
+    def extractor(**settings):
+        return AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", batch_size=1, **settings)
+
+    fp32 = probabilities(extractor(precision="fp32"))
+    bf16 = probabilities(extractor(precision="bf16", recheck_margin=0))
+    gaps = []
+    for aspects in bf16:
+        top_two = [sorted(aspect.values())[-2:] for aspect in aspects]
+        gaps.append(min(high - low for low, high in top_two))
+    ordered = sorted(gaps)
+    margin = (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2  # half the windows on each side
+    assert 0 < margin < 1
+    some = extractor(precision="bf16", recheck_margin=margin)
+    results = probabilities(some)
+    assert some.rechecked_windows == sum(gap <= margin for gap in gaps) == len(GIVEN_ASPECTS) // 2
+    for gap, result, fp32_result, bf16_result in zip(gaps, results, fp32, bf16):
+        expected = fp32_result if gap <= margin else bf16_result
+        for aspect, other in zip(result, expected):
+            assert aspect == pytest.approx(other, abs=1e-6)
 
 
 def test_recheck_happens_only_under_bf16(random_tagger, tiny_tokenizer):

@@ -59,8 +59,9 @@ class ExtractArguments:
     precision: str = precision_field("auto")
     recheck_margin: float = field(
         default=RECHECK_MARGIN,
-        metadata={"help": "Under bf16, a text with a word whose two most probable tags are at most this far apart "
-                  "(probability, 0-1) is tagged again in fp32: 0 = pure bf16, 1 = every text in fp32 too."},
+        metadata={"help": "Under bf16, a text with a word whose two most probable tags (or an aspect whose two most "
+                  "probable polarities) are at most this far apart (probability, 0-1) is computed again in fp32: "
+                  "0 = pure bf16, 1 = every text in fp32 too."},
     )
 
 

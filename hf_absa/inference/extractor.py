@@ -87,10 +87,11 @@ __all__ = ["PREDICTION_COLUMN", "RECHECK_MARGIN", "AspectExtractor", "decode_tag
 # Texts read ahead and predicted together: enough windows for full length-sorted batches, few enough that a chunk's
 # encodings stay small.
 DEFAULT_CHUNK_SIZE = 1024
-# bf16 tagging: a window with a word whose two most probable tags are this close or closer (in probability) is tagged
-# again in fp32 (`AspectExtractor`, ``recheck_margin``). bf16 autocast moves a tag probability by far less (at most
-# 0.02 on the Laptop14 and Restaurant14 test text, BENCHMARKS.md), so any decision it could flip is taken in fp32.
-RECHECK_MARGIN = 0.1
+# bf16: a window with a word whose two most probable tags, or an aspect whose two most probable polarities, are this
+# close or closer (in probability) is computed again in fp32 (`AspectExtractor`, ``recheck_margin``). bf16 autocast
+# moved a tag probability by at most 0.0105 on the Laptop14 and Restaurant14 test text (BENCHMARKS.md), so a gap
+# between two of them by at most 0.021: any decision it could flip there is taken in fp32, with room to spare.
+RECHECK_MARGIN = 0.03
 # The column `predict(dataset)` adds: each row's aspects (`ExtractedAspect.to_dict()` entries).
 PREDICTION_COLUMN = "pred_aspects"
 # The keys of an ATEPC example (`hf_absa.data.atepc_readers`) that locate its words.
@@ -239,14 +240,16 @@ class AspectExtractor(Predictor):
         batch_size: windows per forward pass, across texts (a short text is one window).
         precision: ``"auto"`` (default: ``"bf16"`` where ``device`` computes in bf16 natively, else ``"fp32"``),
             ``"fp32"``, ``"bf16"`` (autocast) or ``"int8"`` (dynamic quantisation, CPU); see
-            `hf_absa.inference.precision`. Under bf16 a span boundary decided by a near-tie of tag probabilities
-            could move with the rounding, so near-ties are decided in fp32 (``recheck_margin``): extractions are
-            those of fp32 on every machine, whatever its bf16 support. A ``sentiment_model`` loaded from a path
-            gets this precision too.
+            `hf_absa.inference.precision`. Under bf16 a span boundary or a label decided by a near-tie of
+            probabilities could move with the rounding, so near-ties are decided in fp32 (``recheck_margin``):
+            extractions are those of fp32 on every machine, whatever its bf16 support. A ``sentiment_model``
+            loaded from a path gets this precision too.
         recheck_margin: under bf16, a window in which some word's two most probable tags are at most this far
             apart (probability, 0–1) is tagged again in fp32, and its aspects are extracted and classified from that
-            pass (``rechecked_windows`` counts them); default `RECHECK_MARGIN`. 0 = pure bf16 (a few spans may
-            then differ from fp32's); 1 = every window in fp32 too. Unused at other precisions.
+            pass; a window with an aspect whose two most probable polarities are that close is run again in fp32
+            and its aspects classified from that pass (``rechecked_windows`` counts both); default
+            `RECHECK_MARGIN`. 0 = pure bf16 (a few spans or labels may then differ from fp32's); 1 = every window
+            in fp32 too. Unused at other precisions.
         sentiment_model: None (the ATEPC model's own polarity head), an APC checkpoint folder or Hub id, or a
             `SentimentClassifier`, which then classifies the extracted aspects (loaded with this ``device``,
             ``precision`` and ``batch_size``).
@@ -593,53 +596,58 @@ class AspectExtractor(Predictor):
                       for name, tensor in self.collator([window.features for window in batch]).items()}
             with autocast_context(self.device, self.precision):
                 hidden, tag_logits = self.model.tag(**inputs)
-            passes = [(list(range(len(batch))), inputs, hidden, self.precision)]
+            rechecking = self.precision == "bf16" and self.recheck_margin > 0
+            in_fp32: list[int] = []  # rows tagged again in fp32, classified from that pass
             extracting = [row for row, window in enumerate(batch) if window.text.given is None]
             if extracting:
                 tag_probabilities = torch.softmax(tag_logits.float(), dim=-1).cpu().numpy()
-                rechecked = self._near_ties(batch, extracting, tag_probabilities)
-                if rechecked:
-                    passes = self._recheck_in_fp32(batch, rechecked, inputs, hidden, tag_probabilities)
+                if rechecking:
+                    in_fp32 = [row for row in extracting if self._near_tie(
+                        tag_probabilities[row][batch[row].first_token[batch[row].first_token >= 0]])]
+                if in_fp32:
+                    fp32_inputs, fp32_hidden, fp32_logits = self._fp32_pass(in_fp32, inputs)
+                    tag_probabilities[in_fp32] = torch.softmax(fp32_logits.float(), dim=-1).cpu().numpy()
                 for row in extracting:
                     batch[row].aspects = self._extract(batch[row], tag_probabilities[row])
-            if classify:
-                for rows, rows_inputs, rows_hidden, precision in passes:
-                    self._classify([batch[row] for row in rows], rows_inputs, rows_hidden, precision)
+            if not classify:
+                continue
+            in_bf16 = [row for row in range(len(batch)) if row not in set(in_fp32)]
+            if in_fp32:
+                self._classify([batch[row] for row in in_fp32], fp32_inputs, fp32_hidden, "fp32")
+            if len(in_bf16) == len(batch):
+                self._classify(batch, inputs, hidden, self.precision)
+            elif in_bf16:
+                self._classify([batch[row] for row in in_bf16], self._rows(inputs, in_bf16),
+                               hidden[torch.tensor(in_bf16, device=self.device)], self.precision)
+            # A window's polarities are decided in fp32 when one of them is a near-tie in bf16; its spans stay
+            # (no tag of it was a near-tie, so fp32 tags it the same).
+            undecided = [row for row in in_bf16 if rechecking and any(
+                aspect.probabilities is not None and self._near_tie(aspect.probabilities[None])
+                for aspect in batch[row].aspects)]
+            if undecided:
+                fp32_inputs, fp32_hidden, _ = self._fp32_pass(undecided, inputs)
+                self._classify([batch[row] for row in undecided], fp32_inputs, fp32_hidden, "fp32")
 
-    def _near_ties(self, batch: list[_Window], rows: list[int], tag_probabilities: np.ndarray) -> list[int]:
-        """The ``rows`` of a bf16 batch to tag again in fp32: those with a word whose two most probable tags are at
-        most ``recheck_margin`` apart. None at any other precision, or with a margin of 0."""
-        if self.precision != "bf16" or not self.recheck_margin:
-            return []
-        near = []
-        for row in rows:
-            first_token = batch[row].first_token
-            probabilities = tag_probabilities[row][first_token[first_token >= 0]]
-            if len(probabilities):
-                top_two = np.sort(probabilities, axis=-1)[:, -2:]
-                if (top_two[:, 1] - top_two[:, 0] <= self.recheck_margin).any():
-                    near.append(row)
-        return near
+    def _near_tie(self, probabilities: np.ndarray) -> bool:
+        """Whether a row of ``probabilities`` (items, classes) has its two largest at most ``recheck_margin`` apart."""
+        if not len(probabilities):
+            return False
+        top_two = np.sort(probabilities, axis=-1)[:, -2:]
+        return bool((top_two[:, 1] - top_two[:, 0] <= self.recheck_margin).any())
 
-    def _recheck_in_fp32(
-        self, batch: list[_Window], rows: list[int], inputs: dict[str, torch.Tensor], hidden: torch.Tensor,
-        tag_probabilities: np.ndarray,
-    ) -> list[tuple[list[int], dict[str, torch.Tensor], torch.Tensor, str]]:
-        """Tag ``rows`` of the batch again without autocast, writing their fp32 tag probabilities into
-        ``tag_probabilities``; the passes to classify from: (rows, inputs, hidden states, precision), the other
-        rows' from the bf16 pass, these rows' from the fp32 one."""
-        self._counts["rechecked_windows"] += len(rows)
+    def _rows(self, inputs: dict[str, torch.Tensor], rows: list[int]) -> dict[str, torch.Tensor]:
         index = torch.tensor(rows, device=self.device)
-        fp32_inputs = {name: tensor[index] for name, tensor in inputs.items()}
+        return {name: tensor[index] for name, tensor in inputs.items()}
+
+    def _fp32_pass(
+        self, rows: list[int], inputs: dict[str, torch.Tensor]
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+        """``rows`` of the batch tagged again without autocast (counted in ``rechecked_windows``): their inputs,
+        hidden states and tag logits."""
+        self._counts["rechecked_windows"] += len(rows)
+        fp32_inputs = self._rows(inputs, rows)
         fp32_hidden, fp32_logits = self.model.tag(**fp32_inputs)
-        tag_probabilities[rows] = torch.softmax(fp32_logits.float(), dim=-1).cpu().numpy()
-        passes = [(rows, fp32_inputs, fp32_hidden, "fp32")]
-        kept = [row for row in range(len(batch)) if row not in set(rows)]
-        if kept:
-            index = torch.tensor(kept, device=self.device)
-            passes.append((kept, {name: tensor[index] for name, tensor in inputs.items()}, hidden[index],
-                           self.precision))
-        return passes
+        return fp32_inputs, fp32_hidden, fp32_logits
 
     def _extract(self, window: _Window, tag_probabilities: np.ndarray) -> list[_Aspect]:
         """The aspects that start in the window's owned words, from its tokens' tag probabilities (tokens, tags)."""
