@@ -146,7 +146,7 @@ def test_boundary_loss_classifies_the_special_tokens_in_training_only(tiny_backb
     polarity_loss = torch.nn.functional.cross_entropy(
         output.polarity_logits.reshape(-1, 3), batch["polarity_labels"].reshape(-1)
     )
-    assert torch.allclose(output.loss, tag_loss + polarity_loss, atol=1e-6)
+    assert torch.allclose(output.loss, tag_loss + model.config.polarity_loss_weight * polarity_loss, atol=1e-6)
     # the boundary classifier learns in training (it gets a gradient) and a model without it has no such module
     model.train()
     model(**batch).loss.backward()
@@ -344,6 +344,20 @@ def test_backbone_mode_builds_one_backbone(tiny_backbone_dir, monkeypatch):
     assert all(torch.equal(model.backbone.state_dict()[name], reference[name]) for name in reference)
     assert model.config.srd == 4 and model.config.polarity_loss_weight == 2.0
     assert model.config.backbone_name_or_path == str(tiny_backbone_dir)
+
+
+@pytest.mark.parametrize("atepc_model", ATEPC_MODELS)
+def test_the_polarity_loss_weight_defaults_to_the_architectures(tiny_backbone_dir, tmp_path, atepc_model):
+    from hf_absa.models.configuration_atepc import POLARITY_LOSS_WEIGHTS
+
+    assert POLARITY_LOSS_WEIGHTS == {"bert_base_atepc": 1.0, "fast_lcf_atepc": 0.5, "lcf_atepc": 0.5}
+    model = build(tiny_backbone_dir, atepc_model)
+    assert model.config.polarity_loss_weight == POLARITY_LOSS_WEIGHTS[atepc_model]
+    assert build(tiny_backbone_dir, atepc_model, polarity_loss_weight=0.25).config.polarity_loss_weight == 0.25
+    assert ATEPCConfig(atepc_model=atepc_model, ate_loss_weight=2.0).polarity_loss_weight == 2.0  # PyABSA's name
+    model.save_pretrained(tmp_path)  # the resolved value is saved, so a checkpoint never changes with the default
+    assert json.loads((tmp_path / "config.json").read_text())["polarity_loss_weight"] == POLARITY_LOSS_WEIGHTS[
+        atepc_model]
 
 
 def test_backbone_mode_and_config_refuse_bad_arguments(tiny_backbone_dir):
