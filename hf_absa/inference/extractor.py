@@ -588,45 +588,65 @@ class AspectExtractor(Predictor):
 
     @torch.inference_mode()
     def _run(self, windows: list[_Window], classify: bool) -> None:
-        """Tag the windows of texts to extract from, and classify every window's aspects when ``classify``."""
+        """Tag the windows of texts to extract from, and classify every window's aspects when ``classify``.
+
+        Under bf16 with a ``recheck_margin``, a window with a near-tie of tags is not extracted from its bf16 pass
+        and one with a near-tie of polarities not classified from it: both are set aside and run again in fp32
+        after the last batch, in full batches of their own (cheaper than a small fp32 pass per bf16 batch)."""
+        rechecking = self.precision == "bf16" and self.recheck_margin > 0
+        retag: list[_Window] = []  # tagged (and classified) again in fp32
+        reclassify: list[_Window] = []  # classified again in fp32; their spans stay (no tag of theirs was a tie)
+        for batch, inputs in self._batches(windows):
+            with autocast_context(self.device, self.precision):
+                hidden, tag_logits = self.model.tag(**inputs)
+            kept = list(range(len(batch)))
+            if any(window.text.given is None for window in batch):
+                tag_probabilities = torch.softmax(tag_logits.float(), dim=-1).cpu().numpy()
+                kept = []
+                for row, window in enumerate(batch):
+                    if window.text.given is not None:
+                        kept.append(row)
+                    elif rechecking and self._near_tie(
+                            tag_probabilities[row][window.first_token[window.first_token >= 0]]):
+                        retag.append(window)
+                    else:
+                        window.aspects = self._extract(window, tag_probabilities[row])
+                        kept.append(row)
+            if not classify or not kept:
+                continue
+            if len(kept) == len(batch):
+                self._classify(batch, inputs, hidden, self.precision)
+            else:
+                self._classify([batch[row] for row in kept], self._rows(inputs, kept),
+                               hidden[torch.tensor(kept, device=self.device)], self.precision)
+            if rechecking:
+                reclassify.extend(batch[row] for row in kept if any(
+                    aspect.probabilities is not None and self._near_tie(aspect.probabilities[None])
+                    for aspect in batch[row].aspects))
+        if retag or reclassify:
+            self._recheck_in_fp32(retag, reclassify, classify)
+
+    def _batches(self, windows: list[_Window]) -> Iterator[tuple[list[_Window], dict[str, torch.Tensor]]]:
+        """The windows, longest first, in batches of ``batch_size``, each with its padded inputs on the device."""
         by_length = sorted(windows, key=lambda window: len(window.features["input_ids"]), reverse=True)
         for begin in range(0, len(by_length), self.batch_size):
             batch = by_length[begin : begin + self.batch_size]
-            inputs = {name: tensor.to(self.device)
-                      for name, tensor in self.collator([window.features for window in batch]).items()}
-            with autocast_context(self.device, self.precision):
-                hidden, tag_logits = self.model.tag(**inputs)
-            rechecking = self.precision == "bf16" and self.recheck_margin > 0
-            in_fp32: list[int] = []  # rows tagged again in fp32, classified from that pass
-            extracting = [row for row, window in enumerate(batch) if window.text.given is None]
-            if extracting:
-                tag_probabilities = torch.softmax(tag_logits.float(), dim=-1).cpu().numpy()
-                if rechecking:
-                    in_fp32 = [row for row in extracting if self._near_tie(
-                        tag_probabilities[row][batch[row].first_token[batch[row].first_token >= 0]])]
-                if in_fp32:
-                    fp32_inputs, fp32_hidden, fp32_logits = self._fp32_pass(in_fp32, inputs)
-                    tag_probabilities[in_fp32] = torch.softmax(fp32_logits.float(), dim=-1).cpu().numpy()
-                for row in extracting:
-                    batch[row].aspects = self._extract(batch[row], tag_probabilities[row])
-            if not classify:
-                continue
-            in_bf16 = [row for row in range(len(batch)) if row not in set(in_fp32)]
-            if in_fp32:
-                self._classify([batch[row] for row in in_fp32], fp32_inputs, fp32_hidden, "fp32")
-            if len(in_bf16) == len(batch):
-                self._classify(batch, inputs, hidden, self.precision)
-            elif in_bf16:
-                self._classify([batch[row] for row in in_bf16], self._rows(inputs, in_bf16),
-                               hidden[torch.tensor(in_bf16, device=self.device)], self.precision)
-            # A window's polarities are decided in fp32 when one of them is a near-tie in bf16; its spans stay
-            # (no tag of it was a near-tie, so fp32 tags it the same).
-            undecided = [row for row in in_bf16 if rechecking and any(
-                aspect.probabilities is not None and self._near_tie(aspect.probabilities[None])
-                for aspect in batch[row].aspects)]
-            if undecided:
-                fp32_inputs, fp32_hidden, _ = self._fp32_pass(undecided, inputs)
-                self._classify([batch[row] for row in undecided], fp32_inputs, fp32_hidden, "fp32")
+            yield batch, {name: tensor.to(self.device)
+                          for name, tensor in self.collator([window.features for window in batch]).items()}
+
+    def _recheck_in_fp32(self, retag: list[_Window], reclassify: list[_Window], classify: bool) -> None:
+        """The windows set aside by `_run`, without autocast: ``retag`` extracted from their fp32 tags, both
+        lists classified from their fp32 hidden states (counted in ``rechecked_windows``)."""
+        self._counts["rechecked_windows"] += len(retag) + len(reclassify)
+        retagging = {id(window) for window in retag}
+        for batch, inputs in self._batches(retag + reclassify):
+            hidden, tag_logits = self.model.tag(**inputs)
+            tag_probabilities = torch.softmax(tag_logits.float(), dim=-1).cpu().numpy()
+            for row, window in enumerate(batch):
+                if id(window) in retagging:
+                    window.aspects = self._extract(window, tag_probabilities[row])
+            if classify:
+                self._classify(batch, inputs, hidden, "fp32")
 
     def _near_tie(self, probabilities: np.ndarray) -> bool:
         """Whether a row of ``probabilities`` (items, classes) has its two largest at most ``recheck_margin`` apart."""
@@ -638,16 +658,6 @@ class AspectExtractor(Predictor):
     def _rows(self, inputs: dict[str, torch.Tensor], rows: list[int]) -> dict[str, torch.Tensor]:
         index = torch.tensor(rows, device=self.device)
         return {name: tensor[index] for name, tensor in inputs.items()}
-
-    def _fp32_pass(
-        self, rows: list[int], inputs: dict[str, torch.Tensor]
-    ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
-        """``rows`` of the batch tagged again without autocast (counted in ``rechecked_windows``): their inputs,
-        hidden states and tag logits."""
-        self._counts["rechecked_windows"] += len(rows)
-        fp32_inputs = self._rows(inputs, rows)
-        fp32_hidden, fp32_logits = self.model.tag(**fp32_inputs)
-        return fp32_inputs, fp32_hidden, fp32_logits
 
     def _extract(self, window: _Window, tag_probabilities: np.ndarray) -> list[_Aspect]:
         """The aspects that start in the window's owned words, from its tokens' tag probabilities (tokens, tags)."""
