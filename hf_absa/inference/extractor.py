@@ -89,8 +89,9 @@ __all__ = ["PREDICTION_COLUMN", "RECHECK_MARGIN", "AspectExtractor", "decode_tag
 DEFAULT_CHUNK_SIZE = 1024
 # bf16: a window with a word whose two most probable tags, or an aspect whose two most probable polarities, are this
 # close or closer (in probability) is computed again in fp32 (`AspectExtractor`, ``recheck_margin``). bf16 autocast
-# moved a tag probability by at most 0.0105 on the Laptop14 and Restaurant14 test text (BENCHMARKS.md), so a gap
-# between two of them by at most 0.021: any decision it could flip there is taken in fp32, with room to spare.
+# moved a tag probability by at most 0.0105 and a polarity probability by at most 0.0047 on the Laptop14 and
+# Restaurant14 test text (BENCHMARKS.md), so a gap between two of them by at most 0.021: any decision it could flip
+# there is taken in fp32, with room to spare.
 RECHECK_MARGIN = 0.03
 # The column `predict(dataset)` adds: each row's aspects (`ExtractedAspect.to_dict()` entries).
 PREDICTION_COLUMN = "pred_aspects"
