@@ -225,9 +225,13 @@ def test_bad_constructor_arguments(tiny_apc_checkpoint):
         SentimentClassifier.from_pretrained(tiny_apc_checkpoint, device="cpu", batch_size=0)
 
 
-def test_from_pretrained_errors(tiny_backbone_dir, tmp_path):
+def test_from_pretrained_errors(tiny_backbone_dir, tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="is not a folder"):
         SentimentClassifier.from_pretrained(tmp_path / "missing")
+    (tmp_path / "runs").mkdir()
+    monkeypatch.chdir(tmp_path)  # "runs/typo" next to a folder runs: a mistyped path, not a Hub id (no Hub call)
+    with pytest.raises(FileNotFoundError, match="runs/typo is not a folder"):
+        SentimentClassifier.from_pretrained("runs/typo")
     with pytest.raises(FileNotFoundError, match="lacks config.json; the weights"):
         SentimentClassifier.from_pretrained(tmp_path)
     with pytest.raises(ValueError, match=r"holds a 'bert' model \(BertModel\), neither an hf_absa APC checkpoint"):

@@ -3,6 +3,7 @@
 
 import json
 import logging
+import re
 
 import pytest
 from datasets import Dataset, DatasetDict
@@ -48,6 +49,27 @@ def test_other_label_words_are_one_class_whatever_their_case(tmp_path):
     loaded = load_apc_dataset(path)
     assert loaded["train"]["label"] == ["Conflict", "Conflict", "Conflict", "Positive"]
     assert build_label_mapping(loaded) == ["Conflict", "Positive"]
+
+
+def test_a_misspelt_polarity_is_refused_at_its_line_and_other_words_are_warned_about(tmp_path, caplog):
+    path = write_examples(tmp_path / "typo.train.txt", labelled("Positive", "Negative", "Postive", "Neutral"))
+    with pytest.raises(APCDataError, match=r"typo\.train\.txt:9: the label 'Postive' looks like a misspelling of "
+                                           r"'Positive'") as error_info:
+        load_apc_dataset(path)
+    suggested = json.loads(re.search(r"label_map=(\{.*?\})", str(error_info.value)).group(1))
+    assert suggested == {"Positive": "Positive", "Negative": "Negative", "Postive": "Positive", "Neutral": "Neutral"}
+    assert load_apc_dataset(path, label_map=suggested)["train"]["label"] == [
+        "Positive", "Negative", "Positive", "Neutral"]
+    from hf_absa.data import load_atepc_dataset
+
+    rows = [{"sentence": "great food", "aspects": [{"aspect": "food", "label": "Postive"}]},
+            {"sentence": "rude staff", "aspects": [{"aspect": "staff", "label": "Negative"}]}]
+    with pytest.raises(APCDataError, match="'Postive' looks like a misspelling of 'Positive'"):
+        load_atepc_dataset(rows)
+    custom = write_examples(tmp_path / "custom.train.txt", labelled("Awful", "Great", "Neutral"))
+    with caplog.at_level("WARNING", logger="hf_absa.data.labels"):
+        assert load_apc_dataset(custom)["train"]["label"] == ["Awful", "Great", "Neutral"]
+    assert "kept as classes of their own: Awful, Great" in caplog.text
 
 
 def test_drop_labels_drops_per_split_logs_and_reports(tmp_path, caplog):

@@ -21,6 +21,7 @@ source with no label at all is read as unlabelled data (labels ``None``), e.g. t
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 from collections import Counter
@@ -177,7 +178,36 @@ def resolve_label_classes(census: LabelCensus, label_map: Mapping[Any, Any] | No
             "each number stands for cannot be told from the data",
             "an explicit label map, with the class of each number from the dataset's documentation, e.g. "
             + LABEL_MAP_HELP.format(map=example))
-    return {label: PYABSA_NUMERIC_LABELS.get(label) or class_name(label) for label in labels}
+    classes = {label: PYABSA_NUMERIC_LABELS.get(label) or class_name(label) for label in labels}
+    _refuse_misspelt_polarities(census, classes)
+    return classes
+
+
+# The polarity names a misspelt label is compared with (`_refuse_misspelt_polarities`).
+STANDARD_POLARITIES = ("Negative", "Neutral", "Positive", "Conflict")
+
+
+def _refuse_misspelt_polarities(census: LabelCensus, classes: Mapping[str, str]) -> None:
+    """Raise ``APCDataError`` at the first label whose class is not a standard polarity but nearly spells one
+    ("Postive"): it would silently become a class of its own. Other words (a dataset's own classes, "Mixed") are
+    kept, with one warning naming them."""
+    unusual = {label: name for label, name in classes.items()
+               if not is_numeric_label(name) and name not in STANDARD_POLARITIES}
+    def nearest(name: str) -> str | None:
+        close = difflib.get_close_matches(name, STANDARD_POLARITIES, n=1, cutoff=0.8)
+        return close[0] if close else None
+
+    for label, name in unusual.items():
+        if nearest(name):
+            fixed = {written: nearest(written_class) if written in unusual and nearest(written_class)
+                     else written_class for written, written_class in classes.items()}
+            raise census.first_seen[label].error(
+                f"the label {label!r} looks like a misspelling of {nearest(name)!r} and would become a class of its "
+                "own",
+                f"{nearest(name)} (fix the data, or pass label_map={json.dumps(fixed)} if it means that class)")
+    if unusual:
+        logger.warning("Labels that are not Negative/Neutral/Positive/Conflict, kept as classes of their own: %s",
+                       ", ".join(sorted(set(unusual.values()))))
 
 
 @dataclass

@@ -139,8 +139,10 @@ def load_checkpoint_config(path: str | os.PathLike, **kwargs: Any) -> tuple[str,
         missing = missing_checkpoint_files(path)
         if missing:
             raise FileNotFoundError(f"model: {path} lacks {'; '.join(missing)}; {CHECKPOINT_CONTENTS}")
-    elif os.path.exists(path) or path.startswith(("/", "./", "../")) or path.count("/") > 1:
-        # A Hub id is "name" or "owner/name"; anything else that is not a folder cannot be loaded.
+    elif (os.path.exists(path) or path.startswith(("/", "./", "../")) or path.count("/") > 1
+          or os.path.isdir(path.split("/")[0])):
+        # A Hub id is "name" or "owner/name"; anything else that is not a folder cannot be loaded. "runs/typo"
+        # where ./runs is a folder is a mistyped path, not a Hub id: asking the Hub would cost retries and warnings.
         raise FileNotFoundError(f"model: {path} is not a folder; expected a checkpoint folder written by "
                                 "`hf-absa train` or a Hub model id")
     try:
