@@ -193,18 +193,14 @@ def _refuse_misspelt_polarities(census: LabelCensus, classes: Mapping[str, str])
     kept, with one warning naming them."""
     unusual = {label: name for label, name in classes.items()
                if not is_numeric_label(name) and name not in STANDARD_POLARITIES}
-    def nearest(name: str) -> str | None:
-        close = difflib.get_close_matches(name, STANDARD_POLARITIES, n=1, cutoff=0.8)
-        return close[0] if close else None
-
-    for label, name in unusual.items():
-        if nearest(name):
-            fixed = {written: nearest(written_class) if written in unusual and nearest(written_class)
-                     else written_class for written, written_class in classes.items()}
-            raise census.first_seen[label].error(
-                f"the label {label!r} looks like a misspelling of {nearest(name)!r} and would become a class of its "
-                "own",
-                f"{nearest(name)} (fix the data, or pass label_map={json.dumps(fixed)} if it means that class)")
+    nearest = {label: close[0] for label, name in unusual.items()
+               if (close := difflib.get_close_matches(name, STANDARD_POLARITIES, n=1, cutoff=0.8))}
+    if nearest:
+        label = next(iter(nearest))
+        fixed = {written: nearest.get(written, name) for written, name in classes.items()}
+        raise census.first_seen[label].error(
+            f"the label {label!r} looks like a misspelling of {nearest[label]!r} and would become a class of its own",
+            f"{nearest[label]} (fix the data, or pass label_map={json.dumps(fixed)} if it means that class)")
     if unusual:
         logger.warning("Labels that are not Negative/Neutral/Positive/Conflict, kept as classes of their own: %s",
                        ", ".join(sorted(set(unusual.values()))))
