@@ -350,7 +350,7 @@ def test_backbone_mode_builds_one_backbone(tiny_backbone_dir, monkeypatch):
 def test_the_polarity_loss_weight_defaults_to_the_architectures(tiny_backbone_dir, tmp_path, atepc_model):
     from hf_absa.models.configuration_atepc import POLARITY_LOSS_WEIGHTS
 
-    assert POLARITY_LOSS_WEIGHTS == {"bert_base_atepc": 1.0, "fast_lcf_atepc": 0.5, "lcf_atepc": 0.5}
+    assert POLARITY_LOSS_WEIGHTS == {"bert_base_atepc": 1.0, "fast_lcf_atepc": 0.3, "lcf_atepc": 0.3}
     model = build(tiny_backbone_dir, atepc_model)
     assert model.config.polarity_loss_weight == POLARITY_LOSS_WEIGHTS[atepc_model]
     assert build(tiny_backbone_dir, atepc_model, polarity_loss_weight=0.25).config.polarity_loss_weight == 0.25

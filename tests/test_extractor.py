@@ -22,6 +22,7 @@ from hf_absa.inference.extractor import (
     _owned_ranges,
     _without_overlaps,
     decode_tags,
+    spans_could_change,
     window_word_ranges,
 )
 from hf_absa.inference.streaming import stream_predictions
@@ -373,9 +374,11 @@ RECHECK_TEXTS = TEXTS + ["the food was great but the service was slow", "we love
 
 
 def near_tie_texts(model, tokenizer, texts, margin):
-    """The texts whose own bf16 pass (one text per batch) has a word with its two most probable tags at most
-    ``margin`` apart, computed here from the tagger's logits at each word's first sub-token."""
-    near = []
+    """(texts whose own bf16 pass, one text per batch, has a word with its two most probable tags at most ``margin``
+    apart; those of them where such a tie could change the decoded spans), computed here from the tagger's logits at
+    each word's first sub-token."""
+    near, undecided = [], []
+    tag_names = [model.config.id2label[index] for index in range(len(model.config.id2label))]
     for text in texts:
         words = [text[start:end] for start, end in split_words(text)]
         encoding = tokenizer(words, is_split_into_words=True, return_tensors="pt")
@@ -383,10 +386,30 @@ def near_tie_texts(model, tokenizer, texts, margin):
         first = [word_ids.index(word) for word in range(len(words))]
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
             _, logits = model.tag(**encoding)
-        top_two = torch.softmax(logits.float(), dim=-1)[0, first].sort(dim=-1).values[:, -2:]
+        word_probabilities = torch.softmax(logits.float(), dim=-1)[0, first]
+        top_two = word_probabilities.sort(dim=-1).values[:, -2:]
         if bool((top_two[:, 1] - top_two[:, 0] <= margin).any()):
             near.append(text)
-    return near
+            if spans_could_change(word_probabilities.numpy(), tag_names, margin):
+                undecided.append(text)
+    return near, undecided
+
+
+TAGS = ["O", "B-ASP", "I-ASP"]
+
+
+@pytest.mark.parametrize("probabilities, owned, could_change", [
+    ([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1]], None, False),  # no near-tie at all
+    ([[0.9, 0.05, 0.05], [0.1, 0.46, 0.44]], None, False),  # O then B or I: either starts the same span
+    ([[0.44, 0.46, 0.1]], None, True),  # O or B: a span or none
+    ([[0.1, 0.8, 0.1], [0.1, 0.46, 0.44]], None, True),  # B then B or I: one span or two
+    ([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.45, 0.1, 0.45]], None, True),  # I or O: the span ends here or later
+    ([[0.45, 0.45, 0.1], [0.9, 0.05, 0.05], [0.1, 0.8, 0.1]], (1, 3), False),  # the tie is outside the owned words
+    ([[0.1, 0.8, 0.1], [0.45, 0.1, 0.45], [0.9, 0.05, 0.05]], (0, 1), True),  # outside, but it ends an owned span
+    ([[0.34, 0.33, 0.33]] * 5, None, True),  # 3**5 tag sequences: more than are tried one by one
+])
+def test_a_near_tie_counts_only_where_it_could_change_the_spans(probabilities, owned, could_change):
+    assert spans_could_change(np.array(probabilities), TAGS, 0.03, owned) is could_change
 
 
 def test_bf16_tags_near_ties_again_in_fp32(random_tagger, tiny_tokenizer):
@@ -407,17 +430,42 @@ def test_bf16_tags_near_ties_again_in_fp32(random_tagger, tiny_tokenizer):
     pure.predict(RECHECK_TEXTS)
     assert pure.rechecked_windows == 0
 
-    # a margin in between: exactly the windows with a near-tie are tagged again, and they extract what fp32 does
+    # a margin in between: exactly the windows with a near-tie that could change their spans are tagged again, and
+    # they extract what fp32 does
     margin = 0.05
-    near = near_tie_texts(random_tagger, tiny_tokenizer, RECHECK_TEXTS, margin)
-    assert 0 < len(near) < len(RECHECK_TEXTS)  # the test tells rechecked from kept windows
+    near, undecided = near_tie_texts(random_tagger, tiny_tokenizer, RECHECK_TEXTS, margin)
+    assert 0 < len(undecided) < len(RECHECK_TEXTS)  # the test tells rechecked from kept windows
     some = AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", precision="bf16", recheck_margin=margin,
                            batch_size=1)
     results = some.predict(RECHECK_TEXTS, sentiment=False)  # no polarities, so no polarity near-ties either
-    assert some.rechecked_windows == len(near)
+    assert some.rechecked_windows == len(undecided) <= len(near)
     for text, result, reference in zip(RECHECK_TEXTS, results, fp32):
-        if text in near:
+        if text in undecided:
             assert found(result) == found(reference)
+
+
+@pytest.mark.parametrize("second_word, rechecked", [
+    ({"O": 0.0, "B-ASP": 0.5, "I-ASP": 0.49}, 0),  # after O, B and I both start the same span: kept from bf16
+    ({"O": 0.5, "B-ASP": 0.49, "I-ASP": 0.0}, 1),  # O or B: an aspect or none, decided in fp32
+])
+def test_only_a_near_tie_that_could_change_the_spans_is_tagged_again(random_tagger, tiny_tokenizer, monkeypatch,
+                                                                       second_word, rechecked):
+    """The tagger's probabilities replaced: the first word O, the second ``second_word``, the rest O."""
+    real_tag = random_tagger.tag
+    names = [random_tagger.config.id2label[index] for index in range(len(random_tagger.config.id2label))]
+
+    def tag(**inputs):
+        hidden, logits = real_tag(**inputs)
+        probabilities = torch.zeros_like(logits, dtype=torch.float32)
+        probabilities[..., names.index("O")] = 1.0
+        probabilities[:, 2] = torch.tensor([second_word[name] for name in names])  # [CLS], word 1, word 2
+        return hidden, torch.log(probabilities.clamp_min(1e-6)).to(logits.dtype)
+
+    monkeypatch.setattr(random_tagger, "tag", tag)
+    extractor = AspectExtractor(random_tagger, tiny_tokenizer, device="cpu", precision="bf16", recheck_margin=0.03)
+    [result] = extractor.predict(["the food was great"], sentiment=False)
+    assert extractor.rechecked_windows == rechecked
+    assert [aspect["aspect"] for aspect in result["aspects"]] == (["food"] if not rechecked else [])
 
 
 GIVEN_ASPECTS = [{"text": text, "aspects": [aspect]} for text, aspect in [

@@ -50,8 +50,9 @@ Speed: a chunk of ``chunk_size`` texts is tokenised in one call of the fast toke
 windows are sorted by length and cut into batches of ``batch_size`` windows padded to the batch's longest; each
 batch takes one backbone pass for the tags and one call of the polarity head for all of the batch's aspects. With
 a ``sentiment_model`` all aspects of the chunk go to it at once. bf16 autocast (the default where the hardware runs
-it natively) and int8 via `hf_absa.inference.precision`; under bf16 the windows holding a near-tie of tags are tagged
-again in fp32 (``recheck_margin``), so that bf16 extracts what fp32 extracts at close to bf16's speed.
+it natively) and int8 via `hf_absa.inference.precision`; under bf16 the windows holding a near-tie of tags that could
+change their spans (`spans_could_change`) are tagged again in fp32 (``recheck_margin``), so that bf16 extracts what
+fp32 extracts at close to bf16's speed.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ from .precision import autocast_context
 from .predictor import DEFAULT_BATCH_SIZE, Predictor
 from .results import ExtractedAspect, SentenceExtraction
 
-__all__ = ["PREDICTION_COLUMN", "RECHECK_MARGIN", "AspectExtractor", "decode_tags", "window_word_ranges"]
+__all__ = ["PREDICTION_COLUMN", "RECHECK_MARGIN", "AspectExtractor", "decode_tags", "spans_could_change",
+           "window_word_ranges"]
 
 # Texts read ahead and predicted together: enough windows for full length-sorted batches, few enough that a chunk's
 # encodings stay small.
@@ -91,8 +93,11 @@ DEFAULT_CHUNK_SIZE = 1024
 # close or closer (in probability) is computed again in fp32 (`AspectExtractor`, ``recheck_margin``). bf16 autocast
 # moved a tag probability by at most 0.0105 and a polarity probability by at most 0.0047 on the Laptop14 and
 # Restaurant14 test text (BENCHMARKS.md), so a gap between two of them by at most 0.021: any decision it could flip
-# there is taken in fp32, with room to spare.
+# there is taken in fp32, with room to spare. A tie of tags counts only where it could change the spans
+# (`spans_could_change`).
 RECHECK_MARGIN = 0.03
+# A window whose near-tie words allow more tag sequences than this is rechecked without trying each one.
+MAX_TIE_SEQUENCES = 64
 # The column `predict(dataset)` adds: each row's aspects (`ExtractedAspect.to_dict()` entries).
 PREDICTION_COLUMN = "pred_aspects"
 # The keys of an ATEPC example (`hf_absa.data.atepc_readers`) that locate its words.
@@ -115,6 +120,49 @@ def decode_tags(tags: Sequence[str]) -> list[tuple[int, int]]:
     []
     """
     return [(start, end + 1) for _, start, end in get_entities(list(tags))]
+
+
+def spans_could_change(word_probabilities: np.ndarray, tag_names: Sequence[str], margin: float,
+                       owned: tuple[int, int] | None = None) -> bool:
+    """Whether a tag that some word could take instead of its most probable one changes the decoded spans.
+
+    A word's candidate tags are those at most ``margin`` below its most probable one. When every combination of
+    candidates decodes (`decode_tags`) to the spans of the most probable tags, no rounding of the probabilities by
+    less than ``margin / 2`` can change the extraction: a tie between ``B-`` and ``I-`` after ``O`` (both start a
+    span), or one outside ``owned`` that does not reach into it, needs no fp32 recheck. More than
+    `MAX_TIE_SEQUENCES` combinations count as a change (not tried one by one).
+
+    Args:
+        word_probabilities: (words, tags) probabilities of each word's tags, columns in ``tag_names`` order.
+        tag_names: the IOB tag of each column (``"O"``, ``"B-ASP"``, ``"I-ASP"``...).
+        margin: the probability gap (0–1) within which a tag is a candidate.
+        owned: the words ``[first, end)`` whose spans count (those starting there); None: all.
+
+    >>> tags = ["O", "B-ASP", "I-ASP"]
+    >>> spans_could_change(np.array([[0.9, 0.05, 0.05], [0.1, 0.46, 0.44]]), tags, 0.03)  # O, then B or I: one span
+    False
+    >>> spans_could_change(np.array([[0.1, 0.8, 0.1], [0.1, 0.46, 0.44]]), tags, 0.03)  # B, then B or I: 1 or 2
+    True
+    """
+    best = word_probabilities.argmax(axis=-1)
+    candidates = word_probabilities >= word_probabilities.max(axis=-1, keepdims=True) - margin
+    undecided = np.flatnonzero(candidates.sum(axis=-1) > 1)
+    if not len(undecided):
+        return False
+    choices = [np.flatnonzero(candidates[word]) for word in undecided]
+    if np.prod([len(choice) for choice in choices]) > MAX_TIE_SEQUENCES:
+        return True
+    first, end = owned if owned is not None else (0, len(best))
+
+    def spans(tags: np.ndarray) -> list[tuple[int, int]]:
+        return [span for span in decode_tags([tag_names[tag] for tag in tags]) if first <= span[0] < end]
+
+    reference, tags = spans(best), best.copy()
+    for combination in itertools.product(*choices):
+        tags[undecided] = combination
+        if spans(tags) != reference:
+            return True
+    return False
 
 
 def window_word_ranges(token_counts: Sequence[int], budget: int) -> list[tuple[int, int]]:
@@ -193,6 +241,11 @@ class _Window:
     last_token: np.ndarray
     aspects: list[_Aspect] = field(default_factory=list)  # the aspects to classify in this window
 
+    @property
+    def owned_in_window(self) -> tuple[int, int]:
+        """``owned`` counted from the window's first word."""
+        return self.owned[0] - self.first_word, self.owned[1] - self.first_word
+
     def token_span(self, aspect: _Aspect) -> tuple[int, int] | None:
         """The aspect's tokens ``[first, end)`` in this window (clipped to it), None when none of its words has a
         token here."""
@@ -246,8 +299,8 @@ class AspectExtractor(Predictor):
             extractions are those of fp32 on every machine, whatever its bf16 support. A ``sentiment_model``
             loaded from a path gets this precision too.
         recheck_margin: under bf16, a window in which some word's two most probable tags are at most this far
-            apart (probability, 0–1) is tagged again in fp32, and its aspects are extracted and classified from that
-            pass; a window with an aspect whose two most probable polarities are that close is run again in fp32
+            apart (probability, 0–1), where the other tag could change the decoded spans (`spans_could_change`),
+            is tagged again in fp32, and its aspects are extracted and classified from that pass; a window with an aspect whose two most probable polarities are that close is run again in fp32
             and its aspects classified from that pass (``rechecked_windows`` counts both); default
             `RECHECK_MARGIN`. 0 = pure bf16 (a few spans or labels may then differ from fp32's); 1 = every window
             in fp32 too. Unused at other precisions.
@@ -591,9 +644,10 @@ class AspectExtractor(Predictor):
     def _run(self, windows: list[_Window], classify: bool) -> None:
         """Tag the windows of texts to extract from, and classify every window's aspects when ``classify``.
 
-        Under bf16 with a ``recheck_margin``, a window with a near-tie of tags is not extracted from its bf16 pass
-        and one with a near-tie of polarities not classified from it: both are set aside and run again in fp32
-        after the last batch, in full batches of their own (cheaper than a small fp32 pass per bf16 batch)."""
+        Under bf16 with a ``recheck_margin``, a window with a near-tie of tags that could change its spans
+        (`spans_could_change`) is not extracted from its bf16 pass and one with a near-tie of polarities not
+        classified from it: both are set aside and run again in fp32 after the last batch, in full batches of their
+        own (cheaper than a small fp32 pass per bf16 batch)."""
         rechecking = self.precision == "bf16" and self.recheck_margin > 0
         retag: list[_Window] = []  # tagged (and classified) again in fp32
         reclassify: list[_Window] = []  # classified again in fp32; their spans stay (no tag of theirs was a tie)
@@ -607,11 +661,13 @@ class AspectExtractor(Predictor):
                 for row, window in enumerate(batch):
                     if window.text.given is not None:
                         kept.append(row)
-                    elif rechecking and self._near_tie(
-                            tag_probabilities[row][window.first_token[window.first_token >= 0]]):
+                        continue
+                    word_probabilities = self._word_probabilities(window, tag_probabilities[row])
+                    if rechecking and spans_could_change(word_probabilities, self.tag_names, self.recheck_margin,
+                                                         window.owned_in_window):
                         retag.append(window)
                     else:
-                        window.aspects = self._extract(window, tag_probabilities[row])
+                        window.aspects = self._extract(window, word_probabilities)
                         kept.append(row)
             if not classify or not kept:
                 continue
@@ -645,7 +701,7 @@ class AspectExtractor(Predictor):
             tag_probabilities = torch.softmax(tag_logits.float(), dim=-1).cpu().numpy()
             for row, window in enumerate(batch):
                 if id(window) in retagging:
-                    window.aspects = self._extract(window, tag_probabilities[row])
+                    window.aspects = self._extract(window, self._word_probabilities(window, tag_probabilities[row]))
             if classify:
                 self._classify(batch, inputs, hidden, "fp32")
 
@@ -660,12 +716,17 @@ class AspectExtractor(Predictor):
         index = torch.tensor(rows, device=self.device)
         return {name: tensor[index] for name, tensor in inputs.items()}
 
-    def _extract(self, window: _Window, tag_probabilities: np.ndarray) -> list[_Aspect]:
-        """The aspects that start in the window's owned words, from its tokens' tag probabilities (tokens, tags)."""
+    def _word_probabilities(self, window: _Window, tag_probabilities: np.ndarray) -> np.ndarray:
+        """The (words, tags) probabilities of the window's words, from its tokens' (tokens, tags): each word's
+        first sub-token's."""
         has_token = window.first_token >= 0
         word_probabilities = np.zeros((len(window.first_token), len(self.tag_names)))
         word_probabilities[:, self.tag_names.index("O")] = 1.0  # a word without a token is outside every aspect
         word_probabilities[has_token] = tag_probabilities[window.first_token[has_token]]
+        return word_probabilities
+
+    def _extract(self, window: _Window, word_probabilities: np.ndarray) -> list[_Aspect]:
+        """The aspects that start in the window's owned words, from its words' tag probabilities (words, tags)."""
         tags = word_probabilities.argmax(axis=-1)
         tag_scores = word_probabilities.max(axis=-1)
         found = []

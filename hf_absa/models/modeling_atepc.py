@@ -26,7 +26,7 @@ Deliberate differences from PyABSA (models/__lcf__/*_atepc.py, dataset_utils/__l
 * The token loss ignores -100 (PyABSA: label 0, its padding label), the polarity loss ignores -100; each is a mean
   over its labelled items (in training, those of the whole optimizer step: `loss_item_counts`) and 0 (not NaN)
   when there is none. PyABSA's knob for the polarity loss's weight is called `ate_loss_weight`; here it is
-  `config.polarity_loss_weight` (default 1.0 for `bert_base_atepc`, 0.5 for the LCF models: `POLARITY_LOSS_WEIGHTS`).
+  `config.polarity_loss_weight` (default 1.0 for `bert_base_atepc`, 0.3 for the LCF models: `POLARITY_LOSS_WEIGHTS`).
 * The token loss also classifies the sentence's leading and trailing special tokens (``[CLS]``, ``[SEP]``) as two
   classes of their own (`config.boundary_loss`, default True), as PyABSA's tag set ``B-ASP, I-ASP, O, [CLS], [SEP]``
   does. They come from a separate 2-class linear layer (``boundary_classifier``) whose logits join the tag logits
