@@ -86,6 +86,7 @@ def test_an_annotated_file_gets_jsonl_metrics_and_a_progress_bar(extract, extrac
     assert any(line.startswith("E2E") for line in out.splitlines())
     assert f"APC on the gold aspects: accuracy {metrics['apc_accuracy']:.4f}" in out
     assert "Extracting reviews.atepc" in err  # the tqdm bar, on stderr
+    assert " sentences/s" in err and "sentences/s" not in err.replace(" sentences/s", "")  # "12 sentences/s"
 
     code, out, _ = extract(["--json", "--input", str(atepc_file), "--output", str(output)])
     assert json.loads(out) == {**report, "output": str(output)}

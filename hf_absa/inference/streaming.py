@@ -143,7 +143,7 @@ def stream_predictions(
     sentences = examples = 0
     with atomic_write(output_path) as output, tqdm(
         total=progress.total if progress else None,
-        unit=progress.unit if progress else "examples",
+        unit=" " + (progress.unit if progress else "examples"),  # tqdm glues the unit to the number ("1sentences")
         desc=progress.description if progress else None,
         file=sys.stderr,
         disable=progress is None,
