@@ -3,7 +3,8 @@
 
 The sentences of an ``.atepc`` file (default: Restaurant14 test) whose gold aspects carry two or more distinct
 polarities ("the staff was so nice to us, but the service was bad"); each checkpoint classifies their gold aspects
-(`AspectExtractor.predict` with the aspects given, fp32), and the script prints one JSON line per checkpoint:
+(`AspectExtractor.predict_example_groups` with ``classify_references``, in the file's own words, as
+`predict_file` scores polarity on gold aspects; fp32), and the script prints one JSON line per checkpoint:
 ``sentences``, ``aspects``, ``accuracy`` (fraction of those aspects whose predicted polarity is the gold one).
 An analysis of a reported figure, never a selection criterion (it reads the test file).
 
@@ -29,18 +30,13 @@ def main() -> None:
     parser.add_argument("--atepc-file", default=str(RESTAURANT14_TEST))
     args = parser.parse_args()
     mixed = [row for row in read_atepc_file(args.atepc_file) if len(set(row["aspect_labels"])) >= 2]
-    items = [{"text": row["text"], "aspects": [(row["word_starts"][start], row["word_ends"][end - 1])
-                                               for start, end in zip(row["aspect_starts"], row["aspect_ends"])]}
-             for row in mixed]
-    gold = [label for row in mixed for label in row["aspect_labels"]]
     for checkpoint in args.checkpoints:
         extractor = AspectExtractor.from_pretrained(checkpoint, precision="fp32", batch_size=32)
-        predicted = [aspect["label"] for result in extractor.predict(items) for aspect in result["aspects"]]
-        if len(predicted) != len(gold):
-            raise SystemExit(f"{checkpoint}: {len(predicted)} aspects classified, expected {len(gold)}")
-        right = sum(p == g for p, g in zip(predicted, gold))
-        print(json.dumps({"checkpoint": checkpoint, "sentences": len(mixed), "aspects": len(gold),
-                          "accuracy": right / len(gold)}))
+        references = [reference for result in extractor.predict_example_groups(
+            ([row] for row in mixed), classify_references=True) for reference in result["references"]]
+        right = sum(reference["predicted_label"] == reference["label"] for reference in references)
+        print(json.dumps({"checkpoint": checkpoint, "sentences": len(mixed), "aspects": len(references),
+                          "accuracy": right / len(references)}))
 
 
 if __name__ == "__main__":

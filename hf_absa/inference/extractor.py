@@ -122,6 +122,11 @@ def decode_tags(tags: Sequence[str]) -> list[tuple[int, int]]:
     return [(start, end + 1) for _, start, end in get_entities(list(tags))]
 
 
+def _owned_spans(tags: np.ndarray, tag_names: Sequence[str], owned: tuple[int, int]) -> list[tuple[int, int]]:
+    """The spans `decode_tags` reads off tag ids ``tags`` (one per word), those starting in ``owned`` words."""
+    return [span for span in decode_tags([tag_names[tag] for tag in tags]) if owned[0] <= span[0] < owned[1]]
+
+
 def spans_could_change(word_probabilities: np.ndarray, tag_names: Sequence[str], margin: float,
                        owned: tuple[int, int] | None = None) -> bool:
     """Whether a tag that some word could take instead of its most probable one changes the decoded spans.
@@ -152,15 +157,11 @@ def spans_could_change(word_probabilities: np.ndarray, tag_names: Sequence[str],
     choices = [np.flatnonzero(candidates[word]) for word in undecided]
     if np.prod([len(choice) for choice in choices]) > MAX_TIE_SEQUENCES:
         return True
-    first, end = owned if owned is not None else (0, len(best))
-
-    def spans(tags: np.ndarray) -> list[tuple[int, int]]:
-        return [span for span in decode_tags([tag_names[tag] for tag in tags]) if first <= span[0] < end]
-
-    reference, tags = spans(best), best.copy()
+    owned = owned if owned is not None else (0, len(best))
+    reference, tags = _owned_spans(best, tag_names, owned), best.copy()
     for combination in itertools.product(*choices):
         tags[undecided] = combination
-        if spans(tags) != reference:
+        if _owned_spans(tags, tag_names, owned) != reference:
             return True
     return False
 
@@ -300,8 +301,9 @@ class AspectExtractor(Predictor):
             loaded from a path gets this precision too.
         recheck_margin: under bf16, a window in which some word's two most probable tags are at most this far
             apart (probability, 0–1), where the other tag could change the decoded spans (`spans_could_change`),
-            is tagged again in fp32, and its aspects are extracted and classified from that pass; a window with an aspect whose two most probable polarities are that close is run again in fp32
-            and its aspects classified from that pass (``rechecked_windows`` counts both); default
+            is tagged again in fp32, and its aspects are extracted and classified from that pass; a window with an
+            aspect whose two most probable polarities are that close is run again in fp32 and its aspects
+            classified from that pass (``rechecked_windows`` counts both); default
             `RECHECK_MARGIN`. 0 = pure bf16 (a few spans or labels may then differ from fp32's); 1 = every window
             in fp32 too. Unused at other precisions.
         sentiment_model: None (the ATEPC model's own polarity head), an APC checkpoint folder or Hub id, or a
@@ -727,13 +729,10 @@ class AspectExtractor(Predictor):
 
     def _extract(self, window: _Window, word_probabilities: np.ndarray) -> list[_Aspect]:
         """The aspects that start in the window's owned words, from its words' tag probabilities (words, tags)."""
-        tags = word_probabilities.argmax(axis=-1)
         tag_scores = word_probabilities.max(axis=-1)
-        found = []
-        for start, end in decode_tags([self.tag_names[tag] for tag in tags]):
-            if window.owned[0] <= window.first_word + start < window.owned[1]:
-                found.append(_Aspect(window.first_word + start, window.first_word + end,
-                                     float(tag_scores[start:end].mean())))
+        found = [_Aspect(window.first_word + start, window.first_word + end, float(tag_scores[start:end].mean()))
+                 for start, end in _owned_spans(word_probabilities.argmax(axis=-1), self.tag_names,
+                                                window.owned_in_window)]
         window.text.aspects.extend(found)
         return found
 
