@@ -136,7 +136,7 @@ def device_field() -> Any:
 
 PRECISION_HELP = {
     "auto": "auto (bf16 autocast where the device computes in bf16 natively: a CPU with AVX512-BF16 or AMX, a CUDA "
-            "GPU that supports it; else fp32; extract decides near-ties of tags in fp32), fp32, bf16 (autocast) or "
+            "GPU that supports it; else fp32; extract decides near-ties of tags and polarities in fp32), fp32, bf16 (autocast) or "
             "int8 (dynamic quantisation, CPU only).",
     "fp32": "fp32, bf16 (autocast), int8 (dynamic quantisation, CPU only) or auto (bf16 where the device computes in "
             "bf16 natively, else fp32).",

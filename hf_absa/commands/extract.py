@@ -59,10 +59,10 @@ class ExtractArguments:
     precision: str = precision_field("auto")
     recheck_margin: float = field(
         default=RECHECK_MARGIN,
-        metadata={"help": "Under bf16, a text with a word whose two most probable tags (or an aspect whose two most "
-                  "probable polarities) are at most this far apart (probability, 0-1), where the other choice "
-                  "could change the result, is computed again in fp32: "
-                  "0 = pure bf16, 1 = every text in fp32 too."},
+        metadata={"help": "Under bf16, a window (a text, or a part of a long one) with a word whose two most probable "
+                  "tags (or an aspect whose two most probable polarities) are at most this far apart (probability, "
+                  "0-1), where the other choice could change the result, is computed again in fp32: "
+                  "0 = pure bf16, 1 = every window computed in fp32 as well."},
     )
 
 
