@@ -326,13 +326,11 @@ class SentimentClassifier(Predictor):
     def probabilities(self, examples: Sequence[dict]) -> np.ndarray:
         """Class probabilities of canonical examples, shape (len(examples), len(self.labels)), float64.
 
-        The examples are sorted by encoded length and cut into batches of ``batch_size`` (length grouping).
+        The examples are sorted by encoded length and cut into batches of up to ``batch_size`` (`length_batches`).
         """
         rows = self.processor.feature_rows(examples)
         result = np.empty((len(rows), len(self.labels)), dtype=np.float64)
-        by_length = sorted(range(len(rows)), key=lambda index: len(rows[index]["input_ids"]), reverse=True)
-        for start in range(0, len(by_length), self.batch_size):
-            indices = by_length[start : start + self.batch_size]
+        for indices in self.length_batches([len(row["input_ids"]) for row in rows]):
             batch = self.collator([rows[index] for index in indices])
             logits = self._forward(**{name: tensor.to(self.device) for name, tensor in batch.items()})
             result[indices] = torch.softmax(logits, dim=-1).cpu().numpy()

@@ -686,10 +686,10 @@ class AspectExtractor(Predictor):
             self._recheck_in_fp32(retag, reclassify, classify)
 
     def _batches(self, windows: list[_Window]) -> Iterator[tuple[list[_Window], dict[str, torch.Tensor]]]:
-        """The windows, longest first, in batches of ``batch_size``, each with its padded inputs on the device."""
-        by_length = sorted(windows, key=lambda window: len(window.features["input_ids"]), reverse=True)
-        for begin in range(0, len(by_length), self.batch_size):
-            batch = by_length[begin : begin + self.batch_size]
+        """The windows, longest first, in batches of up to ``batch_size`` (`length_batches`), each with its padded
+        inputs on the device."""
+        for indices in self.length_batches([len(window.features["input_ids"]) for window in windows]):
+            batch = [windows[index] for index in indices]
             yield batch, {name: tensor.to(self.device)
                           for name, tensor in self.collator([window.features for window in batch]).items()}
 
