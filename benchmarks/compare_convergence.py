@@ -42,6 +42,7 @@ from compare_pyabsa import (
     PYABSA_OPTIMISATION,
     REPO,
     SHARED,
+    cached_run,
     minilm_in,
     output_folder,
     peer_venv_python,
@@ -49,7 +50,6 @@ from compare_pyabsa import (
     run_meta,
     write_report,
 )
-from compare_pyabsa_atepc import cached_run
 
 # PyABSA's English APC default log_step (evaluate the test split every 5 optimisation steps).
 PEER_LOG_STEP = 5

@@ -57,6 +57,7 @@ from pathlib import Path
 from compare_pyabsa import (
     DATASETS,
     SHARED,
+    cached_run,
     markdown,
     mean_std,
     minilm_in,
@@ -66,7 +67,6 @@ from compare_pyabsa import (
     run_meta,
     summarise,
 )
-from compare_pyabsa_atepc import cached_run
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -131,6 +131,17 @@ def run_json(command: list[str], log: Path, cwd: Path | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def cached_run(path: Path, command: list[str], log: Path, cwd: Path | None = None, **fields) -> dict:
+    """The JSON result at ``path`` when an earlier invocation left it; else run ``command`` (`run_json`), add
+    ``fields`` and save it there."""
+    if path.exists():
+        print(f"reusing {path}", file=sys.stderr)
+        return json.loads(path.read_text(encoding="utf-8"))
+    result = {**run_json(command, log, cwd=cwd), **fields}
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
 def check_peer_out_dir(out: Path) -> None:
     """Exit when ``out`` contains a word PyABSA's file detection trips over (it finds data by keywords in the
     absolute path: "train", "test", ...; ../shared/peer/README.md)."""
@@ -355,7 +366,8 @@ def main(argv=None) -> None:
                 name = f"{dataset}-{MODELS[model]}-seed{seed}"
                 common = ["--epochs", str(args.epochs), "--batch-size", "16", "--max-seq-len", "80",
                           "--seed", str(seed), "--learning-rate", "2e-5"]
-                peer = run_json(
+                peer = cached_run(
+                    out / f"pyabsa-{name}.json",
                     [str(peer_python), str(PEER_DRIVER), "--model", model, "--dataset-dir",
                      str(data_dir / DATASETS[dataset]), "--backbone", str(backbone), "--log-step", "-1",
                      "--out-dir", str(out / f"pyabsa-{name}"), *common, *parse_with],
@@ -366,7 +378,8 @@ def main(argv=None) -> None:
                 for protocol in ("pyabsa",) if args.no_clean else ("pyabsa", "clean"):
                     # Inference and memory are timed in the run that mirrors PyABSA's; the clean run trains only.
                     infer = ["--infer-precisions", *(args.infer_precisions if protocol == "pyabsa" else [])]
-                    ours = run_json(
+                    ours = cached_run(
+                        out / f"hf_absa-{protocol}-{name}.json",
                         [sys.executable, str(HERE / "hf_absa_apc.py"), "--model", MODELS[model], "--dataset",
                          dataset, "--data-dir", str(data_dir), "--out-dir", str(out / f"hf_absa-{protocol}-{name}"),
                          "--protocol", protocol, "--precision", args.precision, *common, *infer, *hf_flags],

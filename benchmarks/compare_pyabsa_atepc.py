@@ -47,12 +47,12 @@ from compare_pyabsa import (
     HERE,
     REPO,
     SHARED,
+    cached_run,
     minilm_in,
     output_folder,
     peer_venv_python,
     read_runs,
     run_meta,
-    run_json,
     write_report,
 )
 
@@ -131,17 +131,6 @@ def pyabsa_log_step(train_blocks: int, batch_size: int) -> int:
     292
     """
     return 2 * math.ceil(train_blocks / batch_size)
-
-
-def cached_run(path: Path, command: list[str], log: Path, cwd: Path | None = None, **fields) -> dict:
-    """The JSON result at ``path`` when an earlier invocation left it; else run ``command`` (`run_json`), add
-    ``fields`` and save it there."""
-    if path.exists():
-        print(f"reusing {path}", file=sys.stderr)
-        return json.loads(path.read_text(encoding="utf-8"))
-    result = {**run_json(command, log, cwd=cwd), **fields}
-    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
 
 
 def main(argv=None) -> None:

@@ -54,7 +54,7 @@ import sys
 import time
 from pathlib import Path
 
-from compare_pyabsa import check_peer_out_dir, cpu_model, minilm_in, peer_venv_python
+from compare_pyabsa import cached_run, check_peer_out_dir, cpu_model, minilm_in, peer_venv_python
 from hf_absa_apc import PRECISION_CHOICES, precision_flags, run_precision
 from compare_pyabsa_atepc import (
     DATASETS,
@@ -62,7 +62,6 @@ from compare_pyabsa_atepc import (
     PYABSA_ATEPC_OPTIMISATION,
     SHARED,
     atepc_file_blocks,
-    cached_run,
     pyabsa_log_step,
 )
 

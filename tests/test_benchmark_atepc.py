@@ -9,11 +9,10 @@ from conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-from compare_pyabsa import markdown, summarise  # noqa: E402
+from compare_pyabsa import cached_run, markdown, summarise  # noqa: E402
 from compare_pyabsa_atepc import (  # noqa: E402
     ROWS,
     atepc_file_blocks,
-    cached_run,
     peer_fractions,
     pyabsa_log_step,
 )
