@@ -330,6 +330,9 @@ def main(argv=None) -> None:
     parser.add_argument("--no-clean", action="store_true", help="skip hf_absa's clean-protocol runs")
     parser.add_argument("--spacy-model", default=None,
                         help="an installed spaCy pipeline that both libraries parse with (syntax-distance models)")
+    parser.add_argument("--peer-set", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="PyABSA config settings (benchmarks/pyabsa_apc_config.py), e.g. lcf=cdm for LCA_BERT; "
+                        "give hf_absa the same with --hf-flags --extra ...")
     parser.add_argument("--hf-flags", nargs=argparse.REMAINDER, default=[],
                         help="extra flags for benchmarks/hf_absa_apc.py (e.g. --bf16 --group-by-length)")
     parser.add_argument("--from-runs", default=None,
@@ -359,6 +362,10 @@ def main(argv=None) -> None:
     hf_flags[at:at] = ([] if "--extra" in hf_flags else ["--extra"]) + PYABSA_OPTIMISATION + (
         ["--spacy_model", args.spacy_model] if args.spacy_model else [])
 
+    # The driver itself, or through pyabsa_apc_config.py when PyABSA's config needs settings the driver has no flag
+    # for.
+    peer_driver = [str(PEER_DRIVER)] if not args.peer_set else [
+        str(HERE / "pyabsa_apc_config.py"), *(word for pair in args.peer_set for word in ("--set", pair)), "--"]
     runs = []
     for dataset in args.datasets:
         for model in args.models:
@@ -368,7 +375,7 @@ def main(argv=None) -> None:
                           "--seed", str(seed), "--learning-rate", "2e-5"]
                 peer = cached_run(
                     out / f"pyabsa-{name}.json",
-                    [str(peer_python), str(PEER_DRIVER), "--model", model, "--dataset-dir",
+                    [str(peer_python), *peer_driver, "--model", model, "--dataset-dir",
                      str(data_dir / DATASETS[dataset]), "--backbone", str(backbone), "--log-step", "-1",
                      "--out-dir", str(out / f"pyabsa-{name}"), *common, *parse_with],
                     out / f"pyabsa-{name}.log", cwd=out,

@@ -278,3 +278,16 @@ def test_compare_convergence_stops_ours_early_runs_theirs_by_their_defaults_and_
         assert (out / "report.md").read_text().strip() == report.strip()
     finally:
         shutil.rmtree(out)
+
+
+def test_pyabsa_config_wrapper_reads_settings_and_passes_the_rest_to_the_driver():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import pytest
+    from pyabsa_apc_config import parse_settings
+
+    settings, driver = parse_settings(["--set", "lcf=cdm", "--set", "SRD=5", "--", "--model", "LCA_BERT"])
+    assert settings == {"lcf": "cdm", "SRD": 5} and driver == ["--model", "LCA_BERT"]
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        parse_settings(["--set", "lcf", "--", "--model", "X"])
+    with pytest.raises(SystemExit, match="unexpected argument '--model'"):
+        parse_settings(["--model", "X"])

@@ -79,7 +79,7 @@ def test_an_annotated_file_gets_jsonl_metrics_and_a_progress_bar(extract, extrac
     assert code == 0, err
     report = extractor.predict_file(atepc_file, tmp_path / "reference.jsonl")
     assert output.read_text(encoding="utf-8") == (tmp_path / "reference.jsonl").read_text(encoding="utf-8")
-    assert f"10 texts, {report['aspects']} aspects extracted into {output}" in out
+    assert f"10 texts, {report['aspects']} aspects extracted into {output} (fp32)" in out
     metrics = report["metrics"]
     ate_row = next(line for line in out.splitlines() if line.startswith("ATE"))
     assert ate_row.split()[1:] == [f"{metrics[f'ate_{name}']:.4f}" for name in ("precision", "recall", "f1")]
@@ -98,7 +98,7 @@ def test_a_text_file_without_sentiment_prints_no_metrics(extract, tmp_path):
     output = tmp_path / "aspects.jsonl"
     code, out, err = extract(["--no_sentiment", "--input", str(reviews), "--output", str(output)])
     assert code == 0, err
-    assert out.strip() == f"2 texts, 2 aspects extracted into {output}"
+    assert out.strip() == f"2 texts, 2 aspects extracted into {output} (fp32)"
     assert [json.loads(line)["sentence"] for line in output.read_text(encoding="utf-8").splitlines()] == TEXTS
     # A file forced to be read as text: a line of an .atepc file is then one text.
     code, out, _ = extract(["--input_format", "text", "--input", str(reviews), "--output", str(output)])

@@ -67,6 +67,7 @@ def test_text_file_keeps_order_across_chunks_and_each_line_untouched(extractor, 
     assert [result["sentence"] for result in results] == texts
     assert results == extractor.predict(texts)
     assert report == {"input": str(path), "output": str(output), "file_format": "text", "sentences": 11,
+                      "precision": "fp32", "rechecked_windows": 0,
                       "aspects": sum(len(result["aspects"]) for result in results), "gold_aspects": 0,
                       "unknown_references": {}, "metrics": None}
 

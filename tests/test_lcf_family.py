@@ -288,3 +288,23 @@ def test_the_pyabsa_equivalence_check_covers_every_architecture_pyabsa_has():
     assert set(pyabsa) == {"dca_sa.1.encoder.0.SA.query.weight", "mean_pooling_double.w_1.weight",
                            "bert4local.pooler.dense.bias"}
     assert pyabsa["mean_pooling_double.w_1.weight"].shape == (2, 4, 1)  # PyABSA's 1x1 convolution
+
+
+def test_fast_lcf_bert_att_scores_stay_fp32_under_bf16_autocast():
+    """Scores in the thousands: bf16 holds them to 16 units and the near-argmax softmax moves with them."""
+    from hf_absa.models.modeling_apc import local_attention_weights
+
+    local = torch.full((1, 4, 4), 10.0, dtype=torch.bfloat16)
+    global_ = torch.full((1, 4, 4), 25.0, dtype=torch.bfloat16)
+    global_[0, 1, 3] = 25.125  # its score is 3003.75 against 3000: both 3008 in bf16
+    mask = torch.tensor([[1, 1, 1, 0]])
+    summed = (local.double() * mask.unsqueeze(-1)).sum(dim=1)
+    scores = torch.einsum("bh,blh->bl", summed, global_.double()).masked_fill(mask == 0, float("-inf"))
+    expected = torch.softmax(scores, dim=-1)
+    with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+        alpha = local_attention_weights(local, global_, mask)
+        bf16_scores = torch.einsum("bh,blh->bl", (local * mask.unsqueeze(-1)).sum(dim=1), global_)
+    in_bf16 = torch.softmax(bf16_scores.float().masked_fill(mask == 0, float("-inf")), dim=-1)
+    assert alpha.dtype == torch.float32 and torch.allclose(alpha.double(), expected, atol=1e-6)
+    assert alpha[0, 1] > 0.9 and alpha[0, 3] == 0
+    assert in_bf16[0, 1] < 0.5  # what bf16 scores would have given

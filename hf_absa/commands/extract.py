@@ -98,7 +98,8 @@ def main(argv: Sequence[str]) -> int:
         if args.json:
             print(json.dumps(report, ensure_ascii=False))
             return 0
-        print(f"{report['sentences']} texts, {report['aspects']} aspects extracted into {report['output']}")
+        print(f"{report['sentences']} texts, {report['aspects']} aspects extracted into {report['output']} "
+              f"({report['precision']})")
         if report["metrics"]:
             print(f"\nAgainst the file's {report['gold_aspects']} gold aspects (exact spans):\n"
                   f"{format_extraction_metrics(report['metrics'])}")

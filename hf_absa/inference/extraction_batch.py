@@ -140,7 +140,9 @@ def predict_extraction_file(
     with the gold aspects as ``references`` (with their ``predicted_label`` when ``sentiment``). It replaces
     ``output_path`` only once complete. ``progress`` shows a tqdm bar on stderr.
 
-    Returns a report: ``input``, ``output``, ``file_format``, ``sentences``, then the entries of
+    Returns a report: ``input``, ``output``, ``file_format``, ``sentences``, ``precision`` (the one that ran),
+    ``rechecked_windows`` (windows of this file run again in fp32: `AspectExtractor.rechecked_windows`), then the
+    entries of
     `ExtractionMetricsAccumulator.compute`: ``aspects``, ``gold_aspects``, ``unknown_references``, ``metrics``
     (see the module docstring for what is scored; None for plain text).
 
@@ -162,12 +164,15 @@ def predict_extraction_file(
     groups = ([item] for item in iter_extraction_file(input_path, file_format))
     predictor = SimpleNamespace(predict_example_groups=partial(
         extractor.predict_example_groups, sentiment=sentiment, classify_references=True))
+    rechecked_before = extractor.rechecked_windows
     counts = stream_predictions(predictor, groups, output_path, metrics=metrics, progress=bar)
     return {
         "input": str(input_path),
         "output": str(output_path),
         "file_format": file_format,
         "sentences": counts["sentences"],
+        "precision": extractor.precision,  # what ran ("bf16" or "fp32" for precision="auto")
+        "rechecked_windows": extractor.rechecked_windows - rechecked_before,
         **metrics.compute(),
     }
 

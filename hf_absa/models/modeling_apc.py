@@ -528,12 +528,8 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         local_features = getattr(self, f"{kind}_encoder")(
             global_features * self._vector(given, kind, global_features).unsqueeze(-1), mask
         )
-        real = mask.to(torch.bool)
-        # sum_q (local_q · global_k) = (sum_q local_q) · global_k: one (batch, hidden) product, not (length, length).
-        summed_local = (local_features * real.unsqueeze(-1).to(local_features.dtype)).sum(dim=1)
-        scores = torch.einsum("bh,blh->bl", summed_local, global_features)
-        alpha = torch.softmax(scores.masked_fill(~real, torch.finfo(scores.dtype).min), dim=-1)
-        attended = torch.einsum("bl,blh->bh", alpha, global_features)
+        alpha = local_attention_weights(local_features, global_features, mask)
+        attended = torch.einsum("bl,blh->bh", alpha.to(global_features.dtype), global_features)
         features = torch.cat([self.head_pooler(global_features), attended, self.head_pooler(local_features)], dim=-1)
         return self.classifier(self.att_linear(features))
 
@@ -572,6 +568,31 @@ class APCModelForSequenceClassification(APCPreTrainedModel):
         for layer in self.dca_layers:
             local_features, weights = layer(local_features, local_mask, depend_vec, depended_vec, weights)
         return self.cat_feed_forward(torch.cat([local_features, global_features], dim=-1)), context_mask
+
+
+def local_attention_weights(
+    local_features: torch.Tensor, global_features: torch.Tensor, attention_mask: torch.Tensor
+) -> torch.Tensor:
+    """fast_lcf_bert_att's attention over positions (PyABSA fast_lcf_bert_att.py): softmax over k of
+    sum over q of local_q · global_k, padding left out of both.
+
+    The scores are sums of up to length × hidden products, in the thousands; bf16 (8 significant bits) would move
+    them by tens and the softmax, nearly an argmax at that scale, with them. So they are computed in fp32 even
+    under autocast.
+
+    Args:
+        local_features, global_features: (batch, length, hidden).
+        attention_mask: (batch, length), 1 = real token.
+
+    Returns:
+        (batch, length) float32 weights summing to 1 over each row's real tokens.
+    """
+    real = attention_mask.to(torch.bool)
+    with torch.autocast(device_type=local_features.device.type, enabled=False):
+        # sum_q (local_q · global_k) = (sum_q local_q) · global_k: one (batch, hidden) product, not (length, length).
+        summed_local = (local_features.float() * real.unsqueeze(-1)).sum(dim=1)
+        scores = torch.einsum("bh,blh->bl", summed_local, global_features.float())
+        return torch.softmax(scores.masked_fill(~real, torch.finfo(scores.dtype).min), dim=-1)
 
 
 def token_cross_entropy(
