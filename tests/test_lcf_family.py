@@ -16,6 +16,7 @@ from transformers import AutoModel, AutoModelForSequenceClassification
 
 from apc_fixtures import build_features, build_model, randomized, synthetic_rows
 from hf_absa.commands import train
+from hf_absa.commands._common import CommandLineError
 from hf_absa.data.collator import DataCollatorForAPC
 from hf_absa.models import APCConfig, APCModelForSequenceClassification, required_inputs
 from hf_absa.models.configuration_apc import LSA_SPC_INPUTS
@@ -49,6 +50,30 @@ def test_pyabsa_1_name_bert_base_is_bert_mlp_everywhere(tiny_backbone_dir):
     assert ensemble.ensemble_models == ["bert_mlp", "lca_bert"]
     _, model_args, _, _ = train.parse(["--architecture", "bert_base", "--output_dir", "unused"])
     assert APCConfig(apc_model=model_args.apc_model, labels=LABELS).apc_model == "bert_mlp"
+
+
+def test_lca_bert_records_the_cdm_vector_it_reads_whatever_lcf_says():
+    for lcf in ("cdw", "fusion", "cdm"):
+        assert APCConfig(apc_model="lca_bert", lcf=lcf, labels=LABELS).lcf == "cdm"
+    assert APCConfig(apc_model="lcf_bert", lcf="fusion", labels=LABELS).lcf == "fusion"
+
+
+def test_pyabsa_class_names_in_upper_case_name_the_architectures(tiny_backbone_dir):
+    from hf_absa.models import ATEPCConfig
+
+    assert APCConfig(apc_model="FAST_LSA_T", labels=LABELS).apc_model == "fast_lsa_t"
+    assert APCConfig(labels=LABELS, ensemble_models=["BERT_SPC", "LCA_BERT"]).ensemble_models == ["bert_spc",
+                                                                                               "lca_bert"]
+    assert ATEPCConfig(atepc_model="FAST_LCF_ATEPC", polarity_labels=LABELS).atepc_model == "fast_lcf_atepc"
+    _, model_args, _, _ = train.parse(["--architecture", "FAST_LSA_T", "--output_dir", "unused"])
+    assert APCConfig(apc_model=model_args.apc_model, labels=LABELS).apc_model == "fast_lsa_t"
+    _, model_args, _, _ = train.parse(["--ensemble_models", "BERT_SPC", "Lsa_T", "--output_dir", "unused"])
+    assert APCConfig(ensemble_models=model_args.ensemble_models, labels=LABELS).ensemble_models == ["bert_spc",
+                                                                                                "lsa_t"]
+    with pytest.raises(CommandLineError, match="invalid choice: 'FAST_LSA'"):  # another name stays an error
+        train.parse(["--architecture", "FAST_LSA", "--output_dir", "unused"])
+    with pytest.raises(ValueError, match="not an hf_absa ATEPC architecture"):
+        ATEPCConfig(atepc_model="LCF_BERT", polarity_labels=LABELS)
 
 
 @pytest.mark.parametrize(

@@ -117,14 +117,16 @@ class ModelSetting:
     # The value's type where the default does not tell it: a list-valued setting (several values on the command
     # line, each one of ``choices``) defaults to None.
     value_type: Any = None
+    # Architecture names: ``choices`` also accepted in any case (PyABSA's class names, FAST_LSA_T = fast_lsa_t).
+    any_case: bool = False
 
 
 APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ModelSetting(
         "apc_model", "bert_spc",
-        f"APC architecture (PyABSA's `model`, in lower case; bert_base = bert_mlp); {ENSEMBLE!r} with "
+        f"APC architecture (PyABSA's `model`, in any case: FAST_LSA_T = fast_lsa_t; bert_base = bert_mlp); {ENSEMBLE!r} with "
         "--ensemble_models.",
-        APC_ARCHITECTURES + tuple(APC_MODEL_ALIASES), ("architecture",),
+        APC_ARCHITECTURES + tuple(APC_MODEL_ALIASES), ("architecture",), any_case=True,
     ),
     ModelSetting("max_seq_len", 80, "Maximum tokens per example; longer inputs are cut around the aspect."),
     ModelSetting(
@@ -161,7 +163,7 @@ APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ModelSetting(
         "ensemble_models", None,
         "Architectures of an ensemble trained as one model (PyABSA's list-valued `model`); sets apc_model to "
-        f"{ENSEMBLE!r}.", APC_MODELS + tuple(APC_MODEL_ALIASES), value_type=list[str] | None,
+        f"{ENSEMBLE!r}.", APC_MODELS + tuple(APC_MODEL_ALIASES), value_type=list[str] | None, any_case=True,
     ),
     ModelSetting(
         "ensemble_mode", "cat",
@@ -215,12 +217,15 @@ def check_length_settings(srd: Any, max_seq_len: Any) -> None:
 
 
 def canonical_architecture(apc_model: Any) -> Any:
-    """The architecture's hf_absa name: an alias of `APC_MODEL_ALIASES` becomes its architecture.
+    """The architecture's hf_absa name: in lower case (PyABSA's class names, ``FAST_LSA_T``, are accepted), and an
+    alias of `APC_MODEL_ALIASES` becomes its architecture.
 
-    >>> canonical_architecture("bert_base"), canonical_architecture("lsa_t")
-    ('bert_mlp', 'lsa_t')
+    >>> canonical_architecture("bert_base"), canonical_architecture("lsa_t"), canonical_architecture("FAST_LSA_T")
+    ('bert_mlp', 'lsa_t', 'fast_lsa_t')
     """
-    return APC_MODEL_ALIASES.get(apc_model, apc_model) if isinstance(apc_model, str) else apc_model
+    if not isinstance(apc_model, str):
+        return apc_model
+    return APC_MODEL_ALIASES.get(apc_model.lower(), apc_model.lower())
 
 
 def lcf_kinds(apc_model: str, lcf: str) -> tuple[str, ...]:
@@ -441,6 +446,9 @@ class APCConfig(PretrainedConfig):
             raise ValueError(f"ensemble_mode={ensemble_mode!r} is not valid; expected one of {ENSEMBLE_MODES}.")
         if lcf not in LCF_MODES:
             raise ValueError(f"lcf={lcf!r} is not valid; expected one of {LCF_MODES}.")
+        if apc_model == "lca_bert":
+            # The CDM mask is lca_bert's local-context label (`lcf_kinds`), so the config records what it reads.
+            lcf = "cdm"
         if window not in WINDOWS:
             raise ValueError(f"window={window!r} is not valid; expected one of {WINDOWS}.")
         check_length_settings(srd, max_seq_len)

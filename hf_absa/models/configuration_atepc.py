@@ -53,8 +53,8 @@ POLARITY_LOSS_WEIGHTS: dict[str, float] = {"bert_base_atepc": 1.0, "fast_lcf_ate
 
 ATEPC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ModelSetting(
-        "atepc_model", "lcf_atepc", "ATEPC architecture (PyABSA's `model`; its default LCF_ATEPC).", ATEPC_MODELS,
-        ("architecture",),
+        "atepc_model", "lcf_atepc", "ATEPC architecture (PyABSA's `model`, in any case; its default LCF_ATEPC).",
+        ATEPC_MODELS, ("architecture",), any_case=True,
     ),
     ModelSetting("max_seq_len", 80, "Maximum tokens per sentence; aspects beyond it are cut off (and counted)."),
     ModelSetting(
@@ -143,6 +143,8 @@ class ATEPCConfig(PretrainedConfig):
             srd = kwargs.pop("SRD")
         if "ate_loss_weight" in kwargs:  # PyABSA's name for the polarity loss weight
             polarity_loss_weight = kwargs.pop("ate_loss_weight")
+        if isinstance(atepc_model, str):
+            atepc_model = atepc_model.lower()  # PyABSA's class names: FAST_LCF_ATEPC
         if atepc_model not in ATEPC_MODELS:
             raise ValueError(
                 f"atepc_model={atepc_model!r} is not an hf_absa ATEPC architecture; expected one of {ATEPC_MODELS}."

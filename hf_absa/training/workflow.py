@@ -55,6 +55,18 @@ BACKBONE_HELP = (
 )
 
 
+class AnyCaseChoices(list):
+    """Command-line choices that also match in another case (argparse tests ``value in choices``; the config
+    lower-cases the value). Help and errors list them once, as declared.
+
+    >>> "FAST_LSA_T" in AnyCaseChoices(["fast_lsa_t"]), "lsa" in AnyCaseChoices(["fast_lsa_t"])
+    (True, False)
+    """
+
+    def __contains__(self, value: object) -> bool:
+        return super().__contains__(value) or (isinstance(value, str) and super().__contains__(value.lower()))
+
+
 def model_arguments_class(
     name: str, settings, module: str, doc: str, post_init: Callable[[Any], None] | None = None
 ) -> type:
@@ -72,7 +84,7 @@ def model_arguments_class(
     def setting_field(setting) -> tuple[str, type, Any]:
         metadata: dict[str, Any] = {"help": setting.help}
         if setting.choices:
-            metadata["choices"] = list(setting.choices)
+            metadata["choices"] = (AnyCaseChoices if setting.any_case else list)(setting.choices)
         if setting.aliases:
             metadata["aliases"] = [f"--{alias}" for alias in setting.aliases]
         value_type = setting.value_type or type(setting.default)
