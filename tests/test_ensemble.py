@@ -325,6 +325,10 @@ def test_cli_trains_an_ensemble_and_predicts_with_it_and_by_voting(tiny_backbone
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--voting mean or majority" in err and "Traceback" not in err
 
+    assert main(["predict", "--model", str(out), "--voting", "mean", *TEXTS]) == 2  # the TEXTS follow --voting
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--voting mean needs two or more checkpoints" in err
+
 
 def test_cli_refuses_an_architecture_next_to_ensemble_models(tiny_backbone_dir, tmp_path, capsys):
     code = main(["train", "--dataset", str(tmp_path), "--backbone", str(tiny_backbone_dir), "--architecture",

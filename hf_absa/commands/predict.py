@@ -76,6 +76,9 @@ def split_checkpoints(values: list[str], texts: list[str], voting: str | None) -
     (['runs/a'], ['The [B-ASP]food[E-ASP] is good'])
     """
     if voting:
+        if len(values) < 2:
+            raise CommandLineError(f"--voting {voting} needs two or more checkpoints after --model, got one: "
+                                   f"{values[0]}")
         return values, texts
     checkpoints, texts = values[:1], values[1:] + texts
     looks_like_checkpoint = [text for text in texts if os.path.isfile(os.path.join(text, "config.json"))]
