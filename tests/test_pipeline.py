@@ -176,10 +176,12 @@ def test_batch_size_counts_aspects_across_sentences(checkpoints, tiny_tokenizer)
 
     aspect_pipeline.classifier.collator = recording_collator
     expected = aspect_pipeline.classifier.predict(MARKED * 3)  # 12 aspects in 6 sentences, default batch size 32
-    assert batches == [12]
+    # Batches of up to 32 aspects from several sentences (2 each), cut only where lengths differ by half
+    # (`length_batches`).
+    assert sum(batches) == 12 and max(batches) > 2 and len(batches) <= 2
     batches.clear()
     assert without_probabilities(aspect_pipeline(MARKED * 3, batch_size=5)) == without_probabilities(expected)
-    assert batches == [5, 5, 2]
+    assert sum(batches) == 12 and max(batches) == 5
     batches.clear()
     aspect_pipeline(MARKED[0])
     assert batches == [3]  # one input: its aspects in one forward pass
