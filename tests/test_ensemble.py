@@ -297,7 +297,9 @@ def test_voting_needs_the_same_labels(checkpoints, tiny_backbone_dir, tiny_token
         SentimentClassifier.from_pretrained([checkpoints["ensemble"]], voting="max")
 
 
-def test_cli_trains_an_ensemble_and_predicts_with_it_and_by_voting(tiny_backbone_dir, checkpoints, tmp_path, capsys):
+def test_cli_trains_an_ensemble_and_predicts_with_it_and_by_voting(tiny_backbone_dir, checkpoints, tmp_path, capsys,
+                                                                    caplog):
+    caplog.set_level("INFO", logger="hf_absa")
     data = write_apc_dataset_folder(tmp_path / "data")
     out = tmp_path / "run"
     code = main(["train", "--dataset", str(data), "--backbone", str(tiny_backbone_dir), "--ensemble_models",
@@ -305,6 +307,7 @@ def test_cli_trains_an_ensemble_and_predicts_with_it_and_by_voting(tiny_backbone
                  "--max_steps", "2", "--eval_steps", "1", "--per_device_train_batch_size", "8", "--use_cpu",
                  "--disable_tqdm", "true", "--output_dir", str(out)])
     assert code == 0, capsys.readouterr().err
+    assert "ensemble of bert_spc, fast_lcf_bert (mean, one backbone each) on" in caplog.text  # the members, named
     config = json.loads((out / "config.json").read_text())
     assert (config["apc_model"], config["ensemble_models"], config["ensemble_mode"], config["deep_ensemble"]) == (
         "ensemble", ["bert_spc", "fast_lcf_bert"], "mean", True)

@@ -151,7 +151,10 @@ def prepare_apc_setup(
     backbone = resolve_backbone(model_args)
     config = APCConfig(**model_settings(model_args))  # invalid settings fail here, before the data is featurised
     labels = build_label_mapping(raw)
-    logger.info("Labels %s; %s on %s", labels, config.apc_model, backbone)
+    architecture = config.apc_model if not config.ensemble_models else (
+        f"{config.apc_model} of {', '.join(config.ensemble_models)} ({config.ensemble_mode}"
+        f"{', one backbone each' if config.deep_ensemble else ', shared backbone'})")
+    logger.info("Labels %s; %s on %s", labels, architecture, backbone)
     tokenizer = AutoTokenizer.from_pretrained(backbone)
     # Exactly the columns the model's forward reads, known before it is built (an ensemble: the union of its
     # members', computed once).
