@@ -124,8 +124,8 @@ class ModelSetting:
 APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ModelSetting(
         "apc_model", "bert_spc",
-        f"APC architecture (PyABSA's `model`, in any case: FAST_LSA_T = fast_lsa_t; bert_base = bert_mlp); {ENSEMBLE!r} with "
-        "--ensemble_models.",
+        "APC architecture (PyABSA's `model`, in any case: FAST_LSA_T = fast_lsa_t; bert_base = bert_mlp); "
+        f"{ENSEMBLE!r} with --ensemble_models.",
         APC_ARCHITECTURES + tuple(APC_MODEL_ALIASES), ("architecture",), any_case=True,
     ),
     ModelSetting("max_seq_len", 80, "Maximum tokens per example; longer inputs are cut around the aspect."),
