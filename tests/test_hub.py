@@ -144,7 +144,8 @@ def test_train_push_to_hub_uploads_the_export_with_a_card(cli_pushed, tiny_backb
     assert "**Training data:** data" in card  # the data folder's base name, not its local path
     assert str(output_dir.parent) not in card and str(tiny_backbone_dir) not in card  # no local paths
     assert f"**Backbone:** `{tiny_backbone_dir.name}`" in card
-    assert "| learning_rate | 0.001 |" in card and "| srd | 3 |" in card
+    assert "| learning_rate | 0.001 |" in card and "| max_seq_len |" in card
+    assert "| srd |" not in card  # bert_spc reads no local-context window
 
 
 def test_card_snippets_load_the_model_by_hub_id(cli_pushed, tmp_path, monkeypatch):

@@ -4,10 +4,12 @@ import inspect
 import json
 
 import pytest
+import torch
 
 from hf_absa.cli import main
 from hf_absa.commands import train
 from hf_absa.models import APC_MODEL_SETTINGS, APCConfig, APCModelForSequenceClassification
+from hf_absa.models.configuration_apc import APC_MODELS, SPC_MODELS, settings_read_by
 from hf_absa.training.apc import APCModelArguments
 from hf_absa.training.model_card import APCModelCardData
 
@@ -71,14 +73,98 @@ def test_checkpoints_written_with_the_old_srd_key_still_load(tmp_path, tiny_back
     assert reloaded.config.srd == 6 and reloaded.config.SRD == 6
 
 
-def test_card_lists_every_setting_and_keeps_the_checkpoint_version(tmp_path):
-    config = {"apc_model": "bert_spc", "id2label": {"0": "Negative", "1": "Positive"}, "hf_absa_version": "0.0.9",
-              **{setting.name: setting.default for setting in APC_MODEL_SETTINGS if setting.name != "srd"}, "SRD": 4}
+def test_card_lists_the_settings_its_architecture_reads_and_keeps_the_checkpoint_version(tmp_path):
+    settings = {setting.name: setting.default for setting in APC_MODEL_SETTINGS if setting.name != "srd"}
+    config = {**settings, "apc_model": "fast_lcf_bert", "id2label": {"0": "Negative", "1": "Positive"},
+              "hf_absa_version": "0.0.9", "SRD": 4}
     card = APCModelCardData.from_parts(config, {}, {}, model_id="me/model")
-    assert set(card.model_hyperparameters) == {setting.name for setting in APC_MODEL_SETTINGS}
-    assert card.model_hyperparameters["srd"] == 4
+    assert list(card.model_hyperparameters) == list(settings_read_by("fast_lcf_bert"))
+    assert card.model_hyperparameters["srd"] == 4  # the old key, under its current name
     text = card.render()
     assert "hf_absa 0.0.9" in text and "| use_bert_spc | True |" in text
+    assert "| sigma |" not in text and "| window |" not in text and "| ensemble_mode |" not in text
+    spc = APCModelCardData.from_parts({**config, "apc_model": "bert_spc"}, {}, {}, model_id="me/model")
+    assert set(spc.model_hyperparameters) == {"apc_model", "max_seq_len", "lsa", "dropout"}
+    with_lsa = APCModelCardData.from_parts({**config, "apc_model": "bert_spc", "lsa": True}, {}, {}, model_id="m")
+    assert {"window", "eta"} <= set(with_lsa.model_hyperparameters)
+    ensemble = APCModelCardData.from_parts(
+        {**config, "apc_model": "ensemble", "ensemble_models": ["bert_spc", "lca_bert"]}, {}, {}, model_id="m"
+    )
+    assert {"sigma", "srd", "ensemble_models", "ensemble_mode"} <= set(ensemble.model_hyperparameters)
+    assert "window" not in ensemble.model_hyperparameters
+
+
+def test_atepc_card_lists_lcf_and_srd_for_the_lcf_heads_only():
+    from hf_absa.training.atepc_model_card import ATEPCModelCardData
+
+    config = {"id2label": {"0": "O", "1": "B-ASP", "2": "I-ASP"}, "lcf": "cdm", "srd": 5, "dropout": 0.1,
+              "max_seq_len": 80, "polarity_loss_weight": 1.0, "boundary_loss": True}
+    plain = ATEPCModelCardData.from_parts({**config, "atepc_model": "bert_base_atepc"}, {}, {}, model_id="m")
+    lcf = ATEPCModelCardData.from_parts({**config, "atepc_model": "fast_lcf_atepc"}, {}, {}, model_id="m")
+    assert "srd" not in plain.model_hyperparameters and "lcf" not in plain.model_hyperparameters
+    assert lcf.model_hyperparameters["srd"] == 5 and lcf.model_hyperparameters["lcf"] == "cdm"
+    assert plain.model_hyperparameters["dropout"] == 0.1
+
+
+# A value other than the default for each setting the model reads in forward (the processor's: below).
+MODEL_SIDE_ALTERNATIVES = {"lcf": "cdm", "window": "l", "eta": 0.3, "use_bert_spc": False, "dropout": 0.3,
+                           "sigma": 0.7, "dca_p": 2.0, "dca_layer": 1}
+
+
+@pytest.fixture(scope="module")
+def backbone_dict(tiny_backbone_dir) -> dict:
+    from transformers import AutoConfig
+
+    return {**AutoConfig.from_pretrained(tiny_backbone_dir).to_dict(), "initializer_range": 0.3}
+
+
+def training_forward(backbone_dict: dict, apc_model: str, batch: dict, **settings):
+    """(parameter names and shapes, loss, logits) of a fresh model, forward in training mode (dropout on) from
+    a fixed seed."""
+    torch.manual_seed(0)
+    config = APCConfig(backbone_config=backbone_dict, apc_model=apc_model, labels=LABELS,
+                       **{"dropout": 0.1, **settings})
+    model = APCModelForSequenceClassification(config).train()
+    torch.manual_seed(1)
+    output = model(**batch)
+    shapes = {name: tuple(parameter.shape) for name, parameter in model.named_parameters()}
+    return shapes, output.loss, output.logits
+
+
+@pytest.mark.parametrize(("apc_model", "base"), [(name, {}) for name in APC_MODELS]
+                         + [(name, {"lsa": True}) for name in SPC_MODELS])
+def test_a_model_setting_changes_the_model_exactly_when_the_card_lists_it(apc_model, base, backbone_dict):
+    from test_models import make_batch
+
+    batch = make_batch(backbone_dict["vocab_size"])
+    reference = training_forward(backbone_dict, apc_model, batch, **base)
+    read = settings_read_by(apc_model, lsa=base.get("lsa", False))
+    for name, value in MODEL_SIDE_ALTERNATIVES.items():
+        changed = training_forward(backbone_dict, apc_model, batch, **base, **{name: value})
+        same = changed[0] == reference[0] and all(torch.equal(a, b) for a, b in zip(changed[1:], reference[1:]))
+        assert same != (name in read), (apc_model, name, "listed" if name in read else "not listed")
+
+
+@pytest.mark.parametrize("apc_model", APC_MODELS)
+def test_a_processor_setting_changes_the_inputs_exactly_when_the_card_lists_it(apc_model, tiny_tokenizer):
+    pytest.importorskip("spacy")
+    from apc_fixtures import synthetic_rows
+    from hf_absa.data.loading import load_apc_dataset
+    from hf_absa.data.processing import APCProcessor
+    from test_syntax_models import chain_parser
+
+    raw = load_apc_dataset(synthetic_rows(6, seed=3))
+
+    def features(**settings):
+        config = APCConfig(apc_model=apc_model, labels=LABELS, **settings)
+        processor = APCProcessor(tiny_tokenizer, **{**config.processor_arguments(), "parser": chain_parser},
+                                 label2id=config.label2id)
+        return processor.apply(raw)["train"].to_dict()
+
+    reference = features()
+    read = settings_read_by(apc_model)
+    for name, value in {"srd": 1, "dlcf_a": 10.0, "max_seq_len": 12}.items():
+        assert (features(**{name: value}) != reference) == (name in read), (apc_model, name)
 
 
 def test_model_flag_is_refused_in_train_with_the_right_names(capsys):

@@ -119,6 +119,34 @@ class ModelSetting:
     value_type: Any = None
     # Architecture names: ``choices`` also accepted in any case (PyABSA's class names, FAST_LSA_T = fast_lsa_t).
     any_case: bool = False
+    # The architectures that read it (None: every one). A model card lists only the settings its architecture
+    # reads (`settings_read_by`).
+    read_by: tuple[str, ...] | None = None
+
+
+def _reading(*columns: str) -> tuple[str, ...]:
+    """The architectures whose inputs include any of ``columns``."""
+    return tuple(name for name, inputs in APC_MODEL_INPUTS.items() if set(inputs) & set(columns))
+
+
+LOCAL_CONTEXT_VECTORS: tuple[str, ...] = LCF_VECTOR_INPUTS + SYNTAX_VECTOR_INPUTS + DLCF_INPUTS[:4]
+# Who reads which setting. `lcf` picks the CDM or CDW vector (lca_bert always reads CDM); `srd` is the window of
+# the lcf/lcfs vectors (DLCF-DCA's threshold is dynamic, `dlcf_a`); `window` and `eta` are the LSA models' (and
+# bert_spc's with `lsa`), the unweighted LSA models (fast_lsa_t, fast_lsa_s) reading no eta; `use_bert_spc` is
+# read by the architectures with a global pass that can cover the sentence alone (`_global_and_local`).
+LCF_SETTING_READERS: tuple[str, ...] = tuple(name for name in _reading(*LOCAL_CONTEXT_VECTORS) if name != "lca_bert")
+SRD_READERS: tuple[str, ...] = _reading(*LCF_VECTOR_INPUTS, *SYNTAX_VECTOR_INPUTS)
+WINDOW_READERS: tuple[str, ...] = SPC_MODELS + _reading("left_lcf_cdm_vec", "left_lcfs_cdm_vec")
+UNWEIGHTED_LSA_MODELS: tuple[str, ...] = ("fast_lsa_t", "fast_lsa_s")
+ETA_READERS: tuple[str, ...] = tuple(name for name in WINDOW_READERS if name not in UNWEIGHTED_LSA_MODELS)
+USE_BERT_SPC_READERS: tuple[str, ...] = tuple(
+    name for name in APC_MODELS if name in SINGLE_PASS_LCF_MODELS or "sentence_length" in APC_MODEL_INPUTS[name]
+)
+DCA_SETTING_READERS: tuple[str, ...] = _reading("depend_vec")
+# PyABSA's FAST_LCF_BERT_ATT builds a dropout layer and never applies it; so does hf_absa.
+NO_DROPOUT_MODELS: tuple[str, ...] = ("fast_lcf_bert_att",)
+# Settings that bert_spc / bert_spc_v2 read only with lsa=True.
+LSA_SPC_SETTINGS: tuple[str, ...] = ("window", "eta")
 
 
 APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
@@ -130,54 +158,99 @@ APC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ),
     ModelSetting("max_seq_len", 80, "Maximum tokens per example; longer inputs are cut around the aspect."),
     ModelSetting(
-        "lcf", "cdw", "Local context focus of the LCF/LSA models: cdw (weighting), cdm (masking) or fusion.", LCF_MODES
+        "lcf", "cdw", "Local context focus of the LCF/LSA models: cdw (weighting), cdm (masking) or fusion.", LCF_MODES,
+        read_by=LCF_SETTING_READERS,
     ),
     ModelSetting(
-        "srd", 3, "Semantic-relative distance: half-width of the local context window, in tokens.", aliases=("SRD",)
+        "srd", 3, "Semantic-relative distance: half-width of the local context window, in tokens.", aliases=("SRD",),
+        read_by=SRD_READERS,
     ),
-    ModelSetting("window", "lr", "Neighbouring aspects the LSA models aggregate: l, r or lr.", WINDOWS),
-    ModelSetting("eta", 1.0, "Initial eta1/eta2 of the LSA windows (-1 = unweighted aggregation)."),
-    ModelSetting("lsa", False, "bert_spc/bert_spc_v2: also encode the left/right neighbouring aspects."),
+    ModelSetting(
+        "window", "lr", "Neighbouring aspects the LSA models aggregate: l, r or lr.", WINDOWS, read_by=WINDOW_READERS
+    ),
+    ModelSetting(
+        "eta", 1.0, "Initial eta1/eta2 of the LSA windows (-1 = unweighted aggregation).", read_by=ETA_READERS
+    ),
+    ModelSetting(
+        "lsa", False, "bert_spc/bert_spc_v2: also encode the left/right neighbouring aspects.", read_by=SPC_MODELS
+    ),
     ModelSetting(
         "use_bert_spc", True,
         "lcf_bert/fast_lcf_bert: global pass over the sentence-aspect pair (true) or the sentence alone (false).",
+        read_by=USE_BERT_SPC_READERS,
     ),
-    ModelSetting("dropout", 0.5, "Dropout probability of the APC head."),
+    ModelSetting(
+        "dropout", 0.5, "Dropout probability of the APC head.",
+        read_by=tuple(name for name in APC_MODELS if name not in NO_DROPOUT_MODELS),
+    ),
     ModelSetting(
         "sigma", 0.3,
         "lca_bert: weight of the local-context prediction loss; the loss is (1 - sigma) x sentiment cross-entropy "
-        "+ sigma x local-context cross-entropy.",
+        "+ sigma x local-context cross-entropy.", read_by=("lca_bert",),
     ),
     ModelSetting(
         "spacy_model", "en_core_web_sm",
         "Syntax-distance architectures: the installed spaCy pipeline that parses the sentences (hf_absa downloads "
-        "none: python -m spacy download en_core_web_sm).",
+        "none: python -m spacy download en_core_web_sm).", read_by=SYNTAX_MODELS,
     ),
     ModelSetting(
         "dlcf_a", 2.0, "dlcf_dca_bert/dlcfs_dca_bert: base a of the dynamic threshold log_a(max distance) + a - 1.",
+        read_by=DCA_SETTING_READERS,
     ),
     ModelSetting(
         "dca_p", 1.0, "dlcf_dca_bert/dlcfs_dca_bert: exponent p of the dependency-cluster weights (2w / sum)^p.",
+        read_by=DCA_SETTING_READERS,
     ),
-    ModelSetting("dca_layer", 3, "dlcf_dca_bert/dlcfs_dca_bert: number of dependency-cluster attention layers."),
+    ModelSetting(
+        "dca_layer", 3, "dlcf_dca_bert/dlcfs_dca_bert: number of dependency-cluster attention layers.",
+        read_by=DCA_SETTING_READERS,
+    ),
     ModelSetting(
         "ensemble_models", None,
         "Architectures of an ensemble trained as one model (PyABSA's list-valued `model`); sets apc_model to "
         f"{ENSEMBLE!r}.", APC_MODELS + tuple(APC_MODEL_ALIASES), value_type=list[str] | None, any_case=True,
+        read_by=(ENSEMBLE,),
     ),
     ModelSetting(
         "ensemble_mode", "cat",
         "How an ensemble combines its members' logits: cat (concatenated, then a linear layer) or mean.",
-        ENSEMBLE_MODES,
+        ENSEMBLE_MODES, read_by=(ENSEMBLE,),
     ),
     ModelSetting(
         "deep_ensemble", False,
-        "Ensembles: one backbone copy per member (default: the members share one backbone).",
+        "Ensembles: one backbone copy per member (default: the members share one backbone).", read_by=(ENSEMBLE,),
     ),
 )
 # The settings that only an ensemble reads.
-ENSEMBLE_SETTINGS: tuple[str, ...] = ("ensemble_models", "ensemble_mode", "deep_ensemble")
+ENSEMBLE_SETTINGS: tuple[str, ...] = tuple(setting.name for setting in APC_MODEL_SETTINGS if setting.read_by == (ENSEMBLE,))
 SETTING_DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in APC_MODEL_SETTINGS}
+
+
+def settings_read_by(apc_model: str, lsa: bool = False, ensemble_models: list[str] | None = None) -> tuple[str, ...]:
+    """The names of the `APC_MODEL_SETTINGS` that ``apc_model`` reads (its processor or its model), in table order.
+
+    An ensemble reads the ensemble settings and what any of its ``ensemble_models`` reads; bert_spc and bert_spc_v2
+    read `LSA_SPC_SETTINGS` only with ``lsa``. Changing a setting outside this list changes neither the
+    architecture's inputs nor its outputs (tests/test_settings.py checks every architecture).
+
+    >>> settings_read_by("bert_spc")
+    ('apc_model', 'max_seq_len', 'lsa', 'dropout')
+    >>> settings_read_by("fast_lsa_t")
+    ('apc_model', 'max_seq_len', 'lcf', 'srd', 'window', 'dropout')
+    """
+    apc_model = canonical_architecture(apc_model)
+    if apc_model == ENSEMBLE:
+        architectures = {ENSEMBLE, *(ensemble_members(ensemble_models) or ())}
+    else:
+        architectures = {apc_model}
+
+    def is_read(setting: ModelSetting) -> bool:
+        readers = architectures if setting.read_by is None else architectures & set(setting.read_by)
+        if setting.name in LSA_SPC_SETTINGS and not lsa:
+            readers -= set(SPC_MODELS)
+        return bool(readers)
+
+    return tuple(setting.name for setting in APC_MODEL_SETTINGS if is_read(setting))
 
 
 def backbone_config_dict(backbone_config: dict[str, Any] | PretrainedConfig | None) -> dict[str, Any] | None:

@@ -50,6 +50,8 @@ ATEPC_MODELS: tuple[str, ...] = ("bert_base_atepc", "fast_lcf_atepc", "lcf_atepc
 # both; BENCHMARKS.md, "ATEPC: the polarity loss weight chosen on dev"). bert_base_atepc's polarity accuracy drops
 # at 0.5.
 POLARITY_LOSS_WEIGHTS: dict[str, float] = {"bert_base_atepc": 1.0, "fast_lcf_atepc": 0.3, "lcf_atepc": 0.3}
+# The architectures with a local-context polarity head (the only readers of lcf and srd).
+LCF_ATEPC_MODELS: tuple[str, ...] = ("fast_lcf_atepc", "lcf_atepc")
 
 ATEPC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ModelSetting(
@@ -58,17 +60,19 @@ ATEPC_MODEL_SETTINGS: tuple[ModelSetting, ...] = (
     ),
     ModelSetting("max_seq_len", 80, "Maximum tokens per sentence; aspects beyond it are cut off (and counted)."),
     ModelSetting(
-        "lcf", "cdw", "Local context focus of the LCF models: cdw (weighting), cdm (masking) or fusion.", LCF_MODES
+        "lcf", "cdw", "Local context focus of the LCF models: cdw (weighting), cdm (masking) or fusion.", LCF_MODES,
+        read_by=LCF_ATEPC_MODELS,
     ),
     ModelSetting(
-        "srd", 3, "Semantic-relative distance: half-width of the local context window, in tokens.", aliases=("SRD",)
+        "srd", 3, "Semantic-relative distance: half-width of the local context window, in tokens.", aliases=("SRD",),
+        read_by=LCF_ATEPC_MODELS,
     ),
     ModelSetting("dropout", 0.5, "Dropout probability of the token and polarity heads."),
     ModelSetting(
         "polarity_loss_weight", None,
         "Weight of the polarity loss in tag loss + weight x polarity loss (PyABSA's `ate_loss_weight`, which "
-        "despite its name weights the polarity loss); default: the architecture's, 1.0 for bert_base_atepc, 0.5 "
-        "for the LCF models.",
+        "despite its name weights the polarity loss); default: the architecture's ("
+        + ", ".join(f"{weight} for {name}" for name, weight in POLARITY_LOSS_WEIGHTS.items()) + ").",
         aliases=("ate_loss_weight",), value_type=float,
     ),
     ModelSetting(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..metrics import metric_label_key
+from ..models.configuration_apc import ModelSetting
 from ..models.configuration_atepc import ATEPC_MODEL_SETTINGS
 from .model_card_base import CARD_TAGS, TRAINING_HYPERPARAMETERS, ABSAModelCardData
 from .training_args import ATEPCTrainingArguments
@@ -53,7 +54,7 @@ class ATEPCModelCardData(ABSAModelCardData):
     pipeline_tag: ClassVar[str] = "token-classification"
     headline_metrics: ClassVar[dict[str, str]] = MAIN_PROTOCOL_METRICS
     model_type_key: ClassVar[str] = "atepc_model"
-    model_hyperparameter_names: ClassVar[tuple[str, ...]] = tuple(setting.name for setting in ATEPC_MODEL_SETTINGS)
+    model_settings: ClassVar[tuple[ModelSetting, ...]] = ATEPC_MODEL_SETTINGS
     training_arguments_class: ClassVar[type] = ATEPCTrainingArguments
     training_hyperparameter_names: ClassVar[tuple[str, ...]] = (
         TRAINING_HYPERPARAMETERS[:1] + ("tag_head_learning_rate", "polarity_head_learning_rate") + TRAINING_HYPERPARAMETERS[1:]
@@ -62,17 +63,6 @@ class ATEPCModelCardData(ABSAModelCardData):
 
     atepc_model: str = field(kw_only=True)
     polarity_labels: list[str] = field(default_factory=list, kw_only=True)
-
-    @classmethod
-    def model_hyperparameters_of(cls, config: dict) -> dict[str, Any]:
-        """Every `ATEPC_MODEL_SETTINGS` value ``config.json`` records, under its current name (``SRD`` → ``srd``)."""
-        shown = {}
-        for setting in ATEPC_MODEL_SETTINGS:
-            for key in (setting.name, *setting.aliases):
-                if key in config:
-                    shown[setting.name] = config[key]
-                    break
-        return shown
 
     @classmethod
     def task_fields(cls, config: dict) -> dict[str, Any]:

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..metrics import metric_label_key
-from ..models.configuration_apc import APC_MODEL_SETTINGS, ENSEMBLE, PYABSA_MODEL_NAMES, SPC_MODELS
+from ..models.configuration_apc import (
+    APC_MODEL_SETTINGS,
+    ENSEMBLE,
+    PYABSA_MODEL_NAMES,
+    SPC_MODELS,
+    ModelSetting,
+    settings_read_by,
+)
 from .model_card_base import (  # noqa: F401  (MODEL_CARD_NAME, METRICS_FILE: importers of this module use them)
     CARD_TAGS,
     METRICS_FILE,
@@ -32,8 +39,6 @@ from .training_args import APCTrainingArguments
 
 # The architecture's PyABSA name, for readers coming from PyABSA.
 PYABSA_NAMES = {**PYABSA_MODEL_NAMES, ENSEMBLE: "APCEnsembler"}
-# The model settings, declared once on the config.
-MODEL_HYPERPARAMETERS = tuple(setting.name for setting in APC_MODEL_SETTINGS)
 
 
 @dataclass
@@ -50,7 +55,7 @@ class APCModelCardData(ABSAModelCardData):
     pipeline_tag: ClassVar[str] = "text-classification"
     headline_metrics: ClassVar[dict[str, str]] = {"accuracy": "accuracy", "f1": "macro F1"}
     model_type_key: ClassVar[str] = "apc_model"
-    model_hyperparameter_names: ClassVar[tuple[str, ...]] = MODEL_HYPERPARAMETERS
+    model_settings: ClassVar[tuple[ModelSetting, ...]] = APC_MODEL_SETTINGS
     training_arguments_class: ClassVar[type] = APCTrainingArguments
     training_hyperparameter_names: ClassVar[tuple[str, ...]] = (
         TRAINING_HYPERPARAMETERS[:1] + ("eta_lr",) + TRAINING_HYPERPARAMETERS[1:]
@@ -60,18 +65,10 @@ class APCModelCardData(ABSAModelCardData):
     apc_model: str = field(kw_only=True)
 
     @classmethod
-    def model_hyperparameters_of(cls, config: dict) -> dict[str, Any]:
-        """Every `APC_MODEL_SETTINGS` value ``config.json`` records, under its current name.
-
-        A folder written by an older hf_absa may use an alias (``SRD``); its value is shown as ``srd``.
-        """
-        shown = {}
-        for setting in APC_MODEL_SETTINGS:
-            for key in (setting.name, *setting.aliases):
-                if key in config:
-                    shown[setting.name] = config[key]
-                    break
-        return shown
+    def settings_read(cls, config: dict) -> tuple[str, ...]:
+        """`settings_read_by` the config's architecture (an ensemble: its members'; bert_spc's LSA settings only
+        with ``lsa``)."""
+        return settings_read_by(config["apc_model"], bool(config.get("lsa")), config.get("ensemble_models"))
 
     @classmethod
     def task_fields(cls, config: dict) -> dict[str, Any]:

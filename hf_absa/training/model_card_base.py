@@ -10,7 +10,7 @@ hyper-parameter tables, and building the data from a live trainer
 
 To give a task its card, subclass `ABSAModelCardData` and set its class attributes
 (``template_name``, ``task_name``, ``pipeline_tag``, ``headline_metrics``,
-``model_type_key``, ``model_hyperparameter_names``, ``training_arguments_class``, ...),
+``model_type_key``, ``model_settings``, ``training_arguments_class``, ...),
 add the task's fields (`task_fields`), and write a template that
 ``{% extends "model_card_base.md" %}`` and fills its blocks (``description``,
 ``model``, ``usage``, ``evaluation_intro``, ``limitations``). `hf_absa.training.model_card`
@@ -38,7 +38,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData, metadata_load
 
 from ..data.atepc_loading import E2E_FOLDER
 from ..data.registry import SAMPLE_DATASET, dataset_languages, registered_dataset_name
-from ..models.configuration_apc import HF_ABSA_VERSION
+from ..models.configuration_apc import HF_ABSA_VERSION, ModelSetting
 from .export import BACKBONE_EXPORT_DIR, TRAINING_ARGS_JSON, staged_files
 from .training_args import DEFAULT_EXPORT_MODE, EXPORT_MODES, ABSATrainingArguments, is_hub_model_id
 
@@ -278,8 +278,8 @@ class ABSAModelCardData:
     Task hooks (class attributes a task's subclass sets): ``template_name`` (a template under
     ``hf_absa/templates``), ``task_name`` / ``task_type`` / ``pipeline_tag`` (Hub metadata),
     ``headline_metrics`` (test metrics reported in the model-index, name → display name), ``model_type_key``
-    (the ``config.json`` key that marks the task's models), ``model_hyperparameter_names`` (config keys listed in
-    the card), ``training_arguments_class`` and ``training_hyperparameter_names`` (the training table), and
+    (the ``config.json`` key that marks the task's models), ``model_settings`` (the task's `ModelSetting` table; the
+    card lists those the architecture reads, `settings_read`), ``training_arguments_class`` and ``training_hyperparameter_names`` (the training table), and
     ``reserved_tags`` (tags the card adds itself, not carried over from an earlier card).
     """
 
@@ -289,7 +289,7 @@ class ABSAModelCardData:
     pipeline_tag: ClassVar[str | None] = None
     headline_metrics: ClassVar[dict[str, str]] = {}
     model_type_key: ClassVar[str | None] = None
-    model_hyperparameter_names: ClassVar[tuple[str, ...]] = ()
+    model_settings: ClassVar[tuple[ModelSetting, ...]] = ()
     training_arguments_class: ClassVar[type] = ABSATrainingArguments
     training_hyperparameter_names: ClassVar[tuple[str, ...]] = TRAINING_HYPERPARAMETERS
     reserved_tags: ClassVar[tuple[str, ...]] = CARD_TAGS
@@ -326,8 +326,29 @@ class ABSAModelCardData:
 
     @classmethod
     def model_hyperparameters_of(cls, config: dict) -> dict[str, Any]:
-        """The model hyper-parameters the card lists, read from ``config.json`` (`model_hyperparameter_names`)."""
-        return {name: config[name] for name in cls.model_hyperparameter_names if name in config}
+        """The values ``config.json`` records for the `model_settings` its architecture reads (`settings_read`),
+        under their current names: a folder written by an older hf_absa may use an alias (``SRD``), shown as
+        ``srd``."""
+        read = set(cls.settings_read(config))
+        shown = {}
+        for setting in cls.model_settings:
+            if setting.name not in read:
+                continue
+            for key in (setting.name, *setting.aliases):
+                if key in config:
+                    shown[setting.name] = config[key]
+                    break
+        return shown
+
+    @classmethod
+    def settings_read(cls, config: dict) -> tuple[str, ...]:
+        """The names of the `model_settings` that the architecture of ``config`` (a ``config.json`` dict) reads:
+        those whose ``read_by`` is None or names ``config[model_type_key]``."""
+        architecture = config.get(cls.model_type_key) if cls.model_type_key else None
+        return tuple(
+            setting.name for setting in cls.model_settings
+            if setting.read_by is None or architecture in setting.read_by
+        )
 
     @classmethod
     def from_parts(cls, config: dict, training_args: dict, metrics: dict, model_id: str, **fields: Any):
