@@ -1,7 +1,7 @@
 """Command line: ``hf-absa <command> [flags]`` (also ``python -m hf_absa ...``), a thin dispatcher.
 
 Each command lives in its own module of `hf_absa.commands` (``train``, ``experiment``, ``predict``, ``extract``,
-``push``, ``demo``). A user's mistake (bad flag, bad data, missing file) prints one line on stderr and exits with
+``export``, ``push``, ``demo``). A user's mistake (bad flag, bad data, missing file) prints one line on stderr and exits with
 code 2; anything else is a bug and keeps its traceback. Set ``HF_ABSA_DEBUG=1`` for the traceback of a user error too.
 """
 

@@ -4,10 +4,10 @@
 call the library (training, inference, experiments). Nothing below this layer imports them.
 """
 
-from . import demo, experiment, extract, predict, push, train
+from . import demo, experiment, export, extract, predict, push, train
 
 # The commands in the order `hf-absa --help` lists them.
-COMMANDS = {"train": train, "experiment": experiment, "predict": predict, "extract": extract, "push": push,
-            "demo": demo}
+COMMANDS = {"train": train, "experiment": experiment, "predict": predict, "extract": extract, "export": export,
+            "push": push, "demo": demo}
 
 __all__ = ["COMMANDS"]

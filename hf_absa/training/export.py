@@ -129,8 +129,12 @@ def export_backbone(model, tokenizer, folder: str | os.PathLike, state_dict: dic
     return folder
 
 
-def export_checkpoint(model, tokenizer, output_dir: str | os.PathLike, mode: int = 1) -> Path | None:
-    """Save ``model`` and ``tokenizer`` to ``output_dir`` in export mode ``mode`` (0-3, PyABSA's save modes).
+def export_checkpoint(
+    model, tokenizer, output_dir: str | os.PathLike, mode: int = 1, auto_class: str = AUTO_MODEL_CLASS
+) -> Path | None:
+    """Save ``model`` and ``tokenizer`` to ``output_dir`` in export mode ``mode`` (0-3, PyABSA's save modes);
+    ``auto_class`` is the Auto class that mode 2's ``auto_map`` names (``AutoModelForTokenClassification`` for an
+    ATEPC model).
 
     Returns ``output_dir``, or None for mode 0 (nothing written). Raises ValueError for another mode.
 
@@ -149,7 +153,7 @@ def export_checkpoint(model, tokenizer, output_dir: str | os.PathLike, mode: int
         if tokenizer is not None:
             tokenizer.save_pretrained(staging)
         if mode == 2:
-            write_model_code(model, staging)
+            write_model_code(model, staging, auto_class=auto_class)
     if mode == 3:
         export_backbone(model, tokenizer, output_dir / BACKBONE_EXPORT_DIR)
     return output_dir
