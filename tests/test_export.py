@@ -146,6 +146,15 @@ def test_trainer_save_model_applies_save_mode(trained, tiny_tokenizer, tmp_path)
         assert ("auto_map" in json.loads((out / "config.json").read_text())) == (mode == 2)
         assert (out / BACKBONE_EXPORT_DIR).is_dir() == (mode == 3)
         assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+    # A model loaded from a mode-2 folder carries its auto_map; a save without the code must not keep it.
+    model.config.auto_map = {"AutoConfig": "configuration_apc.APCConfig"}
+    try:
+        args = APCTrainingArguments(output_dir=str(tmp_path / "t1"), save_mode=1, use_cpu=True,
+                                    eval_strategy="no", save_strategy="no", load_best_model_at_end=False)
+        APCTrainer(model=model, args=args, processing_class=tiny_tokenizer).save_model()
+    finally:
+        del model.config.auto_map
+    assert "auto_map" not in json.loads((tmp_path / "t1" / "config.json").read_text())
 
 
 def test_checkpoints_are_not_exported_but_the_final_save_is(trained, tiny_backbone_dir, tiny_tokenizer, tmp_path):

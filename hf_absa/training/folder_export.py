@@ -19,7 +19,9 @@ import os
 from pathlib import Path
 
 import transformers
+from safetensors import SafetensorError
 from transformers import AutoTokenizer
+from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
 
 from ..files import atomic_write
 from .atepc_trainer import ATEPCTrainer
@@ -35,6 +37,10 @@ AUTO_MODEL_CLASSES: dict[str, str] = {
     ATEPCTrainer.model_card_data_class.model_type_key: ATEPCTrainer.auto_model_class,
 }
 EXPORTABLE_MODES: tuple[int, ...] = (1, 2, 3)
+# What a saved folder must hold besides config.json: safetensors weights (one file or an index of shards) and a
+# tokenizer (a fast tokenizer's tokenizer.json, or at least its tokenizer_config.json).
+WEIGHT_FILES: tuple[str, ...] = (SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME)
+TOKENIZER_FILES: tuple[str, ...] = ("tokenizer.json", "tokenizer_config.json")
 
 
 def export_folder(folder: str | os.PathLike, output_dir: str | os.PathLike, export_mode: int) -> Path:
@@ -44,9 +50,10 @@ def export_folder(folder: str | os.PathLike, output_dir: str | os.PathLike, expo
     The source folder is only read. Checkpoints (``checkpoint-*``) and ``trainer_state.json`` stay behind.
 
     Raises:
-        ValueError: ``export_mode`` is not 1, 2 or 3; ``output_dir`` is ``folder`` or a folder that is not empty;
-            ``folder`` holds no hf_absa model (its ``config.json`` names no APC or ATEPC architecture).
-        FileNotFoundError: ``folder`` is not a folder, or holds no weights.
+        ValueError: ``export_mode`` is not 1, 2 or 3; ``output_dir`` is ``folder``, inside it, a file or a folder
+            that is not empty; ``folder`` holds no hf_absa model (no ``config.json``, or one that names no APC or
+            ATEPC architecture), or files that cannot be loaded (truncated weights, a broken tokenizer).
+        FileNotFoundError: ``folder`` is not a folder, or holds no safetensors weights or no tokenizer.
     """
     folder, output_dir = Path(folder), Path(output_dir)
     if export_mode not in EXPORTABLE_MODES:
@@ -54,12 +61,25 @@ def export_folder(folder: str | os.PathLike, output_dir: str | os.PathLike, expo
     card = card_data_for_folder(folder, model_id=str(output_dir), export_mode=export_mode)  # checks the folder
     if output_dir.resolve() == folder.resolve():
         raise ValueError(f"output_dir {output_dir} is the folder being exported; export into a new folder")
-    if output_dir.exists() and (not output_dir.is_dir() or any(output_dir.iterdir())):
-        raise ValueError(f"output_dir {output_dir} exists and is not an empty folder; choose a new one")
+    if folder.resolve() in output_dir.resolve().parents:
+        # A model folder nested in the source would travel with it (hf-absa push uploads the whole folder).
+        raise ValueError(f"output_dir {output_dir} is inside the folder being exported; export next to it")
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ValueError(f"output_dir {output_dir} is a file; expected a new (or empty) folder")
+    if output_dir.is_dir() and any(output_dir.iterdir()):
+        raise ValueError(f"output_dir {output_dir} is not empty; choose a new folder")
+    for names, what in ((WEIGHT_FILES, "weights"), (TOKENIZER_FILES, "tokenizer")):
+        if not any((folder / name).is_file() for name in names):
+            raise FileNotFoundError(f"{folder} holds no {what} ({' or '.join(names)}); expected a folder written by "
+                                    "hf-absa train with export mode 1, 2 or 3")
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     auto_class = next(name for key, name in AUTO_MODEL_CLASSES.items() if key in config)
-    model = getattr(transformers, auto_class).from_pretrained(folder)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    try:
+        model = getattr(transformers, auto_class).from_pretrained(folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+    except (OSError, ValueError, SafetensorError) as error:  # a truncated or foreign file in the folder
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{folder}: the model or its tokenizer cannot be loaded ({first_line})") from error
     export_checkpoint(model, tokenizer, output_dir, mode=export_mode, auto_class=auto_class)
     training_args_path = folder / TRAINING_ARGS_JSON
     if training_args_path.is_file():

@@ -85,6 +85,8 @@ def card_data_for_folder(folder: str | os.PathLike, **fields) -> ABSAModelCardDa
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder; expected a model folder written by hf-absa train")
+    if not (folder / "config.json").is_file():
+        raise ValueError(f"{folder} has no config.json; expected a model folder written by hf-absa train")
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:

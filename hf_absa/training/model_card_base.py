@@ -411,8 +411,12 @@ class ABSAModelCardData:
             required = cls.model_type_key or "id2label"
             raise ValueError(f"{folder} holds no hf_absa model (config.json without {required})")
         # A field given as None (an unset CLI flag) keeps what the earlier card said.
-        fields = {**cls.previous_card_fields(folder / MODEL_CARD_NAME),
-                  **{name: value for name, value in fields.items() if value is not None}}
+        previous = cls.previous_card_fields(folder / MODEL_CARD_NAME)
+        if "base_model" in previous and previous["base_model"] == backbone_provenance(
+            config.get("backbone_name_or_path"), None
+        ).hub_id:
+            del previous["base_model"]  # found again from the backbone, with the note on where it was found
+        fields = {**previous, **{name: value for name, value in fields.items() if value is not None}}
         return cls.from_parts(config, read(TRAINING_ARGS_JSON), read(METRICS_FILE), model_id or str(folder), **fields)
 
     @classmethod

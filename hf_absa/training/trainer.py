@@ -57,6 +57,7 @@ from .checkpoints import resolve_resume_from_checkpoint
 from .export import (
     BACKBONE_EXPORT_DIR,
     TRAINING_ARGS_JSON,
+    drop_auto_map,
     export_backbone,
     saved_state_dict,
     staged_files,
@@ -362,6 +363,8 @@ class ABSATrainer(TrainerOverridesMixin, Trainer):
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
         if self.args.export_mode == 2:
             write_model_code(model, folder, auto_class=self.auto_model_class)
+        else:
+            drop_auto_map(folder)
         if self.args.export_mode == 3:
             export_backbone(
                 model, self.processing_class, folder / BACKBONE_EXPORT_DIR, state_dict=saved_state_dict(folder)
