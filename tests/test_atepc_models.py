@@ -209,7 +209,7 @@ def test_the_local_context_weights_the_features_in_their_own_positions(tiny_back
     vectors = {"cdm": cdm, "cdw": cdw}[lcf]
     assert weighted.shape == (len(rows),) + hidden.shape[1:]
     assert torch.allclose(weighted, hidden[rows] * vectors.unsqueeze(-1), atol=1e-6)
-    assert torch.equal(mask, batch["attention_mask"][rows])
+    assert torch.equal(mask, batch["attention_mask"][rows] * cdm.to(mask.dtype))  # attention within the window
     if lcf == "cdm":  # "staff" is token 2; with srd 1 tokens 1..3 are kept, all others zeroed
         assert (weighted[0, 1:4] != 0).any(dim=-1).all() and (weighted[0, 4:] == 0).all()
 
@@ -234,6 +234,35 @@ def test_the_lcf_heads_pool_each_aspect_over_its_own_tokens(tiny_backbone_dir, b
     assert torch.allclose(pooler_inputs[0][:, 0], expected, atol=1e-6)
     # staff and service, one sentence, one local context: pooling [CLS] would give them the same logits
     assert not torch.allclose(polarity_logits[0, 0], polarity_logits[0, 1], atol=1e-4)
+
+
+@pytest.mark.parametrize(("atepc_model", "lcf"), [("fast_lcf_atepc", "cdm"), ("fast_lcf_atepc", "cdw"),
+                                                ("fast_lcf_atepc", "fusion"), ("lcf_atepc", "cdw")])
+def test_the_lcf_polarity_head_reads_only_the_aspects_local_context(tiny_backbone_dir, batch, atepc_model, lcf):
+    """Features outside an aspect's local context window (srd tokens each side) change nothing of its polarity, but
+    those inside do: "staff" ignores the other clause of "the staff was so nice to us but the service was bad"."""
+    model = build(tiny_backbone_dir, atepc_model, lcf, srd=1).eval()
+    inputs = {name: batch[name] for name in ("input_ids", "attention_mask")}
+    with torch.no_grad():
+        hidden = model.backbone(**inputs)[0]
+    start, end = batch["aspect_spans"][0, 0].tolist()  # staff
+    outside = torch.ones(hidden.shape[1], dtype=torch.bool)
+    outside[max(0, start - 1) : end + 1] = False
+
+    def staff_logits(features):
+        with torch.no_grad():
+            logits = model._polarity_logits(
+                inputs["input_ids"], inputs["attention_mask"], None, features, features, batch["aspect_spans"]
+            )
+        return logits[0, 0]
+
+    reference = staff_logits(hidden)
+    elsewhere = hidden.clone()
+    elsewhere[0, outside] = torch.randn_like(elsewhere[0, outside]) * 3
+    assert torch.allclose(staff_logits(elsewhere), reference, atol=1e-5)
+    inside = hidden.clone()
+    inside[0, end] = torch.randn_like(inside[0, end]) * 3  # the token just after the aspect, in its window
+    assert not torch.allclose(staff_logits(inside), reference, atol=1e-4)
 
 
 def assert_same_outputs(first, second):

@@ -10,7 +10,8 @@ One backbone pass over a sentence (``[CLS] words [SEP]``) feeds two heads:
   - `fast_lcf_atepc` (PyABSA ``fast_lcf_atepc.py``): the sentence features weighted by the aspect's local-context
     vector (`config.lcf`: CDM mask, CDW weights, or fusion of both) → self-attention encoder, concatenated with
     the sentence features → linear → self-attention encoder, plus its input (a residual) → mean over the aspect's
-    tokens → pooler (dense + tanh) → dropout → linear.
+    tokens → pooler (dense + tanh) → dropout → linear. Both encoders attend within the aspect's local context
+    window only (the CDM window: the aspect and `config.srd` tokens on each side).
   - `lcf_atepc` (PyABSA ``lcf_atepc.py``): as `fast_lcf_atepc`, with the local features from a second pass of the
     same backbone.
 
@@ -40,7 +41,11 @@ Deliberate differences from PyABSA (models/__lcf__/*_atepc.py, dataset_utils/__l
   only through their two self-attention encoders, which (no residual, as in PyABSA) average the whole sentence:
   after three epochs on Restaurant14 both aspects of "the staff was so nice to us, but the service was bad" came
   out Negative. The LCF heads therefore also add the final encoder's input back to its output (a residual), so
-  the aspect's pooled features keep its own tokens' (BENCHMARKS.md, "ATEPC: aspects that disagree").
+  the aspect's pooled features keep its own tokens' (BENCHMARKS.md, "ATEPC: aspects that disagree"). And the two
+  encoders attend within the aspect's local context window only, where PyABSA's attend to the whole sentence
+  (padding included): the local context then focuses the attention itself, not only the values it mixes (with
+  CDW the far tokens keep weights near 1), so a clause about another aspect does not reach this one's polarity
+  (BENCHMARKS.md, "ATEPC: the LCF encoders attend within the local context").
 * `lcf_atepc`: with PyABSA's default `use_bert_spc=True` both of its passes encode the same sentence; the second
   pass differs only by its dropout noise. It is therefore run in training only; in evaluation (no dropout) it
   would repeat the first pass exactly, whose features are reused.
@@ -442,6 +447,8 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 local_features = global_features
             cdm, cdw = local_context_weights(starts, ends, mask, config.srd)
             weights = {"cdm": cdm, "cdw": cdw}
+            # The encoders attend within the aspect's local context window only (the module docstring says why).
+            window_mask = (mask * cdm.to(mask.dtype)).to(mask.dtype)
             if config.lcf == "fusion":
                 weighted = [
                     local_features * weights[kind].unsqueeze(-1).to(local_features.dtype) for kind in ("cdw", "cdm")
@@ -449,8 +456,10 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
                 combined = self.fusion_linear(torch.cat([global_features] + weighted, dim=-1))
             else:
                 weighted = local_features * weights[config.lcf].unsqueeze(-1).to(local_features.dtype)
-                combined = self.post_linear(torch.cat([global_features, self.local_encoder(weighted, mask)], dim=-1))
-            pooled = self.head_pooler(aspect_mean(combined + self.post_encoder(combined, mask)))
+                combined = self.post_linear(
+                    torch.cat([global_features, self.local_encoder(weighted, window_mask)], dim=-1)
+                )
+            pooled = self.head_pooler(aspect_mean(combined + self.post_encoder(combined, window_mask)))
         polarity_logits[sentence_index, aspect_index] = self.polarity_classifier(self.dropout(pooled)).to(
             polarity_logits.dtype
         )
