@@ -148,6 +148,15 @@ def test_compare_defaults_ratios_targets_and_report(tmp_path):
     assert (tmp_path / "report.md").read_text() == report
 
 
+def test_compare_defaults_counts_what_a_pyabsa_user_waits_for():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_defaults import with_process_rate
+
+    peer = {"import_s": 6.0, "trainer_total_s": 94.0, "train_examples": 2000, "epochs": 2, "train_wall_s": 80.0}
+    assert with_process_rate(peer)["train_examples_per_s_process"] == 40.0  # 4000 examples over 6 + 94 s
+    assert with_process_rate({"train_examples": 2000, "epochs": 1})["train_examples_per_s_process"] is None
+
+
 def test_compare_defaults_trains_with_no_flag_beyond_the_run_itself():
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     from compare_defaults import HF_TRAIN_FLAGS, hf_train_command
