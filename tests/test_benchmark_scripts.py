@@ -24,6 +24,22 @@ def test_gpu_throughput_script_runs_in_smoke_mode_on_cpu(tmp_path):
     assert run["train_examples_per_s_bf16"] > 0 and run["infer_examples_per_s_bf16"] > 0
 
 
+def test_step_profile_times_a_step_and_names_the_operators(tmp_path):
+    out = tmp_path / "step.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "benchmarks" / "step_profile.py"), "--architecture", "fast_lcf_bert",
+         "--batch", "2", "--length", "8", "--warmup", "0", "--steps", "1", "--repeats", "1", "--profile-steps", "1",
+         "--precision", "fp32", "--freeze-word-embeddings", "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["precision"] == "fp32" and result["freeze_word_embeddings"] and result["step_ms_median"] > 0
+    names = [item["name"] for item in result["top_operators"]]
+    assert "aten::_fused_adamw_" in names or "aten::mm" in names
+    assert "embedding_dense_backward" not in " ".join(names)  # frozen: no dense gradient of the vocabulary
+
+
 def test_compare_pyabsa_report_formats_ratios_and_point_differences():
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     from compare_pyabsa import markdown, summarise
