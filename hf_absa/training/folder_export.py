@@ -72,8 +72,7 @@ def export_folder(folder: str | os.PathLike, output_dir: str | os.PathLike, expo
         if not any((folder / name).is_file() for name in names):
             raise FileNotFoundError(f"{folder} holds no {what} ({' or '.join(names)}); expected a folder written by "
                                     "hf-absa train with export mode 1, 2 or 3")
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    auto_class = next(name for key, name in AUTO_MODEL_CLASSES.items() if key in config)
+    auto_class = AUTO_MODEL_CLASSES[card.model_type_key]
     try:
         model = getattr(transformers, auto_class).from_pretrained(folder)
         tokenizer = AutoTokenizer.from_pretrained(folder)
