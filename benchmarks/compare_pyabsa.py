@@ -52,6 +52,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SHARED = REPO.parent / "shared"
 PEER_DRIVER = SHARED / "peer" / "pyabsa_apc.py"
+DLCF_DCA_MODELS = ("DLCF_DCA_BERT", "DLCFS_DCA_BERT")  # run through pyabsa_apc_config.py (see there)
 
 DATASETS = {
     "laptop14": "apc_datasets/110.SemEval/113.laptop14",
@@ -379,8 +380,8 @@ def main(argv=None) -> None:
         ["--spacy_model", args.spacy_model] if args.spacy_model else [])
 
     # The driver itself, or through pyabsa_apc_config.py when PyABSA's config needs settings the driver has no flag
-    # for.
-    peer_driver = [str(PEER_DRIVER)] if not args.peer_set else [
+    # for, or for the DLCF-DCA models, whose spaCy global the driver misses (that script's docstring).
+    wrapped_driver = [
         str(HERE / "pyabsa_apc_config.py"), *(word for pair in args.peer_set for word in ("--set", pair)), "--"]
     runs = []
     for dataset in args.datasets:
@@ -389,9 +390,10 @@ def main(argv=None) -> None:
                 name = f"{dataset}-{MODELS[model]}-seed{seed}"
                 common = ["--epochs", str(args.epochs), "--batch-size", "16", "--max-seq-len", "80",
                           "--seed", str(seed), "--learning-rate", "2e-5"]
+                driver = wrapped_driver if args.peer_set or model in DLCF_DCA_MODELS else [str(PEER_DRIVER)]
                 peer = cached_run(
                     out / f"pyabsa-{name}.json",
-                    [str(peer_python), *peer_driver, "--model", model, "--dataset-dir",
+                    [str(peer_python), *driver, "--model", model, "--dataset-dir",
                      str(data_dir / DATASETS[dataset]), "--backbone", str(backbone), "--log-step", "-1",
                      "--out-dir", str(out / f"pyabsa-{name}"), *common, *parse_with],
                     out / f"pyabsa-{name}.log", cwd=out,

@@ -8,6 +8,12 @@ that ``APCConfigManager.get_apc_config_english()`` returns, before the driver se
 after ``--`` goes to the driver unchanged. It exists for LCA_BERT, which PyABSA 2.4.2 refuses with its own
 default ``lcf="cdw"`` ("LCA-Net only support CDM mode", ``config_verification.py``); the driver has no flag for
 it. Runs in the peer virtualenv (its Python), like the driver.
+
+It also lets the driver run DLCF_DCA_BERT and DLCFS_DCA_BERT (`compare_pyabsa.py` sends those through it, with
+no ``--set``): the driver hands its spaCy pipeline to every PyABSA module that already has an ``nlp`` global,
+but PyABSA's ``apc_utils_for_dlcf_dca`` creates its global inside ``configure_dlcf_spacy_model``, which the
+driver replaces, so those two models stopped with "NameError: name 'nlp' is not defined". A placeholder global
+set here, before the driver looks, is all it takes; PyABSA itself is not changed.
 """
 
 from __future__ import annotations
@@ -48,6 +54,9 @@ def main() -> None:
     pyabsa_apc.install_network_guard()
     with contextlib.redirect_stdout(sys.stderr):  # the driver's last stdout line is its JSON result
         from pyabsa import AspectPolarityClassification as APC
+        from pyabsa.tasks.AspectPolarityClassification.dataset_utils.__lcf__ import apc_utils_for_dlcf_dca
+    if not hasattr(apc_utils_for_dlcf_dca, "nlp"):
+        apc_utils_for_dlcf_dca.nlp = None  # replaced by the driver's pipeline (see the module docstring)
     english = APC.APCConfigManager.get_apc_config_english
 
     def with_settings(*args, **kwargs):
