@@ -153,6 +153,15 @@ def cached_run(path: Path, command: list[str], log: Path, cwd: Path | None = Non
     return result
 
 
+def peer_driver(model: str, peer_set: list[str]) -> list[str]:
+    """What follows the peer Python in a PyABSA run: the driver itself, or `pyabsa_apc_config.py` with the
+    ``--set`` pairs of ``peer_set`` when PyABSA's config needs settings the driver has no flag for, and for the
+    DLCF-DCA models, whose spaCy global the driver misses (that script's docstring)."""
+    if not peer_set and model not in DLCF_DCA_MODELS:
+        return [str(PEER_DRIVER)]
+    return [str(HERE / "pyabsa_apc_config.py"), *(word for pair in peer_set for word in ("--set", pair)), "--"]
+
+
 def check_peer_out_dir(out: Path) -> None:
     """Exit when ``out`` contains a word PyABSA's file detection trips over (it finds data by keywords in the
     absolute path: "train", "test", ...; ../shared/peer/README.md)."""
@@ -379,10 +388,6 @@ def main(argv=None) -> None:
     hf_flags[at:at] = ([] if "--extra" in hf_flags else ["--extra"]) + PYABSA_OPTIMISATION + (
         ["--spacy_model", args.spacy_model] if args.spacy_model else [])
 
-    # The driver itself, or through pyabsa_apc_config.py when PyABSA's config needs settings the driver has no flag
-    # for, or for the DLCF-DCA models, whose spaCy global the driver misses (that script's docstring).
-    wrapped_driver = [
-        str(HERE / "pyabsa_apc_config.py"), *(word for pair in args.peer_set for word in ("--set", pair)), "--"]
     runs = []
     for dataset in args.datasets:
         for model in args.models:
@@ -390,10 +395,9 @@ def main(argv=None) -> None:
                 name = f"{dataset}-{MODELS[model]}-seed{seed}"
                 common = ["--epochs", str(args.epochs), "--batch-size", "16", "--max-seq-len", "80",
                           "--seed", str(seed), "--learning-rate", "2e-5"]
-                driver = wrapped_driver if args.peer_set or model in DLCF_DCA_MODELS else [str(PEER_DRIVER)]
                 peer = cached_run(
                     out / f"pyabsa-{name}.json",
-                    [str(peer_python), *driver, "--model", model, "--dataset-dir",
+                    [str(peer_python), *peer_driver(model, args.peer_set), "--model", model, "--dataset-dir",
                      str(data_dir / DATASETS[dataset]), "--backbone", str(backbone), "--log-step", "-1",
                      "--out-dir", str(out / f"pyabsa-{name}"), *common, *parse_with],
                     out / f"pyabsa-{name}.log", cwd=out,

@@ -318,6 +318,17 @@ def test_pyabsa_config_wrapper_reads_settings_and_passes_the_rest_to_the_driver(
         parse_settings(["--model", "X"])
 
 
+def test_compare_pyabsa_sends_settings_and_the_dlcf_dca_models_through_the_config_wrapper():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_pyabsa import PEER_DRIVER, peer_driver
+
+    assert peer_driver("FAST_LCFS_BERT", []) == [str(PEER_DRIVER)]
+    for model in ("DLCF_DCA_BERT", "DLCFS_DCA_BERT"):
+        wrapped = peer_driver(model, [])
+        assert Path(wrapped[0]).name == "pyabsa_apc_config.py" and wrapped[1:] == ["--"]
+    assert peer_driver("LCA_BERT", ["lcf=cdm", "eta=1"])[1:] == ["--set", "lcf=cdm", "--set", "eta=1", "--"]
+
+
 def test_compare_pyabsa_checks_the_spacy_pipeline_before_any_run():
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     from compare_pyabsa import spacy_pipeline_missing
