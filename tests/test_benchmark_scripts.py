@@ -40,6 +40,19 @@ def test_step_profile_times_a_step_and_names_the_operators(tmp_path):
     assert "embedding_dense_backward" not in " ".join(names)  # frozen: no dense gradient of the vocabulary
 
 
+def test_forward_precision_times_both_ways_and_finds_them_bit_identical(tmp_path):
+    out = tmp_path / "forward.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "benchmarks" / "forward_precision.py"), "--batch", "2", "--length", "8",
+         "--repeats", "1", "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["bit_identical_logits"] is True
+    assert result["autocast_ms"] > 0 and result["bf16_linear_weights_ms"] > 0 and result["speed-up"] > 0
+
+
 def test_compare_pyabsa_report_formats_ratios_and_point_differences():
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     from compare_pyabsa import markdown, summarise

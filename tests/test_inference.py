@@ -436,6 +436,18 @@ def test_precision_options_predict_like_fp32(random_model, tiny_tokenizer, preci
         assert type(random_model.classifier) is torch.nn.Linear  # a quantised copy; the model is left alone
 
 
+def test_bf16_classifier_runs_linear_weights_cast_once_with_the_same_results(random_model, tiny_tokenizer):
+    from hf_absa.inference.precision import prepare_model
+
+    classifier = SentimentClassifier(random_model, tiny_tokenizer, device="cpu", precision="bf16")
+    assert classifier.model is random_model  # the model kept (to save or export) is the fp32 one
+    assert {parameter.dtype for parameter in random_model.parameters()} == {torch.float32}
+    assert classifier._forward.module.classifier.weight.dtype == torch.bfloat16
+    cast = classifier.predict(PRECISION_TEXTS)
+    _, classifier._forward = prepare_model(random_model, classifier.device, "bf16")  # autocast alone
+    assert aspect_probabilities(classifier.predict(PRECISION_TEXTS)).tolist() == aspect_probabilities(cast).tolist()
+
+
 def test_bf16_on_cpu_bounds_the_onednn_primitive_cache(random_model, tiny_tokenizer, monkeypatch):
     monkeypatch.delenv(CAPACITY_VARIABLE, raising=False)
     SentimentClassifier(random_model, tiny_tokenizer, device="cpu", precision="int8")

@@ -625,3 +625,36 @@ def test_gradient_checkpointing(backbone_dict, vocab_size):
     model(**make_batch(vocab_size)).loss.backward()
     assert model.backbone.embeddings.word_embeddings.weight.grad is not None
 
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_bf16_linear_weights_give_the_autocast_logits_bit_for_bit(case, backbone_dict, vocab_size):
+    from hf_absa.inference.precision import with_bf16_linear_weights
+
+    apc_model, settings = case
+    model = make_model(backbone_dict, apc_model, **settings).eval()
+    batch = make_batch(vocab_size)
+    cast = with_bf16_linear_weights(model)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        expected, got = model(**batch).logits, cast(**batch).logits
+    assert torch.equal(got, expected)
+    assert {parameter.dtype for parameter in model.parameters()} == {torch.float32}  # the original is untouched
+    linear = [module for module in cast.modules() if type(module) is torch.nn.Linear]
+    assert linear and all(module.weight.dtype == torch.bfloat16 for module in linear)
+    # Everything else is shared, not copied: the word embeddings are the very same tensor.
+    assert cast.get_input_embeddings().weight is model.get_input_embeddings().weight
+
+
+def test_bf16_linear_weights_leave_tied_and_subclassed_layers_alone():
+    from hf_absa.inference.precision import with_bf16_linear_weights
+
+    class ScaledLinear(torch.nn.Linear):
+        pass
+
+    model = torch.nn.ModuleDict({"embed": torch.nn.Embedding(10, 4), "head": torch.nn.Linear(4, 10, bias=False),
+                                 "own": torch.nn.Linear(4, 4), "scaled": ScaledLinear(4, 4)})
+    model["head"].weight = model["embed"].weight  # tied, as a language-model head is
+    cast = with_bf16_linear_weights(model)
+    assert cast["own"].weight.dtype == cast["own"].bias.dtype == torch.bfloat16
+    assert cast["head"].weight is model["embed"].weight and model["embed"].weight.dtype == torch.float32
+    assert cast["scaled"].weight.dtype == torch.float32

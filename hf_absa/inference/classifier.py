@@ -201,8 +201,10 @@ class SentimentClassifier(Predictor):
             raise TypeError(f"SentimentClassifier needs an hf_absa APC model or a sentence-pair "
                             f"*ForSequenceClassification model, got {type(model).__name__} (model_type "
                             f"{getattr(config, 'model_type', None)!r}); train one with `hf-absa train`")
+        # Every forward pass runs under the classifier's precision (unlike AspectExtractor's fp32 rechecks), so
+        # bf16 may keep its linear weights cast once.
         super().__init__(model, tokenizer, device=device, batch_size=batch_size, precision=precision,
-                         compile=compile, chunk_size=chunk_size)
+                         compile=compile, chunk_size=chunk_size, cast_linear_weights=True)
         if is_apc_config(config):
             self.processor = APCProcessor(tokenizer, **config.processor_arguments())
         else:

@@ -6,6 +6,8 @@
   AVX512-BF16 it predicted about twice as fast as fp32 with the same label on 99.95 % of aspects (BENCHMARKS.md).
 * ``"fp32"``: the model as trained.
 * ``"bf16"``: forward passes under ``torch.autocast(device_type, dtype=torch.bfloat16)``; the weights stay fp32.
+  With ``cast_linear_weights`` the forward function runs a copy of the model whose ``nn.Linear`` weights are
+  stored in bf16 once (`with_bf16_linear_weights`), with the same results.
 * ``"int8"``: ``torch.ao.quantization.quantize_dynamic`` of every ``nn.Linear`` (weights int8, activations
   quantised on the fly); CPU only.
 * ``compile=True`` (any precision): ``torch.compile(model, dynamic=True)``, so that batches of every length
@@ -22,6 +24,7 @@ torch.float32
 from __future__ import annotations
 
 import contextlib
+import copy
 import warnings
 from collections.abc import Callable
 
@@ -86,13 +89,44 @@ def autocast_context(device: torch.device, precision: str) -> contextlib.Abstrac
     return contextlib.nullcontext()
 
 
+def with_bf16_linear_weights(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` whose ``nn.Linear`` weights and biases are stored in bf16; it shares every other
+    parameter and buffer with ``model`` (embeddings, layer norms), so it costs half the linear weights' memory.
+
+    Under bf16 autocast a linear layer computes with its weight and bias cast to bf16 (torch's autocast op list),
+    again at every forward pass; stored cast once, they give bit-identical outputs without those copies
+    (`benchmarks/forward_precision.py` times both; BENCHMARKS.md). Only for forward passes under bf16
+    autocast: without it the copy's linear layers refuse fp32 inputs. Weights changed in ``model`` later are not
+    seen by the copy.
+
+    >>> layer = with_bf16_linear_weights(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.LayerNorm(2)))
+    >>> layer[0].weight.dtype, layer[1].weight.dtype
+    (torch.bfloat16, torch.float32)
+    """
+    linear_only: dict[int, bool] = {}  # tensor id -> held by exact nn.Linear modules only (tied ones are not)
+    for module in model.modules():
+        for tensor in [*module.parameters(recurse=False), *module.buffers(recurse=False)]:
+            linear_only[id(tensor)] = linear_only.get(id(tensor), True) and type(module) is nn.Linear
+    shared = {id(tensor): tensor for tensor in [*model.parameters(), *model.buffers()] if not linear_only[id(tensor)]}
+    copied = copy.deepcopy(model, memo=shared)
+    for module in copied.modules():
+        # exactly nn.Linear (a subclass may use its weight outside F.linear), and none of its tensors shared
+        if type(module) is nn.Linear and not any(id(tensor) in shared for tensor in module.parameters()):
+            module.to(torch.bfloat16)
+    return copied
+
+
 def prepare_model(
-    model: nn.Module, device: torch.device, precision: str = "fp32", compile: bool = False
+    model: nn.Module, device: torch.device, precision: str = "fp32", compile: bool = False,
+    cast_linear_weights: bool = False,
 ) -> tuple[nn.Module, Callable[..., torch.Tensor]]:
     """(the model on ``device`` in eval mode — an int8 copy for ``"int8"`` —, a forward function).
 
     The forward function takes the model's keyword inputs and returns float32 logits, running under bf16
-    autocast for ``"bf16"`` and through ``torch.compile`` when ``compile`` is set.
+    autocast for ``"bf16"`` and through ``torch.compile`` when ``compile`` is set. With ``cast_linear_weights``
+    and ``"bf16"`` it runs `with_bf16_linear_weights` of the model, for callers that never run it outside
+    autocast; the model returned keeps its fp32 weights (to save or export). The forward function's
+    ``module`` attribute is the module it runs.
     """
     check_precision(precision, device)
     if precision == "bf16" and device.type == "cpu":
@@ -100,7 +134,8 @@ def prepare_model(
     model = model.to(device).eval()
     if precision == "int8":
         model = quantize_int8(model)
-    runner = torch.compile(model, dynamic=True) if compile else model
+    runner = with_bf16_linear_weights(model) if precision == "bf16" and cast_linear_weights else model
+    runner = torch.compile(runner, dynamic=True) if compile else runner
 
     def forward(*args, **inputs) -> torch.Tensor:
         with autocast_context(device, precision):
@@ -108,4 +143,5 @@ def prepare_model(
         logits = output.logits if hasattr(output, "logits") else output
         return logits.float()
 
+    forward.module = runner  # what it runs (the bf16-weights copy, the compiled model...), for inspection
     return model, forward

@@ -47,6 +47,9 @@ class Predictor:
             ``precision`` is the one that runs (never ``"auto"``); ``precision_source`` says ``"auto"`` or ``"flag"``.
         compile: run the model's forward through ``torch.compile(model, dynamic=True)`` (``self._forward``).
         chunk_size: inputs read ahead and prepared together.
+        cast_linear_weights: with bf16, ``self._forward`` runs a copy of the model with its linear weights stored
+            in bf16 (`hf_absa.inference.precision.with_bf16_linear_weights`: the same outputs, faster); for a
+            predictor that never runs the model outside autocast. ``self.model`` keeps the fp32 weights.
 
     Raises:
         ValueError: a bad ``batch_size``, ``chunk_size``, ``device`` or ``precision``.
@@ -55,6 +58,7 @@ class Predictor:
     def __init__(
         self, model: Any, tokenizer: Any, *, device: str | torch.device | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE, precision: str = "fp32", compile: bool = False, chunk_size: int,
+        cast_linear_weights: bool = False,
     ) -> None:
         check_positive_int("batch_size", batch_size)
         check_positive_int("chunk_size", chunk_size)
@@ -63,7 +67,7 @@ class Predictor:
             raise ValueError(f"precision={precision!r} is not supported; expected one of {', '.join(PRECISIONS)}")
         self.precision_source = "auto" if precision == AUTO else "flag"
         precision = self.precision = resolve_precision(precision, self.device)
-        self.model, self._forward = prepare_model(model, self.device, precision, compile)
+        self.model, self._forward = prepare_model(model, self.device, precision, compile, cast_linear_weights)
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.chunk_size = chunk_size
