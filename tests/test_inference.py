@@ -442,10 +442,26 @@ def test_bf16_classifier_runs_linear_weights_cast_once_with_the_same_results(ran
     classifier = SentimentClassifier(random_model, tiny_tokenizer, device="cpu", precision="bf16")
     assert classifier.model is random_model  # the model kept (to save or export) is the fp32 one
     assert {parameter.dtype for parameter in random_model.parameters()} == {torch.float32}
-    assert classifier._forward.module.classifier.weight.dtype == torch.bfloat16
+    assert classifier._forward.module.module.classifier.weight.dtype == torch.bfloat16
     cast = classifier.predict(PRECISION_TEXTS)
     _, classifier._forward = prepare_model(random_model, classifier.device, "bf16")  # autocast alone
     assert aspect_probabilities(classifier.predict(PRECISION_TEXTS)).tolist() == aspect_probabilities(cast).tolist()
+
+
+def test_bf16_classifier_follows_changes_to_its_model(random_model, tiny_tokenizer):
+    import copy
+
+    model = copy.deepcopy(random_model)
+    classifier = SentimentClassifier(model, tiny_tokenizer, device="cpu", precision="bf16")
+    before = aspect_probabilities(classifier.predict(PRECISION_TEXTS))
+    with torch.no_grad():  # edited in place
+        model.classifier.weight.zero_()
+        model.classifier.bias.zero_()
+    assert np.allclose(aspect_probabilities(classifier.predict(PRECISION_TEXTS)), 1 / 3)
+    model.load_state_dict(random_model.state_dict())  # weights loaded back
+    assert aspect_probabilities(classifier.predict(PRECISION_TEXTS)).tolist() == before.tolist()
+    model.classifier = torch.nn.Linear(model.classifier.in_features, model.classifier.out_features)  # a new head
+    assert not np.array_equal(aspect_probabilities(classifier.predict(PRECISION_TEXTS)), before)
 
 
 def test_bf16_on_cpu_bounds_the_onednn_primitive_cache(random_model, tiny_tokenizer, monkeypatch):

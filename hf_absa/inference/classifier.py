@@ -167,7 +167,8 @@ class SentimentClassifier(Predictor):
 
     Args:
         model: an `APCModelForSequenceClassification` (e.g. ``trainer.model``; a remote-code copy works too), or a
-            stock ``*ForSequenceClassification`` model that reads the ``(sentence, aspect)`` pair.
+            stock ``*ForSequenceClassification`` model that reads the ``(sentence, aspect)`` pair. It is moved to
+            ``device`` and set to eval mode in place, and stays ``self.model`` with its fp32 weights.
         tokenizer: its fast tokenizer.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``…; None picks CUDA when available.
         batch_size: examples (aspects) per forward pass, across sentences. Each chunk of ``chunk_size`` examples
@@ -177,7 +178,10 @@ class SentimentClassifier(Predictor):
             ``"int8"`` (dynamic quantisation, CPU); see `hf_absa.inference.precision`. ``self.precision`` is the one
             that runs (``"bf16"`` or ``"fp32"`` for ``"auto"``), ``self.precision_source`` ``"auto"`` or ``"flag"``.
             On a CPU with AVX512-BF16, bf16 predicted about twice as fast as fp32, with the same label on 99.95 %
-            of aspects (BENCHMARKS.md); ``"fp32"`` gives the exact fp32 results.
+            of aspects (BENCHMARKS.md); ``"fp32"`` gives the exact fp32 results. bf16 probabilities also move by
+            about 1e-4 with the batch size (the padding changes the kernels' rounding). At bf16 the linear weights
+            are cast once into a copy that runs (`hf_absa.inference.precision.Bf16LinearRunner`), made again
+            whenever ``self.model`` changes, so a model edited or fine-tuned afterwards is what predicts.
         compile: run the model through ``torch.compile(model, dynamic=True)``.
         chunk_size: examples featurised at a time.
 

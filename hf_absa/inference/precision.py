@@ -7,7 +7,7 @@
 * ``"fp32"``: the model as trained.
 * ``"bf16"``: forward passes under ``torch.autocast(device_type, dtype=torch.bfloat16)``; the weights stay fp32.
   With ``cast_linear_weights`` the forward function runs a copy of the model whose ``nn.Linear`` weights are
-  stored in bf16 once (`with_bf16_linear_weights`), with the same results.
+  stored in bf16 once (`with_bf16_linear_weights`), with the same results, made again when the model changes.
 * ``"int8"``: ``torch.ao.quantization.quantize_dynamic`` of every ``nn.Linear`` (weights int8, activations
   quantised on the fly); CPU only.
 * ``compile=True`` (any precision): ``torch.compile(model, dynamic=True)``, so that batches of every length
@@ -97,7 +97,7 @@ def with_bf16_linear_weights(model: nn.Module) -> nn.Module:
     again at every forward pass; stored cast once, they give bit-identical outputs without those copies
     (`benchmarks/forward_precision.py` times both; BENCHMARKS.md). Only for forward passes under bf16
     autocast: without it the copy's linear layers refuse fp32 inputs. Weights changed in ``model`` later are not
-    seen by the copy.
+    seen by the copy; `Bf16LinearRunner` makes it again when they change.
 
     >>> layer = with_bf16_linear_weights(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.LayerNorm(2)))
     >>> layer[0].weight.dtype, layer[1].weight.dtype
@@ -116,6 +116,40 @@ def with_bf16_linear_weights(model: nn.Module) -> nn.Module:
     return copied
 
 
+class Bf16LinearRunner:
+    """Calls `with_bf16_linear_weights` of ``model``, made again before a call whenever ``model`` changed since
+    the copy was made: a parameter or buffer modified in place (its version counter moved) or replaced, or a
+    module switched between train and eval. So edits to the model (fine-tuning, ``load_state_dict``, a new head)
+    are never ignored; checking costs one pass over the parameters' version counters per call.
+
+    >>> model = torch.nn.Linear(2, 1)
+    >>> runner = Bf16LinearRunner(model)
+    >>> with torch.no_grad():
+    ...     _ = model.bias.fill_(5.0)
+    >>> with torch.autocast("cpu", dtype=torch.bfloat16):
+    ...     runner(torch.zeros(1, 2)).item()
+    5.0
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self._refresh()
+
+    def _state(self) -> tuple:
+        tensors = [*self.model.parameters(), *self.model.buffers()]
+        return (tuple((id(tensor), tensor._version) for tensor in tensors),
+                tuple(module.training for module in self.model.modules()))
+
+    def _refresh(self) -> None:
+        self.module = with_bf16_linear_weights(self.model)
+        self._made_from = self._state()
+
+    def __call__(self, *args, **kwargs):
+        if self._state() != self._made_from:
+            self._refresh()
+        return self.module(*args, **kwargs)
+
+
 def prepare_model(
     model: nn.Module, device: torch.device, precision: str = "fp32", compile: bool = False,
     cast_linear_weights: bool = False,
@@ -124,7 +158,8 @@ def prepare_model(
 
     The forward function takes the model's keyword inputs and returns float32 logits, running under bf16
     autocast for ``"bf16"`` and through ``torch.compile`` when ``compile`` is set. With ``cast_linear_weights``
-    and ``"bf16"`` it runs `with_bf16_linear_weights` of the model, for callers that never run it outside
+    and ``"bf16"`` (without ``compile``) it runs `with_bf16_linear_weights` of the model through a
+    `Bf16LinearRunner`, which follows later changes to the model, for callers that never run it outside
     autocast; the model returned keeps its fp32 weights (to save or export). The forward function's
     ``module`` attribute is the module it runs.
     """
@@ -134,8 +169,10 @@ def prepare_model(
     model = model.to(device).eval()
     if precision == "int8":
         model = quantize_int8(model)
-    runner = with_bf16_linear_weights(model) if precision == "bf16" and cast_linear_weights else model
-    runner = torch.compile(runner, dynamic=True) if compile else runner
+    if precision == "bf16" and cast_linear_weights and not compile:
+        runner = Bf16LinearRunner(model)
+    else:  # under torch.compile the casts are part of the compiled graph; its guards follow the model
+        runner = torch.compile(model, dynamic=True) if compile else model
 
     def forward(*args, **inputs) -> torch.Tensor:
         with autocast_context(device, precision):
