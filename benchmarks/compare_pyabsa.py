@@ -399,14 +399,15 @@ def main(argv=None) -> None:
             for seed in args.seeds:
                 name = f"{dataset}-{MODELS[model]}-seed{seed}"
                 protocols = ("pyabsa",) if args.no_clean else ("pyabsa", "clean")
-                results = [out / f"pyabsa-{name}.json", *(out / f"hf_absa-{p}-{name}.json" for p in protocols)]
-                if args.cached_only and not all(path.exists() for path in results):
+                peer_result = out / f"pyabsa-{name}.json"
+                our_results = {protocol: out / f"hf_absa-{protocol}-{name}.json" for protocol in protocols}
+                if args.cached_only and not all(path.exists() for path in (peer_result, *our_results.values())):
                     missing.append(name)
                     continue
                 common = ["--epochs", str(args.epochs), "--batch-size", "16", "--max-seq-len", "80",
                           "--seed", str(seed), "--learning-rate", "2e-5"]
                 peer = cached_run(
-                    out / f"pyabsa-{name}.json",
+                    peer_result,
                     [str(peer_python), *peer_driver(model, args.peer_set), "--model", model, "--dataset-dir",
                      str(data_dir / DATASETS[dataset]), "--backbone", str(backbone), "--log-step", "-1",
                      "--out-dir", str(out / f"pyabsa-{name}"), *common, *parse_with],
@@ -418,7 +419,7 @@ def main(argv=None) -> None:
                     # Inference and memory are timed in the run that mirrors PyABSA's; the clean run trains only.
                     infer = ["--infer-precisions", *(args.infer_precisions if protocol == "pyabsa" else [])]
                     ours = cached_run(
-                        out / f"hf_absa-{protocol}-{name}.json",
+                        our_results[protocol],
                         [sys.executable, str(HERE / "hf_absa_apc.py"), "--model", MODELS[model], "--dataset",
                          dataset, "--data-dir", str(data_dir), "--out-dir", str(out / f"hf_absa-{protocol}-{name}"),
                          "--protocol", protocol, "--precision", args.precision, *common, *infer, *hf_flags],
