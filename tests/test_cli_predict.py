@@ -91,9 +91,9 @@ def test_model_and_file_errors(capsys, tmp_path, labelled_file, tiny_apc_checkpo
     broken.write_text("the [B-ASP]food[E-ASP] is good\nno marker here\n", encoding="utf-8")
     code, _, err = run_main(["predict", "--model", str(tiny_apc_checkpoint), "--input", str(broken),
                              "--output", str(tmp_path / "out.jsonl")], capsys)
-    # the progress bar had started (on a terminal it erases itself); the error is still one line
-    without_progress = "\n".join(line for line in err.splitlines() if not line.startswith("Predicting broken"))
-    assert_one_line_error(code, without_progress, "broken.inference:2: no aspect is marked")
+    # The error comes before the first result, so no progress bar was started: stderr is the one line.
+    assert "Predicting broken" not in err
+    assert_one_line_error(code, err, "broken.inference:2: no aspect is marked")
     assert not (tmp_path / "out.jsonl").exists()
 
 

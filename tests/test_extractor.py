@@ -566,11 +566,11 @@ def test_atepc_examples_stream_to_json_lines_with_their_references(extractor, tm
 
 def test_bad_input_gets_a_clear_error(extractor, tiny_apc_checkpoint, tmp_path):
     assert extractor.predict([]) == []
-    with pytest.raises(TypeError, match=r"texts is a int"):
+    with pytest.raises(TypeError, match=r"texts is of type int"):
         extractor.predict(5)
     with pytest.raises(TypeError, match=r"texts\[1\] is the int 3; expected a text"):
         extractor.predict(["battery", 3])
-    with pytest.raises(TypeError, match="sentiment is a str"):
+    with pytest.raises(TypeError, match="sentiment is of type str"):
         extractor.predict("battery", sentiment="yes")
     with pytest.raises(ValueError, match="one entry .* per text, 2 in all"):
         extractor.predict(["a", "b"], aspects=[["a"]])
@@ -586,7 +586,7 @@ def test_bad_input_gets_a_clear_error(extractor, tiny_apc_checkpoint, tmp_path):
         AspectExtractor.from_pretrained(tmp_path)
     with pytest.raises(ValueError, match="max_seq_len must be an int >= 3"):
         AspectExtractor(extractor.model, extractor.tokenizer, max_seq_len=2)
-    with pytest.raises(TypeError, match="sentiment_model is a int"):
+    with pytest.raises(TypeError, match="sentiment_model is of type int"):
         AspectExtractor(extractor.model, extractor.tokenizer, sentiment_model=3)
 
 

@@ -163,7 +163,7 @@ def test_bad_sources():
         load_apc_dataset({"text": ["a"]})
     with pytest.raises(TypeError, match="cannot load APC data from int"):
         load_apc_dataset(3)
-    with pytest.raises(TypeError, match="row 0 is a int"):
+    with pytest.raises(TypeError, match="row 0 is of type int"):
         load_apc_dataset([3])
 
 

@@ -443,7 +443,7 @@ def atepc_example_from_row(row: Mapping[str, Any], index: int = 0, where: str = 
     ('staff', ['Negative'])
     """
     if not isinstance(row, Mapping):
-        raise _row_error(index, where, f"the row is a {type(row).__name__}")
+        raise _row_error(index, where, f"the row is of type {type(row).__name__}")
     label_of = _no_label_to_none(label_of)
     if "words" in row:
         return _checked_canonical_row(row, index, where, label_of)
@@ -454,7 +454,7 @@ def atepc_example_from_row(row: Mapping[str, Any], index: int = 0, where: str = 
     if aspects is None:
         aspects = []
     if isinstance(aspects, (str, bytes)) or not isinstance(aspects, Iterable):
-        raise _row_error(index, where, f"'aspects' is a {type(aspects).__name__}")
+        raise _row_error(index, where, f"'aspects' is of type {type(aspects).__name__}")
     spans: list[tuple[int, int, str | None]] = []
     for number, aspect in enumerate(aspects):
         try:

@@ -199,7 +199,7 @@ def _rows(data: Any) -> list[dict]:
     if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
         for index, row in enumerate(data):
             if not isinstance(row, Mapping):
-                raise TypeError(f"row {index} is a {type(row).__name__}; expected a dict with the columns "
+                raise TypeError(f"row {index} is of type {type(row).__name__}; expected a dict with the columns "
                                 f"{', '.join(REQUIRED_COLUMNS)}")
         return list(data)
     raise TypeError(f"cannot read rows from {type(data).__name__}; expected a list of dicts, a pandas DataFrame "

@@ -363,7 +363,7 @@ class AspectExtractor(Predictor):
                     raise
                 raise type(error)(f"sentiment_{error}") from None
         elif sentiment_model is not None and not isinstance(sentiment_model, SentimentClassifier):
-            raise TypeError(f"sentiment_model is a {type(sentiment_model).__name__}; expected an APC checkpoint "
+            raise TypeError(f"sentiment_model is of type {type(sentiment_model).__name__}; expected an APC checkpoint "
                             "folder, a Hub id or a SentimentClassifier")
         self.sentiment_model = sentiment_model
 
@@ -434,7 +434,7 @@ class AspectExtractor(Predictor):
                 ``aspects`` does not hold one entry per text.
         """
         if not isinstance(sentiment, bool):
-            raise TypeError(f"sentiment is a {type(sentiment).__name__}; expected True or False")
+            raise TypeError(f"sentiment is of type {type(sentiment).__name__}; expected True or False")
         if isinstance(texts, Dataset):
             if aspects is not None:
                 raise ValueError("aspects= does not apply to a Dataset; expected a dataset of texts to extract from")
@@ -504,7 +504,7 @@ class AspectExtractor(Predictor):
         if isinstance(item, Mapping):
             if set(item) == {"text", "aspects"}:
                 if not isinstance(item["text"], str):
-                    raise TypeError(f"{where}: 'text' is a {type(item['text']).__name__}; expected the text as a "
+                    raise TypeError(f"{where}: 'text' is of type {type(item['text']).__name__}; expected the text as a "
                                     "string")
                 return self._with_given_aspects(item["text"], item["aspects"], where)
             if set(WORD_COLUMNS) <= set(item):
@@ -543,7 +543,7 @@ class AspectExtractor(Predictor):
     def _from_atepc_example(example: Mapping[str, Any], where: str) -> _Text:
         text = example["text"]
         if not isinstance(text, str):
-            raise TypeError(f"{where}: 'text' is a {type(text).__name__}; expected the text as a string")
+            raise TypeError(f"{where}: 'text' is of type {type(text).__name__}; expected the text as a string")
         words, starts, ends = (list(example[name]) for name in WORD_COLUMNS[1:])
         if not len(words) == len(starts) == len(ends):
             raise ValueError(f"{where}: {len(words)} words but {len(starts)} word_starts and {len(ends)} word_ends; "

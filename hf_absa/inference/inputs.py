@@ -57,7 +57,7 @@ def example_group(item: str | Mapping[str, Any], where: str | None = None) -> li
         return parse_marked_text(item, path=where)
     if isinstance(item, Mapping) and set(item) == {"text", "aspects"}:
         if not isinstance(item["text"], str):
-            raise TypeError(f"{where or 'the input'}: 'text' is a {type(item['text']).__name__}; expected the "
+            raise TypeError(f"{where or 'the input'}: 'text' is of type {type(item['text']).__name__}; expected the "
                             "sentence as a string")
         return examples_of_aspects(item["text"], item["aspects"], where)
     raise TypeError(f"{where or 'the input'} is the {type(item).__name__} {item!r:.80}; expected {INPUT_EXPECTED}")
@@ -83,7 +83,7 @@ def with_aspects(texts: Sequence[Any], aspects: Sequence[Any], single: bool) -> 
     for index, text in enumerate(texts):
         if not isinstance(text, str):
             name = "the text" if single else f"texts[{index}]"
-            raise TypeError(f"{name} is a {type(text).__name__}; expected a plain sentence (a string), as aspects= "
+            raise TypeError(f"{name} is of type {type(text).__name__}; expected a plain sentence (a string), as aspects= "
                             "is given")
     return [{"text": text, "aspects": specs} for text, specs in zip(texts, per_text)]
 
@@ -134,7 +134,7 @@ def input_items(texts: Any, aspects: Any = None, expected: str = INPUT_EXPECTED)
     """
     single = isinstance(texts, (str, Mapping))
     if not single and not isinstance(texts, Sequence):
-        raise TypeError(f"texts is a {type(texts).__name__}; expected {expected}, a list of these or a "
+        raise TypeError(f"texts is of type {type(texts).__name__}; expected {expected}, a list of these or a "
                         "datasets.Dataset")
     items = [texts] if single else list(texts)
     if aspects is not None:

@@ -46,6 +46,7 @@ import json
 import os
 import sys
 from collections import deque
+from contextlib import ExitStack
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,14 +142,8 @@ def stream_predictions(
             yield group
 
     sentences = examples = 0
-    with atomic_write(output_path) as output, tqdm(
-        total=progress.total if progress else None,
-        unit=" " + (progress.unit if progress else "examples"),  # tqdm glues the unit to the number ("1sentences")
-        desc=progress.description if progress else None,
-        file=sys.stderr,
-        disable=progress is None,
-        leave=False,
-    ) as bar:
+    with atomic_write(output_path) as output, ExitStack() as bars:
+        bar = None  # opened with the first result, so that an error in the first lines read prints no 0 % bar
         for result in predictor.predict_example_groups(counted(groups)):
             if not pending_sizes:
                 raise RuntimeError(f"{type(predictor).__name__}.predict_example_groups yielded more results than "
@@ -159,7 +154,14 @@ def stream_predictions(
                 metrics.add(result)
             sentences += 1
             examples += size
-            bar.update(size if progress is None or progress.per_example else 1)
+            if progress is not None:
+                if bar is None:
+                    bar = bars.enter_context(tqdm(
+                        total=progress.total,
+                        unit=" " + progress.unit,  # tqdm glues the unit to the number ("1sentences")
+                        desc=progress.description, file=sys.stderr, leave=False,
+                    ))
+                bar.update(size if progress.per_example else 1)
         if pending_sizes:
             raise RuntimeError(f"{type(predictor).__name__}.predict_example_groups yielded no result for "
                                f"{len(pending_sizes)} group(s); expected one result per group")

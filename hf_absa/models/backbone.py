@@ -306,7 +306,7 @@ def build_backbone(config: PretrainedConfig, backbone: Any = None) -> Any:
         return AutoModel.from_config(config.get_backbone_config(), dtype=torch.get_default_dtype())
     if backbone.config.model_type != described:
         raise ValueError(
-            f"backbone is a {type(backbone).__name__} (model_type {backbone.config.model_type!r}) but "
+            f"backbone is of type {type(backbone).__name__} (model_type {backbone.config.model_type!r}) but "
             f"config.backbone_config describes model_type {described!r}; build the config from the backbone's: "
             f"{type(config).__name__}(backbone_config=backbone.config.to_dict(), ...)."
         )
