@@ -21,6 +21,7 @@ is not run again (an interrupted comparison resumes); ``--only pyabsa|hf_absa`` 
     python benchmarks/compare_convergence.py --peer-venv PEER_VENV --out benchmarks/runs/convergence
     python benchmarks/compare_convergence.py --datasets laptop14 --models BERT_SPC --seeds 1 --out ...  # one run
     python benchmarks/compare_convergence.py --from-runs benchmarks/runs/convergence                    # re-render
+    python benchmarks/compare_convergence.py --only hf_absa --out benchmarks/runs/lr5e-5 --hf-extra --learning_rate 5e-5
 
 Wall time is each side's training phase as run (periodic evaluations and checkpoint saves included; model loading
 and featurisation excluded): PyABSA's ``train_wall_s``, hf_absa's ``train_runtime``.
@@ -84,6 +85,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                         help="hf_absa's training precision (auto: the library default)")
     parser.add_argument("--only", choices=["pyabsa", "hf_absa"], default=None, help="run one side only")
+    parser.add_argument("--hf-extra", nargs=argparse.REMAINDER, default=[],
+                        help="last: more `hf-absa train` flags for hf_absa's runs, after (so overriding) PyABSA's "
+                        "optimisation, e.g. --hf-extra --learning_rate 5e-5 (a defaults study: give it its own --out)")
     parser.add_argument("--data-dir", default=str(SHARED / "datasets"))
     parser.add_argument("--peer-venv", default=str(REPO.parent / ".peer_venv"))
     parser.add_argument("--out", default=None, help="output folder (default benchmarks/runs/convergence); an "
@@ -106,7 +110,7 @@ def hf_command(args: argparse.Namespace, protocol: str, model: str, dataset: str
     extra = list(PYABSA_OPTIMISATION)
     if protocol == "clean":
         extra += ["--early_stopping_patience", str(args.patience)]
-    return command + ["--extra", *extra]
+    return command + ["--extra", *extra, *args.hf_extra]
 
 
 def peer_command(args: argparse.Namespace, peer_python: Path, backbone: Path, model: str, dataset_dir: Path,

@@ -310,6 +310,12 @@ def test_compare_convergence_stops_ours_early_runs_theirs_by_their_defaults_and_
             assert training_args.load_best_model_at_end
         else:  # PyABSA's set-up: all of train, every epoch run
             assert training_args.early_stopping_patience is None and training_args.validation_fraction == 0
+    # --hf-extra (a defaults study) comes last, so it overrides PyABSA's optimisation in hf_absa's runs.
+    studied = parse_args(["--hf-extra", "--learning_rate", "5e-5", "--lr_scheduler_type", "cosine"])
+    _, _, _, training_args = parse(train_flags(hf_parse_args(
+        hf_command(studied, "clean", "bert_spc", "laptop14", 1, tmp_path / "x", tmp_path)[2:]), tmp_path / "x"))
+    assert training_args.learning_rate == 5e-5 and training_args.lr_scheduler_type.value == "cosine"
+    assert training_args.early_stopping_patience == 5
     peer = peer_command(args, tmp_path / "python", tmp_path / "minilm", "BERT_SPC", tmp_path / "data", 2, tmp_path)
     assert peer[peer.index("--epochs") + 1] == "10" and peer[peer.index("--log-step") + 1] == "5"
     assert "--patience" not in peer  # PyABSA's own default patience (99999: no early stop)
