@@ -21,7 +21,8 @@ is not run again (an interrupted comparison resumes); ``--only pyabsa|hf_absa`` 
     python benchmarks/compare_convergence.py --peer-venv PEER_VENV --out benchmarks/runs/convergence
     python benchmarks/compare_convergence.py --datasets laptop14 --models BERT_SPC --seeds 1 --out ...  # one run
     python benchmarks/compare_convergence.py --from-runs benchmarks/runs/convergence                    # re-render
-    python benchmarks/compare_convergence.py --only hf_absa --out benchmarks/runs/lr5e-5 --hf-extra --learning_rate 5e-5
+    python benchmarks/compare_convergence.py --only hf_absa --hf-protocols clean --out benchmarks/runs/lr5e-5 \
+        --hf-extra --learning_rate 5e-5                                                                  # a study
 
 Wall time is each side's training phase as run (periodic evaluations and checkpoint saves included; model loading
 and featurisation excluded): PyABSA's ``train_wall_s``, hf_absa's ``train_runtime``.
@@ -85,6 +86,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                         help="hf_absa's training precision (auto: the library default)")
     parser.add_argument("--only", choices=["pyabsa", "hf_absa"], default=None, help="run one side only")
+    parser.add_argument("--hf-protocols", nargs="+", choices=["clean", "pyabsa"], default=["clean", "pyabsa"],
+                        help="hf_absa's protocols to run (a defaults study on the held-out part: clean)")
     parser.add_argument("--hf-extra", nargs=argparse.REMAINDER, default=[],
                         help="last: more `hf-absa train` flags for hf_absa's runs, after (so overriding) PyABSA's "
                         "optimisation, e.g. --hf-extra --learning_rate 5e-5 (a defaults study: give it its own --out)")
@@ -122,23 +125,35 @@ def peer_command(args: argparse.Namespace, peer_python: Path, backbone: Path, mo
             "--learning-rate", "2e-5"]
 
 
-def incomplete(runs: list[dict]) -> list[str]:
-    """The configurations (``dataset/model seed N``) that lack one of their three runs.
+def incomplete(runs: list[dict], sides: tuple[str, ...] = ("pyabsa", "hf_absa clean", "hf_absa pyabsa")) -> list[str]:
+    """The configurations (``dataset/model seed N``) that lack one of the runs of ``sides``.
 
     >>> incomplete([{"library": "pyabsa", "dataset": "d", "model": "m", "seed": 1},
     ...             {"library": "hf_absa", "protocol": "clean", "dataset": "d", "model": "m", "seed": 1}])
     ['d/m seed 1: no hf_absa pyabsa run']
+    >>> incomplete([{"library": "hf_absa", "protocol": "clean", "dataset": "d", "model": "m", "seed": 1}],
+    ...            sides=("hf_absa clean",))
+    []
     """
-    sides: dict[tuple, set] = {}
+    present_sides: dict[tuple, set] = {}
     for run in runs:
         side = "pyabsa" if run["library"] == "pyabsa" else f"hf_absa {run['protocol']}"
-        sides.setdefault((run["dataset"], run["model"], run["seed"]), set()).add(side)
+        present_sides.setdefault((run["dataset"], run["model"], run["seed"]), set()).add(side)
     missing = []
-    for (dataset, model, seed), present in sides.items():
-        for side in ("pyabsa", "hf_absa clean", "hf_absa pyabsa"):
+    for (dataset, model, seed), present in present_sides.items():
+        for side in sides:
             if side not in present:
                 missing.append(f"{dataset}/{model} seed {seed}: no {side} run")
     return missing
+
+
+def requested_sides(args: argparse.Namespace) -> tuple[str, ...]:
+    """The runs each configuration has in this invocation: PyABSA's and hf_absa's ``--hf-protocols``, or one side
+    with ``--only``."""
+    sides = () if args.only == "hf_absa" else ("pyabsa",)
+    if args.only != "pyabsa":
+        sides += tuple(f"hf_absa {protocol}" for protocol in args.hf_protocols)
+    return sides
 
 
 def main(argv=None) -> None:
@@ -176,13 +191,13 @@ def main(argv=None) -> None:
                     record({**peer, "library": "pyabsa", "dataset": dataset, "model": MODELS[model], "seed": seed})
                 if args.only == "pyabsa":
                     continue
-                for protocol in ("clean", "pyabsa"):
+                for protocol in args.hf_protocols:
                     ours = cached_run(out / f"hf_absa-{protocol}-{name}.json",
                                       hf_command(args, protocol, MODELS[model], dataset, seed,
                                                  out / f"hf_absa-{protocol}-{name}", data_dir),
                                       out / f"hf_absa-{protocol}-{name}.log")
                     record(ours)
-    meta = {**run_meta("compare_convergence.py", argv), "incomplete": incomplete(runs)}
+    meta = {**run_meta("compare_convergence.py", argv), "incomplete": incomplete(runs, requested_sides(args))}
     write_report(out, runs, meta, ROWS)
     if meta["incomplete"]:
         with open(out / "report.md", "a", encoding="utf-8") as report:

@@ -349,6 +349,15 @@ def test_compare_convergence_stops_ours_early_runs_theirs_by_their_defaults_and_
         assert len(runs) == 3
         main(["--from-runs", str(out)])  # re-renders the same report
         assert (out / "report.md").read_text().strip() == report.strip()
+
+        # A defaults study: hf_absa's clean runs only, in a folder of its own; complete without PyABSA's runs.
+        study = out / "study"
+        study.mkdir()
+        shutil.copy(out / f"hf_absa-clean-{name}.json", study)
+        main(["--datasets", "laptop14", "--models", "BERT_SPC", "--seeds", "1", "--only", "hf_absa",
+              "--hf-protocols", "clean", "--out", str(study)])
+        report = (study / "report.md").read_text()
+        assert "| 75.00 | – | – |" in report and "Incomplete" not in report
     finally:
         shutil.rmtree(out)
 
