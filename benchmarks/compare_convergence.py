@@ -10,7 +10,8 @@ For every (dataset, model, seed), one after the other, each in a fresh process (
 - hf_absa, clean protocol (``benchmarks/hf_absa_apc.py --protocol clean``): a stratified tenth of train held out,
   evaluated every ``--eval-steps`` of an epoch, early stopping after ``--patience`` evaluations without a better
   validation accuracy (``--early_stopping_patience``), the best model tested once.
-- hf_absa, PyABSA's protocol (``--protocol pyabsa``): all of train, the test split evaluated once per epoch, the
+- hf_absa, PyABSA's protocol (``--protocol pyabsa``): all of train, the test split evaluated every
+  ``--peer-log-step`` steps as PyABSA does (``--hf-pyabsa-eval-steps`` another interval, 0: once per epoch), the
   maximum reported, ``--max-epochs`` epochs (no stopping: PyABSA's protocol has no held-out part to stop on).
 
 Both sides train with PyABSA's optimisation (``PYABSA_OPTIMISATION``); batch 16, max_seq_len 80, lr 2e-5,
@@ -61,7 +62,7 @@ ROWS = [
     ("test acc, clean protocol (hf_absa: early-stopped on the held-out tenth, selected model tested once; "
      "PyABSA: its final model)", "clean", "test_acc", "last_eval_acc", "acc, clean"),
     ("test macro-F1, clean protocol", "clean", "test_macro_f1", "last_eval_macro_f1", "F1, clean"),
-    ("test acc, PyABSA protocol (max over test evaluations: PyABSA every log-step, hf_absa once per epoch)",
+    ("test acc, PyABSA protocol (max over the test evaluations, both sides every log-step unless the run says)",
      "pyabsa", "max_test_acc", "test_acc", "acc, PyABSA protocol"),
     ("test macro-F1, PyABSA protocol", "pyabsa", "max_test_macro_f1", "test_macro_f1", "F1, PyABSA protocol"),
     ("epochs run (hf_absa: clean run, early stopping; PyABSA: its run)", "clean", "epochs_run", "epochs", None),
@@ -88,6 +89,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--only", choices=["pyabsa", "hf_absa"], default=None, help="run one side only")
     parser.add_argument("--hf-protocols", nargs="+", choices=["clean", "pyabsa"], default=["clean", "pyabsa"],
                         help="hf_absa's protocols to run (a defaults study on the held-out part: clean)")
+    parser.add_argument("--hf-pyabsa-eval-steps", type=int, default=None,
+                        help="hf_absa's test interval under PyABSA's protocol, in steps (default: --peer-log-step, "
+                        "PyABSA's own; 0: once per epoch)")
     parser.add_argument("--hf-extra", nargs=argparse.REMAINDER, default=[],
                         help="last: more `hf-absa train` flags for hf_absa's runs, after (so overriding) PyABSA's "
                         "optimisation, e.g. --hf-extra --learning_rate 5e-5 (a defaults study: give it its own --out)")
@@ -103,7 +107,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def hf_command(args: argparse.Namespace, protocol: str, model: str, dataset: str, seed: int, out_dir: Path,
                data_dir: Path) -> list[str]:
     """``benchmarks/hf_absa_apc.py`` for one hf_absa run: ``protocol`` "clean" (early stopping on the held-out
-    tenth) or "pyabsa" (all epochs, test evaluated once per epoch); no inference timing."""
+    tenth) or "pyabsa" (all epochs, test evaluated every `pyabsa_eval_steps`); no inference timing."""
     command = [sys.executable, str(HERE / "hf_absa_apc.py"), "--model", model, "--dataset", dataset,
                "--data-dir", str(data_dir), "--out-dir", str(out_dir), "--protocol", protocol,
                "--precision", args.precision, "--epochs", str(args.max_epochs), "--batch-size", "16",
@@ -113,7 +117,14 @@ def hf_command(args: argparse.Namespace, protocol: str, model: str, dataset: str
     extra = list(PYABSA_OPTIMISATION)
     if protocol == "clean":
         extra += ["--early_stopping_patience", str(args.patience)]
+    elif pyabsa_eval_steps(args):  # after hf_absa_apc.py's "--eval_strategy epoch", so that it wins
+        extra += ["--eval_strategy", "steps", "--eval_steps", str(pyabsa_eval_steps(args))]
     return command + ["--extra", *extra, *args.hf_extra]
+
+
+def pyabsa_eval_steps(args: argparse.Namespace) -> int:
+    """hf_absa's test interval in steps under PyABSA's protocol (0: once per epoch)."""
+    return args.peer_log_step if args.hf_pyabsa_eval_steps is None else args.hf_pyabsa_eval_steps
 
 
 def peer_command(args: argparse.Namespace, peer_python: Path, backbone: Path, model: str, dataset_dir: Path,

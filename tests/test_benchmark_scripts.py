@@ -298,7 +298,7 @@ def test_compare_convergence_stops_ours_early_runs_theirs_by_their_defaults_and_
 
     from hf_absa.commands.train import parse
 
-    args = parse_args(["--max-epochs", "10", "--patience", "4"])
+    args = parse_args(["--max-epochs", "10", "--patience", "4", "--peer-log-step", "4"])
     for protocol in ("clean", "pyabsa"):
         command = hf_command(args, protocol, "bert_spc", "laptop14", 1, tmp_path / "x", tmp_path)
         hf_args = hf_parse_args(command[2:])
@@ -308,8 +308,14 @@ def test_compare_convergence_stops_ours_early_runs_theirs_by_their_defaults_and_
         if protocol == "clean":  # early stopping on the held-out part, the best model tested
             assert training_args.early_stopping_patience == 4 and training_args.validation_fraction > 0
             assert training_args.load_best_model_at_end
-        else:  # PyABSA's set-up: all of train, every epoch run
+        else:  # PyABSA's set-up: all of train, every epoch run, the test split evaluated every log-step (4)
             assert training_args.early_stopping_patience is None and training_args.validation_fraction == 0
+            assert training_args.eval_strategy.value == "steps" and training_args.eval_steps == 4
+            assert training_args.report_max_test
+    per_epoch = parse_args(["--peer-log-step", "4", "--hf-pyabsa-eval-steps", "0"])
+    _, _, _, training_args = parse(train_flags(hf_parse_args(
+        hf_command(per_epoch, "pyabsa", "bert_spc", "laptop14", 1, tmp_path / "x", tmp_path)[2:]), tmp_path / "x"))
+    assert training_args.eval_strategy.value == "epoch"
     # --hf-extra (a defaults study) comes last, so it overrides PyABSA's optimisation in hf_absa's runs.
     studied = parse_args(["--hf-extra", "--learning_rate", "5e-5", "--lr_scheduler_type", "cosine"])
     _, _, _, training_args = parse(train_flags(hf_parse_args(
@@ -317,7 +323,7 @@ def test_compare_convergence_stops_ours_early_runs_theirs_by_their_defaults_and_
     assert training_args.learning_rate == 5e-5 and training_args.lr_scheduler_type.value == "cosine"
     assert training_args.early_stopping_patience == 5
     peer = peer_command(args, tmp_path / "python", tmp_path / "minilm", "BERT_SPC", tmp_path / "data", 2, tmp_path)
-    assert peer[peer.index("--epochs") + 1] == "10" and peer[peer.index("--log-step") + 1] == "5"
+    assert peer[peer.index("--epochs") + 1] == "10" and peer[peer.index("--log-step") + 1] == "4"
     assert "--patience" not in peer  # PyABSA's own default patience (99999: no early stop)
 
     # Resume: runs already in --out are read, not run again; the report says what is missing.
