@@ -136,7 +136,10 @@ def peer_command(args: argparse.Namespace, peer_python: Path, backbone: Path, mo
             "--learning-rate", "2e-5"]
 
 
-def incomplete(runs: list[dict], sides: tuple[str, ...] = ("pyabsa", "hf_absa clean", "hf_absa pyabsa")) -> list[str]:
+ALL_SIDES = ("pyabsa", "hf_absa clean", "hf_absa pyabsa")
+
+
+def incomplete(runs: list[dict], sides: tuple[str, ...] = ALL_SIDES) -> list[str]:
     """The configurations (``dataset/model seed N``) that lack one of the runs of ``sides``.
 
     >>> incomplete([{"library": "pyabsa", "dataset": "d", "model": "m", "seed": 1},

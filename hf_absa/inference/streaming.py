@@ -46,8 +46,8 @@ import json
 import os
 import sys
 from collections import deque
-from contextlib import ExitStack
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
