@@ -73,7 +73,7 @@ ROWS = [
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--datasets", nargs="+", default=["laptop14", "restaurant14"], choices=sorted(DATASETS))
     parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS, choices=list(MODELS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
@@ -88,10 +88,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="hf_absa's training precision (auto: the library default)")
     parser.add_argument("--only", choices=["pyabsa", "hf_absa"], default=None, help="run one side only")
     parser.add_argument("--hf-protocols", nargs="+", choices=["clean", "pyabsa"], default=["clean", "pyabsa"],
-                        help="hf_absa's protocols to run (a defaults study on the held-out part: clean)")
+                        help="hf_absa's protocols to run (default both): clean (a tenth of train held out, early "
+                        "stopping, the selected model tested once) and pyabsa (all of train, every epoch, the test "
+                        "split evaluated periodically, its maximum reported); a defaults study needs only clean")
     parser.add_argument("--hf-pyabsa-eval-steps", type=int, default=None,
                         help="hf_absa's test interval under PyABSA's protocol, in steps (default: --peer-log-step, "
-                        "PyABSA's own; 0: once per epoch)")
+                        "PyABSA's own; 0: once per epoch); only for the pyabsa protocol")
     parser.add_argument("--hf-extra", nargs=argparse.REMAINDER, default=[],
                         help="last: more `hf-absa train` flags for hf_absa's runs, after (so overriding) PyABSA's "
                         "optimisation, e.g. --hf-extra --learning_rate 5e-5 (a defaults study: give it its own --out)")

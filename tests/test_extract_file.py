@@ -171,6 +171,10 @@ def test_file_errors(extractor, tmp_path):
         extractor.predict_file(tmp_path / "missing.txt", tmp_path / "out.jsonl")
     with pytest.raises(ValueError, match="is the input file"):
         extractor.predict_file(path, path)
+    with pytest.raises(TypeError, match="^input is of type int; expected a file path"):
+        extractor.predict_file(5, tmp_path / "out.jsonl")
+    with pytest.raises(TypeError, match="^output is of type int; expected a file path"):
+        extractor.predict_file(path, 5)
     with pytest.raises(ValueError, match="file_format is 'csv'; expected one of text, atepc, unified"):
         extractor.predict_file(path, tmp_path / "out.jsonl", file_format="csv")
     assert not (tmp_path / "out.jsonl").exists()

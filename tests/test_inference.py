@@ -314,6 +314,12 @@ def test_dict_inputs_give_the_results_of_marked_text_and_aspect_lists(classifier
         classifier.predict({"sentence": "the food"})
     with pytest.raises(TypeError, match=r"texts\[1\]: 'text' is of type int; expected the sentence as a string"):
         classifier.predict([marked[0], {"text": 3, "aspects": ["food"]}])
+    with pytest.raises(TypeError, match=r"aspects is of type int; expected an aspect string"):
+        classifier.predict("the food is good", aspects=5)
+    with pytest.raises(TypeError, match=r"aspects is of type int; expected an aspect string"):
+        classifier.predict({"text": "the food is good", "aspects": 5})
+    with pytest.raises(TypeError, match=r"^texts is of type bytes; expected"):  # not read as a list of ints
+        classifier.predict(b"the [B-ASP]food[E-ASP] is good")
 
 
 def test_results_follow_the_schema_of_the_result_classes(classifier):

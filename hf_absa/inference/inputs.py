@@ -133,7 +133,7 @@ def input_items(texts: Any, aspects: Any = None, expected: str = INPUT_EXPECTED)
         ValueError: ``aspects`` does not hold one entry per text.
     """
     single = isinstance(texts, (str, Mapping))
-    if not single and not isinstance(texts, Sequence):
+    if not single and (not isinstance(texts, Sequence) or isinstance(texts, (bytes, bytearray))):
         raise TypeError(f"texts is of type {type(texts).__name__}; expected {expected}, a list of these or a "
                         "datasets.Dataset")
     items = [texts] if single else list(texts)
@@ -158,6 +158,9 @@ def examples_of_aspects(
     if marker:
         raise ValueError(f"{prefix}the sentence contains the aspect marker {marker.group()!r} and aspects were also "
                          "given; expected either marked text or a plain sentence with aspects=[...]")
+    if not isinstance(aspects, (str, tuple, Sequence)):
+        raise TypeError(f"{prefix}aspects is of type {type(aspects).__name__}; expected {ASPECTS_EXPECTED}, or a "
+                        "list of these")
     specs = [aspects] if isinstance(aspects, (str, tuple)) else list(aspects)
     if not specs:
         raise ValueError(f"{prefix}no aspects given for the sentence {sentence!r:.200}; expected at least one, "

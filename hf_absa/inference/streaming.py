@@ -104,9 +104,13 @@ def check_input_output(
     """``(input_path, output_path)`` as paths, once the input is known to be a file and not the output.
 
     Raises:
+        TypeError: a path is neither a string nor an ``os.PathLike``.
         FileNotFoundError: ``input_path`` is not a file (the message says it was ``expected_input``).
         ValueError: ``output_path`` is the input file.
     """
+    for name, path in (("input", input_path), ("output", output_path)):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"{name} is of type {type(path).__name__}; expected a file path (a string or a Path)")
     input_path, output_path = Path(input_path), Path(output_path)
     if not input_path.is_file():
         raise FileNotFoundError(f"input: {input_path} is not a file; expected {expected_input}")
