@@ -22,7 +22,7 @@ aspects of the sentence, or one such list per sentence); the classifier takes a 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Union
 
 from ..data.loading import example_from_row
@@ -158,7 +158,7 @@ def examples_of_aspects(
     if marker:
         raise ValueError(f"{prefix}the sentence contains the aspect marker {marker.group()!r} and aspects were also "
                          "given; expected either marked text or a plain sentence with aspects=[...]")
-    if not isinstance(aspects, (str, tuple, Sequence)):
+    if not isinstance(aspects, Iterable):  # list() of any other iterable (a generator, an array) is kept
         raise TypeError(f"{prefix}aspects is of type {type(aspects).__name__}; expected {ASPECTS_EXPECTED}, or a "
                         "list of these")
     specs = [aspects] if isinstance(aspects, (str, tuple)) else list(aspects)
