@@ -54,6 +54,7 @@ from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
+from ..data.loading import is_path
 from ..files import atomic_write
 
 __all__ = [
@@ -109,7 +110,7 @@ def check_input_output(
         ValueError: ``output_path`` is the input file.
     """
     for name, path in (("input", input_path), ("output", output_path)):
-        if not isinstance(path, (str, os.PathLike)):
+        if not is_path(path):
             raise TypeError(f"{name} is of type {type(path).__name__}; expected a file path (a string or a Path)")
     input_path, output_path = Path(input_path), Path(output_path)
     if not input_path.is_file():
