@@ -308,7 +308,8 @@ def test_dict_inputs_give_the_results_of_marked_text_and_aspect_lists(classifier
     assert classifier.predict([marked[0], dicts[1]]) == expected  # the two forms mixed in one list
     assert classifier.predict(["the food is good but the wine is bad", "nice staff"],
                               aspects=[["food", "wine"], ["staff"]]) == expected
-    with pytest.raises(TypeError, match=r"texts\[0\] is of type dict; expected a plain sentence \(a string\), as aspects="):
+    with pytest.raises(TypeError,
+                       match=r"texts\[0\] is of type dict; expected a plain sentence \(a string\), as aspects="):
         classifier.predict([dicts[0]], aspects=[["food"]])
     with pytest.raises(TypeError, match=r"^the input is the dict .*expected a sentence with its aspects marked"):
         classifier.predict({"sentence": "the food"})

@@ -83,8 +83,8 @@ def with_aspects(texts: Sequence[Any], aspects: Sequence[Any], single: bool) -> 
     for index, text in enumerate(texts):
         if not isinstance(text, str):
             name = "the text" if single else f"texts[{index}]"
-            raise TypeError(f"{name} is of type {type(text).__name__}; expected a plain sentence (a string), as aspects= "
-                            "is given")
+            raise TypeError(f"{name} is of type {type(text).__name__}; expected a plain sentence (a string), as "
+                            "aspects= is given")
     return [{"text": text, "aspects": specs} for text, specs in zip(texts, per_text)]
 
 
